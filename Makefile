@@ -1,0 +1,51 @@
+# Two entry points: `make run` (demo gateway on SQLite) and `make test` (whole suite, SQLite + PostgreSQL).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run serve test test-sqlite test-postgres postgres lint bench clean-instance
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: set up, create keys and the SQLite database, load the demo network, serve with gunicorn
+run: setup
+	$(BIN)/python -m keys init $(GATEWAY_INSTANCE_PATH)/keys
+	$(BIN)/flask --app gateway db upgrade
+	$(BIN)/flask --app gateway demo load
+	$(MAKE) serve
+
+serve:
+	GATEWAY_ISSUER=http://$(HOST):$(PORT) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+		--access-logfile - 'gateway:create_app()'
+
+## test: lint, then the whole suite on SQLite and again on PostgreSQL
+test: setup postgres lint test-sqlite test-postgres
+
+test-sqlite: setup
+	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
+
+test-postgres: setup postgres
+	GATEWAY_TEST_DATABASE=postgresql $(BIN)/python -m pytest
+
+postgres:
+	bash .ci/ensure-postgres
+
+lint: setup
+	$(BIN)/ruff check .
+
+## bench: throughput ratios against a baseline measured in the same run
+bench: setup
+	$(BIN)/python -m bench
+
+clean-instance:
+	rm -rf instance

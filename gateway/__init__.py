@@ -1,0 +1,50 @@
+"""The circulation gateway: a consent-aware referral and exchange hub for student mental health."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response
+from flask_smorest import Api
+
+from gateway.config import load_config
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
+    load_config(app, config)
+
+    from gateway import cli, db, keystore, problems
+    from gateway.api import consents, network, referrals
+    from gateway.oauth import routes as oauth_routes
+    from gateway.oauth.server import init_oauth
+
+    db.init_db(app)
+    keystore.init_keys(app)
+    init_oauth(app)
+    api = Api(app)
+    api.spec.components.security_scheme("oauth2", {
+        "type": "oauth2",
+        "flows": {"clientCredentials": {
+            "tokenUrl": app.config["ISSUER"] + "/oauth/token",
+            "scopes": {scope: scope for scope in network.clients.SCOPES},
+        }},
+    })
+    for blueprint in (network.blp, consents.blp, referrals.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(oauth_routes.bp)
+    app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
+    problems.init_problems(app)
+    app.after_request(_security_headers)
+    cli.init_cli(app)
+    return app

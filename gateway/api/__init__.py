@@ -1,0 +1,1 @@
+"""The partner API: one flask-smorest blueprint per resource."""

@@ -1,0 +1,59 @@
+"""Consents held by the calling institution."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gateway.api.auth import authenticated, current_actor
+from gateway.db import db_session
+from gateway.keystore import current_keyring
+from gateway.services import consent, subjects
+from schemas.consents import ConsentCreateSchema, ConsentRevokeSchema, ConsentSchema
+
+blp = Blueprint("consents", __name__, url_prefix="/api/v1/consents",
+                description="Consents of students and guardians.")
+
+
+@blp.route("")
+class Consents(MethodView):
+    """Record consents."""
+
+    @authenticated("consents:write")
+    @blp.doc(security=[{"oauth2": ["consents:write"]}])
+    @blp.arguments(ConsentCreateSchema)
+    @blp.response(201, ConsentSchema)
+    def post(self, body: dict):
+        """Record a consent given to the calling institution."""
+        actor = current_actor()
+        subject_ref = body.pop("subject_ref")
+        key = subjects.subject_key(current_keyring().pseudonyms, actor.institution_id, subject_ref)
+        return consent.grant(db_session(), actor, subject_key=key,
+                             recipient_id=body.pop("recipient_institution_id"), **body)
+
+
+@blp.route("/<uuid:consent_id>")
+class ConsentItem(MethodView):
+    """One consent."""
+
+    @authenticated("consents:read")
+    @blp.doc(security=[{"oauth2": ["consents:read"]}])
+    @blp.response(200, ConsentSchema)
+    def get(self, consent_id: uuid.UUID):
+        """Read a consent held by the calling institution."""
+        return consent.get_own(db_session(), current_actor(), consent_id)
+
+
+@blp.route("/<uuid:consent_id>/revoke")
+class ConsentRevocation(MethodView):
+    """Withdraw a consent."""
+
+    @authenticated("consents:write")
+    @blp.doc(security=[{"oauth2": ["consents:write"]}])
+    @blp.arguments(ConsentRevokeSchema)
+    @blp.response(200, ConsentSchema)
+    def post(self, body: dict, consent_id: uuid.UUID):
+        """Revoke a consent; it covers no new exchange from now on."""
+        return consent.revoke(db_session(), current_actor(), consent_id, body["reason"])

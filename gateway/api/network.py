@@ -1,0 +1,105 @@
+"""Network administration: institutions and their OAuth clients (scope ``network:admin``)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gateway.api.auth import authenticated, current_actor
+from gateway.db import db_session
+from gateway.services import clients, institutions, partnerships
+from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
+from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
+from schemas.partnerships import (
+    PartnershipCreateSchema,
+    PartnershipSchema,
+    PartnershipStatusSchema,
+)
+
+blp = Blueprint("network", __name__, url_prefix="/api/v1/network",
+                description="Institutions and clients of the network (coordinators).")
+ADMIN = [{"oauth2": ["network:admin"]}]
+
+
+@blp.route("/institutions")
+class Institutions(MethodView):
+    """The members of the network."""
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.response(200, InstitutionSchema(many=True))
+    def get(self):
+        """List institutions."""
+        return institutions.list_all(db_session())
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.arguments(InstitutionCreateSchema)
+    @blp.response(201, InstitutionSchema)
+    def post(self, body: dict):
+        """Register an institution."""
+        return institutions.register(db_session(), current_actor(), **body)
+
+
+@blp.route("/clients")
+class Clients(MethodView):
+    """OAuth clients of institutions."""
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.arguments(ClientCreateSchema)
+    @blp.response(201, ClientRegisteredSchema)
+    def post(self, body: dict):
+        """Register a client; a generated secret is returned once and stored hashed."""
+        registration = clients.register(db_session(), current_actor(), **body)
+        out = ClientRegisteredSchema().dump(registration.client)
+        if registration.client_secret:
+            out["client_secret"] = registration.client_secret
+        return out
+
+
+@blp.route("/clients/<client_id>/revoke")
+class ClientRevocation(MethodView):
+    """Revoking a client stops its tokens at once."""
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.response(200, ClientSchema)
+    def post(self, client_id: str):
+        """Revoke a client."""
+        return clients.revoke(db_session(), current_actor(), client_id)
+
+
+@blp.route("/partnerships")
+class Partnerships(MethodView):
+    """Agreements between institutions."""
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.response(200, PartnershipSchema(many=True))
+    def get(self):
+        """List partnerships."""
+        return partnerships.list_for(db_session())
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.arguments(PartnershipCreateSchema)
+    @blp.response(201, PartnershipSchema)
+    def post(self, body: dict):
+        """Propose a partnership; it allows nothing until approved."""
+        return partnerships.propose(db_session(), current_actor(),
+                                    institution_ids=tuple(body.pop("institution_ids")), **body)
+
+
+@blp.route("/partnerships/<uuid:partnership_id>/status")
+class PartnershipStatusChange(MethodView):
+    """Approve, suspend, resume or end a partnership."""
+
+    @authenticated("network:admin")
+    @blp.doc(security=ADMIN)
+    @blp.arguments(PartnershipStatusSchema)
+    @blp.response(200, PartnershipSchema)
+    def post(self, body: dict, partnership_id):
+        """Change a partnership's status; the API honours it at once."""
+        return partnerships.change_status(db_session(), current_actor(), partnership_id,
+                                          body["status"])

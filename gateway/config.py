@@ -1,0 +1,53 @@
+"""Configuration: safe defaults, overridden by ``GATEWAY_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+MAX_TOKEN_TTL_SECONDS = 300
+
+
+class DefaultConfig:
+    """Defaults for the embedded set-up; every key can be set as ``GATEWAY_<KEY>``."""
+
+    # None means: an SQLite file in the instance folder.
+    DATABASE_URL: str | None = None
+    # None means: ``<instance>/keys``; key material is never kept in git.
+    KEY_DIR: str | None = None
+    ISSUER = "http://127.0.0.1:8000"
+    # None means: ``<ISSUER>/api``, the ``aud`` of every access token.
+    API_AUDIENCE: str | None = None
+    ACCESS_TOKEN_TTL = 300
+    CLIENT_ASSERTION_MAX_LIFETIME = 300
+    CLOCK_SKEW_SECONDS = 30
+    MAX_CONTENT_LENGTH = 256 * 1024
+    PAGE_SIZE_MAX = 100
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "Circulation gateway"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Layer defaults, environment and ``overrides``; fill derived values; check limits."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("GATEWAY")
+    if overrides:
+        app.config.update(overrides)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'gateway.sqlite3'}"
+    if not app.config["KEY_DIR"]:
+        app.config["KEY_DIR"] = str(instance / "keys")
+    app.config["ISSUER"] = app.config["ISSUER"].rstrip("/")
+    if not app.config["API_AUDIENCE"]:
+        app.config["API_AUDIENCE"] = app.config["ISSUER"] + "/api"
+    ttl = int(app.config["ACCESS_TOKEN_TTL"])
+    if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
+        raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")
+    app.config["ACCESS_TOKEN_TTL"] = ttl

@@ -1,0 +1,94 @@
+"""``flask --app gateway demo load``: a small demo network for trying the gateway locally.
+
+Private keys of the demo partners are written to ``<instance>/demo/`` (mode 0600, outside git)
+so that a developer can sign client assertions as those partners.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from joserfc.jwk import ECKey
+
+from gateway.db import transaction
+from gateway.models import AuthMethod, Exchange, InstitutionKind, PartnershipStatus, utcnow
+from gateway.services import clients, institutions, partnerships
+from keys.store import ensure_private_dir, write_private_json
+
+demo_cli = AppGroup("demo", help="Demo network.")
+REGION = "shanghai-minhang"
+NETWORK = [
+    ("示范大学 Demo University", InstitutionKind.UNIVERSITY, "CN",
+     ["referrals:read", "referrals:write", "consents:read", "consents:write"]),
+    ("闵行第一中学 Minhang No.1 Middle School", InstitutionKind.MIDDLE_SCHOOL, "CN",
+     ["referrals:read", "referrals:write", "consents:read", "consents:write"]),
+    ("闵行实验小学 Minhang Experimental Primary School", InstitutionKind.PRIMARY_SCHOOL, "CN",
+     ["consents:read", "consents:write", "resources:read"]),
+    ("江川社区心理服务中心 Jiangchuan Community Centre", InstitutionKind.COMMUNITY_CENTRE, "CN",
+     ["resources:read", "bookings:read"]),
+    ("闵行区精神卫生中心 Minhang Mental Health Centre", InstitutionKind.HOSPITAL, "CN",
+     ["referrals:read", "referrals:write"]),
+    ("心晴心理咨询中心 Xinqing Counselling Agency", InstitutionKind.COUNSELLING_AGENCY, "CN",
+     ["referrals:read", "referrals:write"]),
+]
+# (first, second, exchanges) by index into NETWORK: the university is the hub
+PARTNERSHIPS = [
+    (0, 4, [Exchange.REFERRAL]),
+    (0, 5, [Exchange.REFERRAL]),
+    (1, 4, [Exchange.REFERRAL]),
+    (0, 1, [Exchange.SUPERVISION, Exchange.TRAINING_RESOURCES]),
+    (0, 2, [Exchange.SUPERVISION, Exchange.TRAINING_RESOURCES]),
+    (0, 3, [Exchange.SUPERVISION, Exchange.TRAINING_RESOURCES]),
+]
+
+
+def _demo_key(directory: Path, slug: str) -> dict:
+    """Generate a partner's private key, keep it in ``directory``, return the public JWKS."""
+    key = ECKey.generate_key("P-256", parameters={"kid": f"{slug}-1", "alg": "ES256"},
+                             private=True)
+    write_private_json(directory / f"{slug}.jwk.json", key.as_dict(private=True))
+    return {"keys": [key.as_dict(private=False)]}
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Create the demo network once (institutions, partner clients and an admin client)."""
+    directory = ensure_private_dir(Path(current_app.instance_path) / "demo")
+    if (directory / "network.json").exists():
+        click.echo(f"demo network already loaded; see {directory / 'network.json'}")
+        return
+    summary: dict = {"issuer": current_app.config["ISSUER"], "partners": []}
+    member_ids = []
+    with transaction(current_app) as session:
+        admin = clients.register(session, "demo", name="Regional coordination", institution_id=None,
+                                 auth_method=AuthMethod.CLIENT_SECRET_BASIC,
+                                 scopes=["network:admin"])
+        summary["admin"] = {"client_id": admin.client.client_id,
+                            "client_secret": admin.client_secret}
+        for index, (name, kind, country, scopes) in enumerate(NETWORK, start=1):
+            institution = institutions.register(session, "demo", name=name, kind=kind,
+                                                region=REGION, country=country)
+            member_ids.append(institution.id)
+            slug = f"{index:02d}-{kind.value}"
+            registration = clients.register(
+                session, "demo", name=f"{name} gateway client", institution_id=institution.id,
+                auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
+                jwks=_demo_key(directory, slug))
+            summary["partners"].append({
+                "institution_id": str(institution.id), "name": name, "kind": kind.value,
+                "client_id": registration.client.client_id,
+                "private_key_file": str(directory / f"{slug}.jwk.json"),
+            })
+        now = utcnow()
+        for first, second, exchanges in PARTNERSHIPS:
+            partnership = partnerships.propose(
+                session, "demo", institution_ids=(member_ids[first], member_ids[second]),
+                exchanges=exchanges, valid_from=now, valid_until=now + timedelta(days=365))
+            partnerships.change_status(session, "demo", partnership.id, PartnershipStatus.ACTIVE)
+    write_private_json(directory / "network.json", summary)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

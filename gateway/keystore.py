@@ -1,0 +1,24 @@
+"""The app's keyring: loaded once at start-up from the configured key directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from gateway.models.encrypted import use_field_keyring
+from keys import Keyring
+
+EXTENSION_KEY = "gateway.keyring"
+
+
+def init_keys(app: Flask) -> None:
+    """Load key material (fails loudly when missing) and activate field encryption."""
+    keyring = Keyring.load(Path(app.config["KEY_DIR"]))
+    app.extensions[EXTENSION_KEY] = keyring
+    use_field_keyring(keyring.field)
+
+
+def current_keyring() -> Keyring:
+    """The keyring of the running app."""
+    return current_app.extensions[EXTENSION_KEY]

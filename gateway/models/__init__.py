@@ -1,0 +1,39 @@
+"""Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
+
+from gateway.models.audit import AuditEntry, AuditHead
+from gateway.models.base import Base, utcnow
+from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
+from gateway.models.consent import Consent, Grantor, Purpose
+from gateway.models.institution import Institution, InstitutionKind
+from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
+from gateway.models.referral import (
+    IdempotencyRecord,
+    Priority,
+    Referral,
+    ReferralReason,
+    ReferralStatus,
+)
+
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "AuthMethod",
+    "Base",
+    "Client",
+    "Consent",
+    "Exchange",
+    "Grantor",
+    "IdempotencyRecord",
+    "Institution",
+    "InstitutionKind",
+    "Partnership",
+    "PartnershipStatus",
+    "Priority",
+    "Purpose",
+    "Referral",
+    "ReferralReason",
+    "ReferralStatus",
+    "RevokedToken",
+    "UsedAssertion",
+    "utcnow",
+]

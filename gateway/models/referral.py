@@ -1,0 +1,83 @@
+"""Referrals between institutions and the idempotency records of their creation."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
+from gateway.models.encrypted import EncryptedText
+
+
+class Priority(enum.StrEnum):
+    """How fast the recipient must act; green channel is the crisis fast lane."""
+
+    ROUTINE = "routine"
+    URGENT = "urgent"
+    GREEN_CHANNEL = "green_channel"
+
+
+class ReferralStatus(enum.StrEnum):
+    """Where a referral is in its lifecycle."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+
+
+class ReferralReason(enum.StrEnum):
+    """Why the student is referred (coded; the free text is in the encrypted summary)."""
+
+    SUICIDE_RISK = "suicide_risk"
+    SELF_HARM = "self_harm"
+    PSYCHOTIC_SYMPTOMS = "psychotic_symptoms"
+    DEPRESSIVE_SYMPTOMS = "depressive_symptoms"
+    ANXIETY_SYMPTOMS = "anxiety_symptoms"
+    OTHER = "other"
+
+
+class Referral(Base):
+    """A request from a sender institution that a recipient take over or share care."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_inbox", "recipient_id", "created_at", "id"),
+        Index("ix_referrals_outbox", "sender_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    sender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    recipient_pseudonym: Mapped[str] = mapped_column(String(64))
+    consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consents.id"))
+    priority: Mapped[Priority] = mapped_column(enum_type(Priority))
+    reason: Mapped[ReferralReason] = mapped_column(enum_type(ReferralReason))
+    summary: Mapped[str] = mapped_column(EncryptedText("referrals.summary"))
+    diagnosis_code: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus))
+    decline_reason: Mapped[str | None] = mapped_column(String(64))
+    outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
+    outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IdempotencyRecord(Base):
+    """The result of a create made with an ``Idempotency-Key``, per client."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("client_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referrals.id"))
+    created_at: Mapped[created_at]

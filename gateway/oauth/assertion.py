@@ -1,0 +1,108 @@
+"""``private_key_jwt`` client authentication (RFC 7523, SMART Backend Services), strictly.
+
+Rules beyond a plain signature check: an explicit algorithm allow-list per client, the key
+picked by ``kid`` and matching ``alg``; ``iss`` = ``sub`` = client id; ``aud`` exactly the
+issuer or the token endpoint; a short lifetime; and a ``jti`` that is spent once, in the
+database, so replays fail on every worker and host.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from authlib.oauth2.rfc6749 import InvalidClientError
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import import_key
+from joserfc.util import to_bytes
+
+from gateway.db import db_session
+from gateway.services import clients
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+METHOD = "private_key_jwt"
+
+
+def _refuse(why: str) -> InvalidClientError:
+    return InvalidClientError(description=f"Client assertion refused: {why}.")
+
+
+class PrivateKeyJwt:
+    """A client authentication method for Authlib's ``register_client_auth_method``."""
+
+    def __init__(self, audiences: list[str], max_lifetime: int, leeway: int) -> None:
+        self.audiences = audiences
+        self.max_lifetime = max_lifetime
+        self.leeway = leeway
+
+    def __call__(self, query_client, request):
+        form = request.form
+        if form.get("client_assertion_type") != ASSERTION_TYPE or not form.get("client_assertion"):
+            return None
+        assertion = form["client_assertion"]
+        header, unverified = self._peek(assertion)
+        client_id = unverified.get("sub")
+        if not isinstance(client_id, str) or form.get("client_id", client_id) != client_id:
+            raise _refuse("sub must name the client")
+        client = query_client(client_id)
+        if client is None:
+            raise _refuse("unknown or inactive client")
+        if not client.check_endpoint_auth_method(METHOD, "token"):
+            raise _refuse("the client does not use private_key_jwt")
+        alg = header.get("alg")
+        if alg not in client.model.allowed_algs:
+            raise _refuse("algorithm not allowed for this client")
+        jwk = client.public_key(header.get("kid"))
+        if jwk is None or jwk.get("alg") != alg:
+            raise _refuse("no registered key matches kid and alg")
+        try:
+            token = jwt.decode(assertion, import_key(jwk), algorithms=[alg])
+        except (JoseError, ValueError) as exc:
+            raise _refuse("signature or encoding invalid") from exc
+        self._check_claims(token.claims, client_id)
+        expires = datetime.fromtimestamp(token.claims["exp"], UTC)
+        if not clients.spend_assertion(db_session(), client_id, token.claims["jti"], expires):
+            raise _refuse("jti already used")
+        return client
+
+    @staticmethod
+    def _peek(assertion: str) -> tuple[dict, dict]:
+        try:
+            compact = jws.extract_compact(to_bytes(assertion))
+            claims = json.loads(compact.payload)
+        except (JoseError, ValueError) as exc:
+            raise _refuse("not a compact JWS") from exc
+        if not isinstance(claims, dict):
+            raise _refuse("payload is not a JSON object")
+        return compact.headers(), claims
+
+    def _check_claims(self, claims: dict, client_id: str) -> None:
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self.leeway,
+            iss={"essential": True, "value": client_id},
+            sub={"essential": True, "value": client_id},
+            exp={"essential": True},
+            jti={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise _refuse(f"claim check failed ({exc.error})") from exc
+        aud = claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        if aud not in self.audiences:
+            raise _refuse("aud must be the issuer identifier or the token endpoint")
+        now = int(time.time())
+        exp = claims["exp"]
+        if not isinstance(exp, int) or exp - now > self.max_lifetime + self.leeway:
+            raise _refuse("exp too far in the future")
+        iat = claims.get("iat")
+        if iat is not None and (not isinstance(iat, int) or exp - iat > self.max_lifetime
+                                or iat > now + self.leeway):
+            raise _refuse("iat invalid or lifetime too long")
+        jti = claims["jti"]
+        if not isinstance(jti, str) or not 8 <= len(jti) <= 256:
+            raise _refuse("jti must be a string of 8 to 256 characters")

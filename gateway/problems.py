@@ -1,0 +1,78 @@
+"""RFC 9457 problem details: every 4xx and 5xx the gateway returns is one of these."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, Response, current_app, json
+from werkzeug.exceptions import HTTPException
+
+from gateway.services import errors
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+STATUS_OF = {
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.IdempotencyKeyReused: 422,
+    errors.InvalidInput: 422,
+}
+
+
+def problem(status: int, title: str, detail: str | None = None, slug: str | None = None,
+            headers: dict[str, str] | None = None, **extensions: object) -> Response:
+    """Build a problem+json response; ``slug`` names a gateway problem type."""
+    body: dict[str, object] = {
+        "type": f"{current_app.config['ISSUER']}/problems/{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extensions)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers or {})
+    return response
+
+
+def _status_of(exc: errors.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def handle_domain_error(exc: errors.DomainError) -> Response:
+    """Map a service's domain exception to its problem response."""
+    return problem(_status_of(exc), exc.title, exc.detail, exc.slug, **exc.extensions)
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    """Werkzeug and flask-smorest errors as problems; validation errors list the fields."""
+    status = exc.code or 500
+    extensions: dict[str, object] = {}
+    data = getattr(exc, "data", None) or {}
+    if "messages" in data:  # webargs/marshmallow validation errors, by location then field
+        extensions["errors"] = data["messages"]
+    headers = dict(data.get("headers") or {})
+    if exc.response is not None and "WWW-Authenticate" in exc.response.headers:
+        headers["WWW-Authenticate"] = exc.response.headers["WWW-Authenticate"]
+    detail = exc.description if status < 500 else None
+    return problem(status, exc.name, detail, headers=headers, **extensions)
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    """Anything else: log type and frames, never the message (it may hold data); say 500."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s\n%s", type(exc).__name__, frames)
+    return problem(500, "Internal Server Error")
+
+
+def init_problems(app: Flask) -> None:
+    """Register the error handlers (after flask-smorest, so ours win)."""
+    app.register_error_handler(errors.DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,169 @@
+"""OAuth clients: registration, secrets, assertion replay protection and the token deny-list."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gateway.models import AuthMethod, Client, RevokedToken, UsedAssertion, utcnow
+from gateway.services import audit, institutions
+from gateway.services.actor import Actor
+from gateway.services.errors import InvalidInput, NotFound
+
+SCOPES = (
+    "referrals:read",
+    "referrals:write",
+    "consents:read",
+    "consents:write",
+    "bookings:read",
+    "bookings:write",
+    "resources:read",
+    "resources:write",
+    "network:admin",
+)
+ASYMMETRIC_ALGS = ("ES256", "ES384", "EdDSA", "PS256", "RS384")
+KTY_OF_ALG = {"ES256": "EC", "ES384": "EC", "EdDSA": "OKP", "PS256": "RSA", "RS384": "RSA"}
+PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new client, with its secret when one was made (shown once, stored only hashed)."""
+
+    client: Client
+    client_secret: str | None
+
+
+def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
+    """Accept only public asymmetric keys, each with a ``kid`` and an allowed ``alg``."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not keys or not isinstance(keys, list):
+        raise InvalidInput("jwks must be a JWK Set with at least one key.")
+    kids = set()
+    for jwk in keys:
+        if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & jwk.keys():
+            raise InvalidInput("jwks must hold public keys only.")
+        if not jwk.get("kid") or jwk["kid"] in kids:
+            raise InvalidInput("every key needs a unique kid.")
+        if jwk.get("alg") not in algs or KTY_OF_ALG[jwk["alg"]] != jwk.get("kty"):
+            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.")
+        kids.add(jwk["kid"])
+    try:
+        KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidInput("jwks holds a key that cannot be imported.") from exc
+    return {"keys": keys}
+
+
+def register(
+    session: Session,
+    actor: Actor | str,
+    *,
+    name: str,
+    institution_id: uuid.UUID | None,
+    auth_method: AuthMethod,
+    scopes: list[str],
+    jwks: dict | None = None,
+    allowed_algs: list[str] | None = None,
+) -> Registration:
+    """Register a client; ``institution_id`` None makes a network-coordination client."""
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not scopes:
+        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.")
+    if institution_id is not None:
+        institutions.get_active(session, institution_id)
+    elif set(scopes) != {"network:admin"}:
+        raise InvalidInput("a client without an institution may only hold network:admin.")
+    algs = list(allowed_algs or ["ES256"])
+    if not set(algs) <= set(ASYMMETRIC_ALGS):
+        raise InvalidInput(f"allowed_algs must be drawn from {', '.join(ASYMMETRIC_ALGS)}.")
+    secret = None
+    client = Client(
+        client_id="gw_" + secrets.token_urlsafe(18),
+        institution_id=institution_id,
+        name=name,
+        auth_method=auth_method,
+        allowed_algs=algs,
+        allowed_scopes=sorted(set(scopes)),
+    )
+    if auth_method is AuthMethod.PRIVATE_KEY_JWT:
+        if jwks is None:
+            raise InvalidInput("private_key_jwt clients must register a public JWK Set.")
+        client.jwks = _checked_jwks(jwks, algs)
+    else:
+        if jwks is not None:
+            raise InvalidInput("client_secret_basic clients register no keys.")
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = generate_password_hash(secret)
+    session.add(client)
+    session.flush()
+    audit.record(session, actor, "client.registered", "client", client.client_id,
+                 detail={"auth_method": auth_method.value, "scopes": client.allowed_scopes})
+    return Registration(client, secret)
+
+
+def find_active(session: Session, client_id: str) -> Client | None:
+    """An active client whose institution (if any) is active, else None."""
+    client = session.get(Client, client_id)
+    if client is None or not client.active:
+        return None
+    if client.institution is not None and not client.institution.active:
+        return None
+    return client
+
+
+def secret_matches(client: Client, secret: str) -> bool:
+    """Constant-time check of a presented secret against the stored hash."""
+    return client.secret_hash is not None and check_password_hash(client.secret_hash, secret)
+
+
+def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
+    """Deactivate a client: no new tokens, and its live tokens stop working at once."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    client.active = False
+    client.revoked_at = utcnow()
+    audit.record(session, actor, "client.revoked", "client", client_id)
+    return client
+
+
+def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
+    """Record a client assertion's ``jti``; False if it was already used (a replay).
+
+    The unique key (client, jti) in the database makes this hold across workers and hosts.
+    """
+    session.execute(
+        delete(UsedAssertion).where(
+            UsedAssertion.client_id == client_id, UsedAssertion.expires_at < utcnow()
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.add(UsedAssertion(client_id=client_id, jti=jti, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def deny_token(session: Session, actor: Actor | str, jti: str, client_id: str,
+               expires_at: datetime) -> None:
+    """Put an access token on the deny-list until it expires."""
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, client_id=client_id, expires_at=expires_at))
+        audit.record(session, actor, "token.revoked", "token", jti)
+        session.flush()
+
+
+def is_denied(session: Session, jti: str) -> bool:
+    """Whether an access token was revoked."""
+    return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None

@@ -1,0 +1,110 @@
+"""Envelope encryption of personal fields with AES-256-GCM.
+
+Each value gets its own data key; the data key is wrapped by a key-encryption key (KEK) whose
+id is stored beside the ciphertext, so KEKs can rotate while old values stay readable, and
+``rewrap`` moves a value to the current KEK without touching its ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from keys.store import ensure_private_dir, new_kid, read_json_documents, write_private_json
+
+FORMAT = "gw1"
+NONCE_BYTES = 12
+
+
+class UndecryptableValue(Exception):
+    """A stored value cannot be decrypted: unknown KEK, wrong context or tampered bytes."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+
+
+@dataclass(frozen=True)
+class FieldKeyring:
+    """Key-encryption keys by id; the newest wraps new data keys."""
+
+    keks: dict[str, bytes]
+    current_kid: str
+
+    @classmethod
+    def load(cls, directory: Path) -> FieldKeyring:
+        """Read every KEK kept in ``directory``."""
+        documents = read_json_documents(directory)
+        if not documents:
+            raise FileNotFoundError(directory)
+        keks = {doc["kid"]: _unb64(doc["k"]) for doc in documents}
+        return cls(keks, documents[-1]["kid"])
+
+    @staticmethod
+    def generate(directory: Path) -> str:
+        """Create a new 256-bit KEK in ``directory``; it becomes the current one."""
+        ensure_private_dir(directory)
+        kid = new_kid()
+        document = {"kid": kid, "k": _b64(secrets.token_bytes(32))}
+        write_private_json(directory / f"{kid}.json", document)
+        return kid
+
+    def encrypt(self, plaintext: str, context: str) -> str:
+        """Encrypt ``plaintext``, binding ``context`` (e.g. ``table.column``) as associated data."""
+        data_key = AESGCM.generate_key(bit_length=256)
+        aad = context.encode()
+        body = _seal(data_key, plaintext.encode(), aad)
+        wrapped = _seal(self.keks[self.current_kid], data_key, self.current_kid.encode() + aad)
+        return ".".join((FORMAT, self.current_kid, _b64(wrapped), _b64(body)))
+
+    def decrypt(self, token: str, context: str) -> str:
+        """Decrypt a value made by :meth:`encrypt` under the same ``context``."""
+        data_key, body = self._unwrap(token, context)
+        try:
+            return _open(data_key, body, context.encode()).decode()
+        except InvalidTag as exc:
+            raise UndecryptableValue("field ciphertext failed authentication") from exc
+
+    def rewrap(self, token: str, context: str) -> str:
+        """Re-wrap the data key of ``token`` under the current KEK; the body is unchanged."""
+        data_key, body = self._unwrap(token, context)
+        aad = self.current_kid.encode() + context.encode()
+        wrapped = _seal(self.keks[self.current_kid], data_key, aad)
+        return ".".join((FORMAT, self.current_kid, _b64(wrapped), _b64(body)))
+
+    @staticmethod
+    def kid_of(token: str) -> str:
+        """The id of the KEK that wraps ``token``."""
+        return token.split(".", 2)[1]
+
+    def _unwrap(self, token: str, context: str) -> tuple[bytes, bytes]:
+        try:
+            fmt, kid, wrapped, body = token.split(".")
+        except ValueError as exc:
+            raise UndecryptableValue("not an encrypted field value") from exc
+        if fmt != FORMAT or kid not in self.keks:
+            raise UndecryptableValue("unknown format or key id")
+        try:
+            data_key = _open(self.keks[kid], _unb64(wrapped), kid.encode() + context.encode())
+        except InvalidTag as exc:
+            raise UndecryptableValue("wrapped data key failed authentication") from exc
+        return data_key, _unb64(body)

@@ -1,0 +1,43 @@
+"""OAuth client registration wire schemas."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gateway.models import AuthMethod
+from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
+from schemas.common import InputSchema
+
+
+class ClientCreateSchema(InputSchema):
+    """Register an institution's machine client."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    institution_id = fields.UUID(required=True)
+    auth_method = fields.Enum(AuthMethod, by_value=True, load_default=AuthMethod.PRIVATE_KEY_JWT)
+    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True,
+                         validate=validate.Length(1, len(SCOPES)))
+    allowed_algs = fields.List(fields.String(validate=validate.OneOf(ASYMMETRIC_ALGS)),
+                               load_default=lambda: ["ES256"], validate=validate.Length(1, 5))
+    jwks = fields.Dict(metadata={"description": "Public JWK Set (private_key_jwt only)"})
+
+
+class ClientSchema(Schema):
+    """A registered client; the secret appears only in the registration response."""
+
+    client_id = fields.String()
+    institution_id = fields.UUID()
+    name = fields.String()
+    auth_method = fields.Enum(AuthMethod, by_value=True)
+    allowed_scopes = fields.List(fields.String(), data_key="scopes")
+    allowed_algs = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ClientRegisteredSchema(ClientSchema):
+    """The one-time registration response."""
+
+    client_secret = fields.String(
+        metadata={"description": "Shown once, for client_secret_basic clients; stored hashed."}
+    )

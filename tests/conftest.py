@@ -1,0 +1,160 @@
+"""Fixtures: a real database (SQLite or PostgreSQL), migrated with Alembic; real keys; the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from gateway import create_app
+from gateway.db import engine_of, transaction
+from gateway.migrate import upgrade
+from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
+from gateway.services import clients, institutions, partnerships
+from keys import Keyring
+from tests.support import Partner, new_key, public_jwks
+
+TEST_ISSUER = "http://gateway.test"
+PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _fresh_postgres_database() -> Iterator[str]:
+    name = f"gw_test_{uuid.uuid4().hex[:10]}"
+    server = make_url(PG_SERVER_URL)
+    admin = (f"host={server.host} port={server.port or 5432} "
+             f"user={server.username} dbname={server.database}")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A new, migrated database for this test session."""
+    backend = os.environ.get("GATEWAY_TEST_DATABASE", "sqlite")
+    if backend == "postgresql":
+        databases = _fresh_postgres_database()
+        url = next(databases)
+    else:
+        databases = None
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.sqlite3'}"
+    upgrade(url)
+    yield url
+    if databases is not None:
+        next(databases, None)
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory) -> Path:
+    """Real key material, generated for this session."""
+    directory = tmp_path_factory.mktemp("instance") / "keys"
+    Keyring.initialise(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, key_dir: Path):
+    """The gateway app on the session database."""
+    return create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "KEY_DIR": str(key_dir),
+        "INSTANCE_PATH": str(key_dir.parent),
+        "ISSUER": TEST_ISSUER,
+    })
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request) -> Iterator[None]:
+    """Every test starts from empty tables (the schema stays migrated)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine_of(app).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client (the real app and database, in process)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_partner(app) -> Callable[..., Partner]:
+    """Register an institution and a private_key_jwt client for it; return the partner."""
+
+    def make(kind: str = "university", scopes: list[str] | None = None, region: str = "r1",
+             country: str = "CN", algs: list[str] | None = None) -> Partner:
+        key = new_key()
+        scopes = scopes or ["referrals:read", "referrals:write", "consents:read",
+                            "consents:write"]
+        with transaction(app) as session:
+            institution = institutions.register(session, "test", name=f"{kind} {key.kid}",
+                                                kind=InstitutionKind(kind), region=region,
+                                                country=country)
+            registration = clients.register(
+                session, "test", name="test client", institution_id=institution.id,
+                auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
+                jwks=public_jwks(key), allowed_algs=algs or ["ES256"])
+            return Partner(registration.client.client_id, institution.id, key,
+                           app.config["ISSUER"], scopes)
+
+    return make
+
+
+@pytest.fixture
+def token_for(client) -> Callable[..., str]:
+    """Obtain an access token for a partner over the token endpoint."""
+
+    def get(partner: Partner, scope: str | None = None) -> str:
+        response = client.post("/oauth/token", data=partner.token_form(scope))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    return get
+
+
+@pytest.fixture
+def row_count(app) -> Callable[[str], int]:
+    """Count rows of a table, straight from the database."""
+
+    def count(table: str) -> int:
+        with engine_of(app).connect() as connection:
+            return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+    return count
+
+
+@pytest.fixture
+def link(app) -> Callable[..., uuid.UUID]:
+    """Make an active partnership between two partners for the given exchanges."""
+
+    def make(first: Partner, second: Partner, *exchanges: str) -> uuid.UUID:
+        now = datetime.now(UTC)
+        with transaction(app) as session:
+            partnership = partnerships.propose(
+                session, "test", institution_ids=(first.institution_id, second.institution_id),
+                exchanges=[Exchange(e) for e in exchanges or ("referral",)],
+                valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=365))
+            partnerships.change_status(session, "test", partnership.id, PartnershipStatus.ACTIVE)
+            return partnership.id
+
+    return make
