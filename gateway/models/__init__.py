@@ -5,6 +5,7 @@ from gateway.models.base import Base, utcnow
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, Grantor, Purpose
 from gateway.models.institution import Institution, InstitutionKind
+from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
 from gateway.models.referral import (
     IdempotencyRecord,
@@ -26,6 +27,8 @@ __all__ = [
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Partnership",
     "PartnershipStatus",
     "Priority",
