@@ -6,9 +6,13 @@ import json
 import secrets
 import uuid
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gateway.models import OutboxMessage
+from gateway.models import Institution, OutboxMessage, OutboxStatus, utcnow
+from gateway.services import audit
+from gateway.services.actor import Actor
+from gateway.services.errors import InvalidTransition, NotFound
 
 
 def enqueue(
@@ -34,4 +38,31 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    return message
+
+
+def dead_letters(session: Session, region: str | None = None) -> list[OutboxMessage]:
+    """Messages parked after too many failed deliveries, newest first; optionally one region's."""
+    query = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD)
+             .order_by(OutboxMessage.created_at.desc()))
+    if region is not None:
+        query = query.outerjoin(Institution,
+                                Institution.id == OutboxMessage.recipient_institution_id).where(
+            or_(Institution.region == region, OutboxMessage.recipient_region == region))
+    return list(session.scalars(query))
+
+
+def replay(session: Session, actor: Actor | str, message_id: uuid.UUID) -> OutboxMessage:
+    """Put a dead-lettered message back in the queue for immediate delivery."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise NotFound("No outbox message with that id.")
+    if message.status is not OutboxStatus.DEAD:
+        raise InvalidTransition("Only dead-lettered messages can be replayed.")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "outbox.replayed", "outbox_message", message.id,
+                 detail={"topic": message.topic})
     return message
