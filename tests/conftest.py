@@ -23,7 +23,16 @@ from gateway.migrate import upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services import clients, institutions, partnerships
 from keys import Keyring
-from tests.support import SUBJECT_REF, Admin, Pair, Partner, bearer, new_key, public_jwks
+from tests.support import (
+    SUBJECT_REF,
+    Admin,
+    Pair,
+    Partner,
+    bearer,
+    new_key,
+    public_jwks,
+    referral_body,
+)
 
 TEST_ISSUER = "http://gateway.test"
 PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -239,3 +248,24 @@ def forge_token(app) -> Callable[..., str]:
                           signing_key, algorithms=[head["alg"]])
 
     return sign
+
+
+@pytest.fixture
+def send_referral(client) -> Callable[..., TestResponse]:
+    """POST a referral: ``send_referral(token, recipient_id, headers=..., **fields)``."""
+
+    def send(token: str, recipient_id: uuid.UUID, headers: dict | None = None,
+             **fields: object) -> TestResponse:
+        return client.post("/api/v1/referrals", json=referral_body(recipient_id, **fields),
+                           headers={**bearer(token), **(headers or {})})
+
+    return send
+
+
+@pytest.fixture
+def referral(pair: Pair, grant_consent, send_referral) -> dict:
+    """A referral the pair's university sent to its hospital, under a fresh consent."""
+    assert grant_consent(pair.uni_token, pair.hospital.institution_id).status_code == 201
+    response = send_referral(pair.uni_token, pair.hospital.institution_id)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
