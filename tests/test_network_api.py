@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.support import assert_problem, basic, bearer, new_key, public_jwks
 
 
@@ -46,6 +48,27 @@ def test_a_private_jwk_is_refused_at_registration(client, admin_token, row_count
         "jwks": {"keys": [new_key().as_dict(private=True)]}})
     assert_problem(response, 422, slug="invalid-input")
     assert row_count("clients") == 1  # only the admin
+
+
+@pytest.mark.parametrize("change", [{"kid": None}, {"alg": "PS256"}, {"alg": "HS256"},
+                                    {"alg": "ES384"}])
+def test_a_key_without_kid_or_with_an_unfitting_alg_is_refused(client, admin_token, change):
+    institution = _institution(client, admin_token)
+    jwk = {key: value for key, value in {**new_key().as_dict(private=False), **change}.items()
+           if value is not None}
+    response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
+        "name": "odd key", "institution_id": institution["id"], "scopes": ["referrals:read"],
+        "allowed_algs": ["ES256", "PS256"], "jwks": {"keys": [jwk]}})
+    assert_problem(response, 422, slug="invalid-input")
+
+
+def test_duplicate_kids_are_refused(client, admin_token):
+    institution = _institution(client, admin_token)
+    jwks = public_jwks(new_key(kid="same"), new_key(kid="same"))
+    response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
+        "name": "twins", "institution_id": institution["id"], "scopes": ["referrals:read"],
+        "jwks": jwks})
+    assert_problem(response, 422, slug="invalid-input")
 
 
 def test_partnership_allows_nothing_until_approved(client, admin_token):

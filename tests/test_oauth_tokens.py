@@ -8,7 +8,10 @@ import time
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
+from gateway.db import engine_of
+from gateway.models import AuditEntry
 from tests.support import Partner, assert_problem, bearer, hand_made_jwt, new_key
 
 INBOX = "/api/v1/referrals?box=inbox"
@@ -123,8 +126,8 @@ def test_live_token_of_a_revoked_client_is_refused(client, university, token_for
     refused(bearer(token))
 
 
-def test_revoked_token_is_refused_and_introspects_inactive(client, university, token_for,
-                                                           auth_form, refused):
+def test_revoked_token_is_refused_and_introspects_inactive(app, client, university, token_for,
+                                                           auth_form, refused, row_count):
     token = token_for(university)
     before = client.post("/oauth/introspect", data=auth_form(token)).get_json()
     assert before["active"] is True
@@ -135,6 +138,12 @@ def test_revoked_token_is_refused_and_introspects_inactive(client, university, t
     assert response.status_code == 200
 
     refused(bearer(token))
+    assert row_count("revoked_tokens") == 1
+    jti = before["jti"]
+    with engine_of(app).connect() as connection:
+        actions = connection.execute(select(AuditEntry.action).where(
+            AuditEntry.object_id == jti).order_by(AuditEntry.seq)).scalars().all()
+    assert actions == ["token.issued", "token.revoked"]
     after = client.post("/oauth/introspect", data=auth_form(token))
     assert after.status_code == 200
     assert after.get_json() == {"active": False}
@@ -162,3 +171,9 @@ def test_introspection_needs_client_authentication(client, university, token_for
     response = client.post("/oauth/introspect", data={"token": token_for(university)})
     body = assert_problem(response, 401, slug="oauth/invalid_client")
     assert "active" not in body
+
+
+def test_an_invalid_token_introspects_inactive(client, auth_form):
+    response = client.post("/oauth/introspect", data=auth_form("not.a.token"))
+    assert response.status_code == 200
+    assert response.get_json() == {"active": False}
