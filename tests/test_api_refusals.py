@@ -51,6 +51,7 @@ def test_another_hospital_cannot_transition_a_referral(client, pair, referral, m
     response = client.post(f"/api/v1/referrals/{referral['id']}/transitions",
                            json={"status": "accepted"}, headers=token)
     assert_problem(response, 404, slug="not-found")
+    assert_no_personal_data(response)
     assert table_counts() == before
     seen = client.get(f"/api/v1/referrals/{referral['id']}", headers=bearer(pair.hosp_token))
     assert seen.get_json()["status"] == "submitted"
@@ -144,6 +145,7 @@ def test_oversized_body_is_413(client, app, pair, unchanged):
                            json=referral_body(pair.hospital.institution_id, summary=summary),
                            headers=bearer(pair.uni_token))
     assert_problem(response, 413)
+    assert_no_personal_data(response, SUBJECT_REF)
     unchanged()
 
 
@@ -185,4 +187,33 @@ def test_counselling_agency_may_not_report_a_diagnosis_on_completion(
     response = client.post(url, json={"status": "completed", "diagnosis_code": "F41.1"},
                            headers=agency_token)
     assert_problem(response, 403, slug="diagnosis-reserved")
+    assert table_counts() == before
+
+
+def test_another_institution_cannot_read_or_revoke_a_consent(client, pair, grant_consent,
+                                                             make_partner, token_for,
+                                                             table_counts):
+    consent = grant_consent(pair.uni_token, pair.hospital.institution_id).get_json()
+    other = bearer(token_for(make_partner("university")))
+    before = table_counts()
+    read = client.get(f"/api/v1/consents/{consent['id']}", headers=other)
+    assert_problem(read, 404, slug="not-found")
+    revoke = client.post(f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "x"},
+                         headers=other)
+    assert_problem(revoke, 404, slug="not-found")
+    assert table_counts() == before
+    own = client.get(f"/api/v1/consents/{consent['id']}", headers=bearer(pair.uni_token))
+    assert own.get_json()["revoked_at"] is None
+
+
+def test_referral_to_an_institution_that_does_not_treat_is_refused(
+        make_partner, link, token_for, grant_consent, send_referral, table_counts):
+    university, school = make_partner("university"), make_partner("middle_school")
+    link(university, school, "referral")
+    token = token_for(university)
+    assert grant_consent(token, school.institution_id).status_code == 201
+    before = table_counts()
+    response = send_referral(token, school.institution_id)
+    assert_problem(response, 422, slug="invalid-input")
+    assert_no_personal_data(response)
     assert table_counts() == before
