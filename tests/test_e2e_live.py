@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gunicorn
 import pytest
 import requests
 from sqlalchemy import select, update
@@ -29,6 +30,8 @@ from tests.support import SUBJECT_REF, Partner, new_key, public_jwks, referral_b
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 10
+# gunicorn 25.1+ opens a control socket in $HOME; parallel test runs must not share one.
+NO_CONTROL_SOCKET = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,10 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+        try:  # the socket listens before the workers have booted: retry until one answers
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
@@ -77,7 +80,8 @@ def live(app, database_url: str, key_dir: Path, tmp_path_factory) -> Iterator[Li
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "gateway:create_app()"],
+            [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", *NO_CONTROL_SOCKET,
+             "gateway:create_app()"],
             env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(url, process, log)
