@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from gateway.models import AuthMethod
 from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
@@ -36,8 +36,19 @@ class ClientSchema(Schema):
 
 
 class ClientRegisteredSchema(ClientSchema):
-    """The one-time registration response."""
+    """The one-time registration response, dumped from a ``clients.Registration``."""
 
     client_secret = fields.String(
         metadata={"description": "Shown once, for client_secret_basic clients; stored hashed."}
     )
+
+    def get_attribute(self, obj, attr, default):
+        """Read the secret from the registration, everything else from its client."""
+        return super().get_attribute(obj if attr == "client_secret" else obj.client, attr,
+                                     default)
+
+    @post_dump
+    def _omit_absent_secret(self, data: dict, **_kwargs) -> dict:
+        if data.get("client_secret") is None:
+            data.pop("client_secret", None)
+        return data

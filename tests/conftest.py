@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,8 +12,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from joserfc import jwt
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
 from gateway import create_app
 from gateway.db import engine_of, transaction
@@ -19,7 +23,16 @@ from gateway.migrate import upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services import clients, institutions, partnerships
 from keys import Keyring
-from tests.support import Partner, new_key, public_jwks
+from tests.support import (
+    SUBJECT_REF,
+    Admin,
+    Pair,
+    Partner,
+    bearer,
+    new_key,
+    public_jwks,
+    referral_body,
+)
 
 TEST_ISSUER = "http://gateway.test"
 PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -158,3 +171,101 @@ def link(app) -> Callable[..., uuid.UUID]:
             return partnership.id
 
     return make
+
+
+@pytest.fixture
+def network_admin(app) -> Admin:
+    """A network-coordination client (client_secret_basic, scope network:admin)."""
+    with transaction(app) as session:
+        registration = clients.register(session, "test", name="coordination", institution_id=None,
+                                        auth_method=AuthMethod.CLIENT_SECRET_BASIC,
+                                        scopes=["network:admin"])
+        return Admin(registration.client.client_id, registration.client_secret)
+
+
+@pytest.fixture
+def admin_token(client, network_admin: Admin) -> str:
+    """An access token of the network administration client."""
+    response = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                           headers=network_admin.basic())
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
+@pytest.fixture
+def pair(make_partner, link, token_for) -> Pair:
+    """A university and a hospital in an active referral partnership, each with a token."""
+    university = make_partner("university")
+    hospital = make_partner("hospital", scopes=["referrals:read", "referrals:write"])
+    link(university, hospital, "referral")
+    return Pair(university, hospital, token_for(university), token_for(hospital))
+
+
+@pytest.fixture
+def grant_consent(client) -> Callable[..., TestResponse]:
+    """Record a consent over the API: ``grant_consent(token, recipient_id, subject=...)``."""
+
+    def grant(token: str, recipient_id: uuid.UUID, subject: str = SUBJECT_REF,
+              purpose: str = "referral", **extra: object) -> TestResponse:
+        body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
+                "recipient_institution_id": str(recipient_id),
+                "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
+        return client.post("/api/v1/consents", json=body, headers=bearer(token))
+
+    return grant
+
+
+@pytest.fixture
+def table_counts(app) -> Callable[[], dict[str, int]]:
+    """Row counts of every table: compare before and after to prove nothing was written."""
+
+    def counts() -> dict[str, int]:
+        with engine_of(app).connect() as connection:
+            return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                    for table in Base.metadata.tables}
+
+    return counts
+
+
+@pytest.fixture
+def forge_token(app) -> Callable[..., str]:
+    """Sign access-token claims (default: valid ones) with the gateway's own current key.
+
+    ``key`` signs instead, ``header`` overrides header members, claims set to None are dropped.
+    """
+
+    def sign(partner: Partner, *, key=None, header: dict | None = None, **claims: object) -> str:
+        signing_key = key or app.extensions["gateway.keyring"].signing.current
+        now = int(time.time())
+        body = {"iss": app.config["ISSUER"], "aud": app.config["API_AUDIENCE"],
+                "sub": partner.client_id, "client_id": partner.client_id,
+                "institution_id": str(partner.institution_id), "scope": " ".join(partner.scopes),
+                "iat": now, "nbf": now, "exp": now + 120, "jti": secrets.token_urlsafe(16),
+                **claims}
+        head = {"alg": "ES256", "typ": "at+jwt", "kid": signing_key.kid, **(header or {})}
+        return jwt.encode({k: v for k, v in head.items() if v is not None},
+                          {k: v for k, v in body.items() if v is not None},
+                          signing_key, algorithms=[head["alg"]])
+
+    return sign
+
+
+@pytest.fixture
+def send_referral(client) -> Callable[..., TestResponse]:
+    """POST a referral: ``send_referral(token, recipient_id, headers=..., **fields)``."""
+
+    def send(token: str, recipient_id: uuid.UUID, headers: dict | None = None,
+             **fields: object) -> TestResponse:
+        return client.post("/api/v1/referrals", json=referral_body(recipient_id, **fields),
+                           headers={**bearer(token), **(headers or {})})
+
+    return send
+
+
+@pytest.fixture
+def referral(pair: Pair, grant_consent, send_referral) -> dict:
+    """A referral the pair's university sent to its hospital, under a fresh consent."""
+    assert grant_consent(pair.uni_token, pair.hospital.institution_id).status_code == 201
+    response = send_referral(pair.uni_token, pair.hospital.institution_id)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import secrets
 import time
 import uuid
@@ -11,11 +15,13 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+SUBJECT_REF = "stu-2024-0042"
+SUMMARY = "Student described a plan to the dormitory officer; counsellor escalated."
 
 
-def new_key(kid: str | None = None, alg: str = "ES256") -> ECKey:
-    """A fresh P-256 private key with a kid."""
-    return ECKey.generate_key("P-256", parameters={"kid": kid or secrets.token_hex(4), "alg": alg},
+def new_key(kid: str | None = None, alg: str = "ES256", curve: str = "P-256") -> ECKey:
+    """A fresh EC private key (P-256 by default) with a kid."""
+    return ECKey.generate_key(curve, parameters={"kid": kid or secrets.token_hex(4), "alg": alg},
                               private=True)
 
 
@@ -58,3 +64,72 @@ class Partner:
 def bearer(token: str) -> dict:
     """An Authorization header."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def basic(client_id: str, secret: str) -> dict:
+    """An HTTP Basic Authorization header (client_secret_basic)."""
+    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def referral_body(recipient_id: uuid.UUID, subject: str = SUBJECT_REF, **extra: object) -> dict:
+    """A valid referral request to ``recipient_id``; ``extra`` adds or overrides fields."""
+    return {"recipient_institution_id": str(recipient_id), "subject_ref": subject,
+            "priority": "green_channel", "reason": "suicide_risk", "summary": SUMMARY, **extra}
+
+
+def assert_problem(response, status: int, slug: str | None = None) -> dict:
+    """Check an RFC 9457 problem response (status, media type, members) and return its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = json.loads(response.get_data(as_text=True))
+    assert body["status"] == status
+    assert body["title"]
+    if slug is not None:
+        assert body["type"].endswith(f"/problems/{slug}"), body["type"]
+    return body
+
+
+def assert_no_personal_data(response, *values: str) -> None:
+    """None of the personal ``values`` (default: the test subject and summary) is echoed."""
+    text = response.get_data(as_text=True)
+    for value in values or (SUBJECT_REF, SUMMARY):
+        assert value not in text
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def hand_made_jwt(header: dict, claims: dict, hmac_key: bytes | None = None) -> str:
+    """A compact JWS built by hand: unsigned (``alg: none``) or HMAC-SHA256 with ``hmac_key``.
+
+    No JOSE library will make these on purpose; an attacker will.
+    """
+    signing_input = ".".join(_b64url(json.dumps(part).encode()) for part in (header, claims))
+    signature = b""
+    if hmac_key is not None:
+        signature = hmac.new(hmac_key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+@dataclass
+class Admin:
+    """A network administration client and its secret."""
+
+    client_id: str
+    secret: str
+
+    def basic(self) -> dict:
+        """Its client_secret_basic Authorization header."""
+        return basic(self.client_id, self.secret)
+
+
+@dataclass
+class Pair:
+    """A university and a hospital that may exchange referrals, with their access tokens."""
+
+    university: Partner
+    hospital: Partner
+    uni_token: str
+    hosp_token: str

@@ -2,51 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from tests.support import bearer
+from tests.support import SUBJECT_REF, SUMMARY, bearer, referral_body
 
 
-def _consent(client, token, recipient_id, subject="stu-001", purpose="referral", **extra):
-    body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
-            "recipient_institution_id": str(recipient_id),
-            "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
-    return client.post("/api/v1/consents", json=body, headers=bearer(token))
+def test_referral_round_trip(client, pair, grant_consent):
+    hospital_id = pair.hospital.institution_id
+    uni, hosp = bearer(pair.uni_token), bearer(pair.hosp_token)
 
-
-def _referral(recipient_id, subject="stu-001", **extra):
-    return {"recipient_institution_id": str(recipient_id), "subject_ref": subject,
-            "priority": "green_channel", "reason": "suicide_risk",
-            "summary": "Student expressed a plan; dormitory officer escalated.", **extra}
-
-
-def test_referral_round_trip(client, make_partner, token_for, link):
-    university = make_partner("university")
-    hospital = make_partner("hospital", scopes=["referrals:read", "referrals:write"])
-    link(university, hospital, "referral")
-    uni_token, hosp_token = token_for(university), token_for(hospital)
-
-    assert _consent(client, uni_token, hospital.institution_id).status_code == 201
-    created = client.post("/api/v1/referrals", json=_referral(hospital.institution_id),
-                          headers=bearer(uni_token))
+    assert grant_consent(pair.uni_token, hospital_id).status_code == 201
+    created = client.post("/api/v1/referrals", json=referral_body(hospital_id), headers=uni)
     assert created.status_code == 201, created.get_json()
     referral = created.get_json()
     assert referral["status"] == "submitted"
+    assert referral["summary"] == SUMMARY
     assert referral["subject_pseudonym"].startswith("psn_")
-    assert "stu-001" not in created.get_data(as_text=True)
+    assert SUBJECT_REF not in created.get_data(as_text=True)
 
-    inbox = client.get("/api/v1/referrals?box=inbox", headers=bearer(hosp_token)).get_json()
+    inbox = client.get("/api/v1/referrals?box=inbox", headers=hosp).get_json()
     assert [item["id"] for item in inbox["items"]] == [referral["id"]]
 
     accepted = client.post(f"/api/v1/referrals/{referral['id']}/transitions",
-                           json={"status": "accepted"}, headers=bearer(hosp_token))
+                           json={"status": "accepted"}, headers=hosp)
     assert accepted.status_code == 200
-    seen = client.get(f"/api/v1/referrals/{referral['id']}", headers=bearer(uni_token))
+    seen = client.get(f"/api/v1/referrals/{referral['id']}", headers=uni)
     assert seen.get_json()["status"] == "accepted"
 
     done = client.post(f"/api/v1/referrals/{referral['id']}/transitions",
                        json={"status": "completed", "note": "Admitted; follow-up in 2 weeks.",
-                             "diagnosis_code": "F32.1"}, headers=bearer(hosp_token))
+                             "diagnosis_code": "F32.1"}, headers=hosp)
     assert done.status_code == 200
     assert done.get_json()["outcome"] == {"note": "Admitted; follow-up in 2 weeks.",
                                           "diagnosis_code": "F32.1"}

@@ -6,6 +6,7 @@ import json
 from typing import ClassVar
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, abort, current_app
@@ -66,6 +67,13 @@ class GatewayResourceProtector(ResourceProtector):
 
     def raise_error_response(self, error):
         abort(oauth_problem(error))
+
+    def acquire_token(self, scopes=None, **kwargs):
+        """Authlib's check, but a refused token is a 401/403 problem, never an uncaught error."""
+        try:
+            return super().acquire_token(scopes, **kwargs)
+        except OAuth2Error as error:
+            self.raise_error_response(error)
 
 
 EXTENSION_KEY = "gateway.oauth"

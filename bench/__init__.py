@@ -1,0 +1,1 @@
+"""Benchmarks: throughput of the gateway's hot paths as ratios to a baseline (``make bench``)."""

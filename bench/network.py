@@ -1,0 +1,98 @@
+"""A throwaway gateway for benchmarking: database, keys, app and a two-member network."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from flask import Flask
+from joserfc import jwt
+from joserfc.jwk import ECKey
+from sqlalchemy.engine import make_url
+
+from gateway import create_app
+from gateway.db import transaction
+from gateway.migrate import upgrade
+from gateway.models import AuthMethod, Exchange, InstitutionKind, PartnershipStatus, utcnow
+from gateway.services import clients, institutions, partnerships
+from keys import Keyring
+
+ISSUER = "http://bench.gateway"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A registered institution with its private_key_jwt client."""
+
+    institution_id: uuid.UUID
+    client_id: str
+    key: ECKey
+
+    def token_form(self) -> dict:
+        """A client-credentials request with a freshly signed client assertion."""
+        now = int(time.time())
+        claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/oauth/token",
+                  "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(16)}
+        assertion = jwt.encode({"alg": "ES256", "kid": self.key.kid}, claims, self.key,
+                               algorithms=["ES256"])
+        return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": assertion}
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A new PostgreSQL database on ``server_url``, dropped afterwards."""
+    server = make_url(server_url)
+    name = f"gw_bench_{uuid.uuid4().hex[:10]}"
+    admin = (f"host={server.host} port={server.port or 5432} user={server.username} "
+             f"dbname={server.database} connect_timeout=3")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def gateway(database_url: str, directory: Path) -> Flask:
+    """Migrate ``database_url``, create keys in ``directory`` and build the app."""
+    upgrade(database_url)
+    Keyring.initialise(directory / "keys")
+    return create_app({"DATABASE_URL": database_url, "KEY_DIR": str(directory / "keys"),
+                       "INSTANCE_PATH": str(directory), "ISSUER": ISSUER})
+
+
+def _member(session, kind: InstitutionKind, scopes: list[str]) -> Member:
+    key = ECKey.generate_key("P-256", parameters={"kid": secrets.token_hex(4), "alg": "ES256"},
+                             private=True)
+    institution = institutions.register(session, "bench", name=f"bench {kind.value}", kind=kind,
+                                        region="bench", country="CN")
+    registration = clients.register(session, "bench", name="bench client",
+                                    institution_id=institution.id,
+                                    auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
+                                    jwks={"keys": [key.as_dict(private=False)]})
+    return Member(institution.id, registration.client.client_id, key)
+
+
+def network(app: Flask) -> tuple[Member, Member]:
+    """A university and a hospital in an active referral partnership."""
+    with transaction(app) as session:
+        university = _member(session, InstitutionKind.UNIVERSITY,
+                             ["referrals:read", "referrals:write", "consents:write"])
+        hospital = _member(session, InstitutionKind.HOSPITAL, ["referrals:read"])
+        now = utcnow()
+        partnership = partnerships.propose(
+            session, "bench", institution_ids=(university.institution_id, hospital.institution_id),
+            exchanges=[Exchange.REFERRAL], valid_from=now - timedelta(days=1),
+            valid_until=now + timedelta(days=30))
+        partnerships.change_status(session, "bench", partnership.id, PartnershipStatus.ACTIVE)
+    return university, hospital
