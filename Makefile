@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/pybabel compile -q -d gateway/translations
+	$(BIN)/pybabel compile --statistics -d gateway/translations
 
 ## run: set up, create keys and the SQLite database, load the demo network, serve with gunicorn
 run: setup

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from gateway.admin import bp
-from gateway.db import db_session
 from gateway.problems import _status_of
 from gateway.services.errors import DomainError, NotFound
 
@@ -29,7 +28,6 @@ def not_found(_exc: NotFound):
 
 @bp.errorhandler(DomainError)
 def refused(exc: DomainError):
-    """Any other rule a service enforced; nothing of the request is kept."""
-    db_session().rollback()
+    """Any other rule a service enforced; the 4xx status rolls the request back."""
     return render_template("admin/error.html", title=_("Not allowed"),
                            message=exc.detail), _status_of(exc)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from gateway.models import AuditEntry, Priority, Referral, ReferralStatus, utcnow
 
 DECISIONS = ("referral.accepted", "referral.declined")
+# receipt SLA of a green-channel referral (DESIGN.md); the referral lifecycle owns the real value
+GREEN_CHANNEL_RECEIPT_MINUTES = 15
 # upper bounds in minutes of the time-to-decision histogram; the last bin is open
 DECISION_BINS = (15, 60, 120, 480, 1440)
 
@@ -31,6 +33,11 @@ class QueueItem:
     submitted_at: datetime
     waiting_minutes: int
 
+    @property
+    def minutes_left(self) -> int:
+        """Minutes until the receipt SLA is missed; negative once it is breached."""
+        return GREEN_CHANNEL_RECEIPT_MINUTES - self.waiting_minutes
+
 
 @dataclass(frozen=True)
 class Board:
@@ -39,6 +46,11 @@ class Board:
     counts: dict[str, int]
     green_channel: list[QueueItem]
     decision_minutes: list[int]
+
+    @property
+    def breaches(self) -> int:
+        """Green-channel referrals waiting past their receipt SLA."""
+        return sum(1 for item in self.green_channel if item.minutes_left < 0)
 
     def histogram(self) -> list[dict]:
         """Decisions per bin: ``[{"upto": 15, "count": n}, ..., {"upto": None, ...}]``."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,8 +25,12 @@ LOCKOUT = timedelta(minutes=15)
 TOTP_ISSUER = "Circulation gateway"
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
-# verified against when the e-mail is unknown, so both paths cost one argon2 run
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both paths cost one argon2 run."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def _totp_step(coordinator: Coordinator, code: str, now: float) -> int | None:
 
 def _password_ok(coordinator: Coordinator | None, password: str) -> bool:
     try:
-        return _hasher.verify(coordinator.password_hash if coordinator else _DUMMY_HASH, password)
+        return _hasher.verify(coordinator.password_hash if coordinator else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
 
