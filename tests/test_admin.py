@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +23,7 @@ from gateway.models import (
     PartnershipStatus,
 )
 from gateway.services import institutions, outbox
-from tests.admin_support import csrf_token, make_account, post_form, sign_in
+from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
 from tests.support import bearer, new_key, public_jwks
 
 
@@ -354,3 +356,13 @@ def test_cli_adds_a_coordinator_and_prints_the_totp_uri(app):
         created = session.scalars(select(Coordinator)).one()
     assert created.email == "lead@example.org" and created.password_hash.startswith("$argon2id$")
     assert created.totp_secret in result.output
+
+
+def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
+    result = app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    network = Path(app.instance_path) / "demo" / "network.json"
+    demo = json.loads(network.read_text())["coordinator"]
+    account = Account(uuid.uuid4(), demo["email"], demo["totp_secret"], demo["password"])
+    assert sign_in(client, account).status_code == 302
+    assert "Demo University" in client.get("/admin/institutions").get_data(as_text=True)

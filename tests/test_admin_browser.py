@@ -198,6 +198,10 @@ def test_coordinator_journey_in_chromium(app, server, page):
     assert page.locator("#decision-chart rect.bar").count() == 6  # drawn by board.js
     shot(page, "05-board-with-referral")
 
+    forged = page.request.post(server + "/admin/institutions/new", max_redirects=0, form={
+        "name": "Forged", "kind": "university", "region": "r1", "country": "CN"})
+    assert forged.status == 400  # signed in, but the form carries no CSRF token
+
     refused = page.goto(f"{server}/admin/institutions/{theirs}/edit")
     assert refused is not None and refused.status == 404
     shot(page, "06-region-b-refused")
