@@ -14,6 +14,11 @@ from gateway.db import db_session
 from gateway.services import audit, audit_log
 
 
+def _day(value, shift: int = 0) -> datetime | None:
+    """Midnight UTC of a date from the form (plus ``shift`` days), or None."""
+    return datetime.combine(value, time(), UTC) + timedelta(days=shift) if value else None
+
+
 def _filter(form: AuditFilterForm) -> audit_log.AuditFilter | None:
     """The filter the form describes, or None when the form is invalid."""
     if not form.validate():
@@ -23,13 +28,11 @@ def _filter(form: AuditFilterForm) -> audit_log.AuditFilter | None:
     except ValueError:
         form.institution.errors = [*form.institution.errors, "?"]
         return None
-    def day(value, shift=0):
-        return datetime.combine(value, time(), UTC) + timedelta(days=shift) if value else None
     return audit_log.AuditFilter(
         institution_id=institution, actor=form.actor.data or None,
         action=form.action.data or None, object_type=form.object_type.data or None,
-        object_id=form.object_id.data or None, since=day(form.since.data),
-        until=day(form.until.data, 1))
+        object_id=form.object_id.data or None, since=_day(form.since.data),
+        until=_day(form.until.data, 1))
 
 
 @bp.route("/audit")
