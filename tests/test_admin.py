@@ -172,6 +172,10 @@ def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
     for page in ("/admin/institutions", "/admin/partnerships", "/admin/clients"):
         html = signed_in.get(page).get_data(as_text=True)
         assert "Theirs" not in html and partner.client_id not in html
+    audit_page = signed_in.get("/admin/audit?action=institution.").get_data(as_text=True)
+    assert str(mine.id) in audit_page and str(theirs.id) not in audit_page
+    exported = signed_in.get(f"/admin/audit/export.jsonl?object_id={theirs.id}")
+    assert exported.get_data(as_text=True) == ""
     # a partnership with a region-B party cannot be proposed through the form either
     response = post_form(signed_in, "/admin/partnerships", "/admin/partnerships", {
         "first": str(mine.id), "second": str(theirs.id), "exchanges": "referral",
