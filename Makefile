@@ -7,7 +7,8 @@ export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-sqlite test-postgres postgres lint bench clean-instance
+.PHONY: setup run serve test test-sqlite test-postgres postgres chromium lint bench \
+	clean-instance translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d gateway/translations
 
 ## run: set up, create keys and the SQLite database, load the demo network, serve with gunicorn
 run: setup
@@ -29,16 +31,27 @@ serve:
 		--access-logfile - 'gateway:create_app()'
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
-test: setup postgres lint test-sqlite test-postgres
+test: setup postgres chromium lint test-sqlite test-postgres
 
-test-sqlite: setup
+test-sqlite: setup chromium
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
-test-postgres: setup postgres
+test-postgres: setup postgres chromium
 	GATEWAY_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 postgres:
 	bash .ci/ensure-postgres
+
+## chromium: Debian's Chromium for the admin UI's browser tests (apt, only when missing)
+chromium:
+	bash .ci/ensure-chromium
+
+## translations: re-extract the admin UI's messages and update the catalogues (then edit the .po)
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		-o gateway/translations/messages.pot .
+	$(BIN)/pybabel update -i gateway/translations/messages.pot -d gateway/translations --no-location
+	$(BIN)/pybabel compile -d gateway/translations
 
 lint: setup
 	$(BIN)/ruff check .

@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
 
     from gateway import cli, db, keystore, problems
+    from gateway.admin import init_admin
     from gateway.api import consents, network, referrals
     from gateway.oauth import routes as oauth_routes
     from gateway.oauth.server import init_oauth
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (network.blp, consents.blp, referrals.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
+    init_admin(app)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
     problems.init_problems(app)
     app.after_request(_security_headers)

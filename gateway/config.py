@@ -26,6 +26,18 @@ class DefaultConfig:
     PAGE_SIZE_MAX = 100
     JSON_SORT_KEYS = False
 
+    # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
+    SECRET_KEY: str | None = None
+    SESSION_COOKIE_NAME = "gw_admin"
+    SESSION_COOKIE_PATH = "/admin"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set GATEWAY_SESSION_COOKIE_SECURE=true behind HTTPS
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_CHECK_DEFAULT = False  # checked on admin forms only; APIs use bearer tokens
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+
     API_TITLE = "Circulation gateway"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"

@@ -7,6 +7,7 @@ so that a developer can sign client assertions as those partners.
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,8 +17,15 @@ from flask.cli import AppGroup
 from joserfc.jwk import ECKey
 
 from gateway.db import transaction
-from gateway.models import AuthMethod, Exchange, InstitutionKind, PartnershipStatus, utcnow
-from gateway.services import clients, institutions, partnerships
+from gateway.models import (
+    AuthMethod,
+    CoordinatorRole,
+    Exchange,
+    InstitutionKind,
+    PartnershipStatus,
+    utcnow,
+)
+from gateway.services import clients, coordinators, institutions, partnerships
 from keys.store import ensure_private_dir, write_private_json
 
 demo_cli = AppGroup("demo", help="Demo network.")
@@ -57,7 +65,7 @@ def _demo_key(directory: Path, slug: str) -> dict:
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Create the demo network once (institutions, partner clients and an admin client)."""
+    """Create the demo network once (institutions, clients, an admin client, a coordinator)."""
     directory = ensure_private_dir(Path(current_app.instance_path) / "demo")
     if (directory / "network.json").exists():
         click.echo(f"demo network already loaded; see {directory / 'network.json'}")
@@ -90,5 +98,17 @@ def demo_load() -> None:
                 session, "demo", institution_ids=(member_ids[first], member_ids[second]),
                 exchanges=exchanges, valid_from=now, valid_until=now + timedelta(days=365))
             partnerships.change_status(session, "demo", partnership.id, PartnershipStatus.ACTIVE)
+        password = secrets.token_urlsafe(12)
+        coordinator = coordinators.create(session, "demo", email="coordinator@demo.example",
+                                          password=password, role=CoordinatorRole.COORDINATOR,
+                                          region=REGION)
+        summary["coordinator"] = {
+            "sign_in": current_app.config["ISSUER"] + "/admin/sign-in",
+            "email": coordinator.coordinator.email, "password": password,
+            "totp_secret": coordinator.totp_secret,
+            "totp_uri": coordinator.provisioning_uri,
+            "current_code": ".venv/bin/python -c \"import pyotp; "
+                            f"print(pyotp.TOTP('{coordinator.totp_secret}').now())\"",
+        }
     write_private_json(directory / "network.json", summary)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

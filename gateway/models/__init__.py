@@ -4,6 +4,7 @@ from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, Grantor, Purpose
+from gateway.models.coordinator import Coordinator, CoordinatorRole
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -22,6 +23,8 @@ __all__ = [
     "Base",
     "Client",
     "Consent",
+    "Coordinator",
+    "CoordinatorRole",
     "Exchange",
     "Grantor",
     "IdempotencyRecord",

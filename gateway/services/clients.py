@@ -137,6 +137,28 @@ def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
     return client
 
 
+def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:
+    """Clients of the given institutions (None: every client), newest first."""
+    query = select(Client).order_by(Client.created_at.desc())
+    if institution_ids is not None:
+        query = query.where(Client.institution_id.in_(institution_ids))
+    return list(session.scalars(query))
+
+
+def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dict) -> Client:
+    """Rotate a private_key_jwt client's keys: the new JWK Set replaces the old at once."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    if client.auth_method is not AuthMethod.PRIVATE_KEY_JWT or not client.active:
+        raise InvalidInput("Only an active private_key_jwt client has keys to rotate.")
+    client.jwks = _checked_jwks(jwks, client.allowed_algs)
+    session.flush()
+    audit.record(session, actor, "client.keys_rotated", "client", client_id,
+                 detail={"kids": [key["kid"] for key in client.jwks["keys"]]})
+    return client
+
+
 def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
     """Record a client assertion's ``jti``; False if it was already used (a replay).
 

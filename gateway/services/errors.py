@@ -72,3 +72,10 @@ class InvalidInput(DomainError):
 
     slug = "invalid-input"
     title = "Invalid input"
+
+
+class SignInFailed(DomainError):
+    """Wrong e-mail, password or code, or a locked account; callers learn no more than that."""
+
+    slug = "sign-in-failed"
+    title = "Sign-in failed"

@@ -1,0 +1,92 @@
+"""OAuth clients of institutions: register (keys pasted), rotate keys, revoke."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from gateway.admin import bp
+from gateway.admin.auth import actor
+from gateway.admin.forms import ClientForm, KeysForm
+from gateway.db import db_session
+from gateway.models import AuthMethod
+from gateway.services import clients, coordination
+from gateway.services.errors import InvalidInput
+
+
+def _client_form() -> ClientForm:
+    form = ClientForm()
+    form.institution.choices = [
+        SelectChoice(str(i.id), i.name)
+        for i in coordination.institution_list(db_session(), g.coordinator) if i.active]
+    return form
+
+
+@bp.route("/clients")
+def client_list():
+    """The clients of the coordinator's institutions."""
+    return render_template("admin/clients.html",
+                           clients=coordination.client_list(db_session(), g.coordinator))
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+def client_new():
+    """Register a client; a generated secret is shown on the answer page only, once."""
+    form = _client_form()
+    error = None
+    if form.validate_on_submit():
+        session = db_session()
+        method = AuthMethod(form.auth_method.data)
+        try:
+            institution = coordination.institution(session, g.coordinator,
+                                                   uuid.UUID(form.institution.data))
+            registration = clients.register(
+                session, actor(), name=form.name.data.strip(), institution_id=institution.id,
+                auth_method=method, scopes=form.scopes.data, allowed_algs=form.algs.data or None,
+                jwks=json.loads(form.jwks.data)
+                if method is AuthMethod.PRIVATE_KEY_JWT and form.jwks.data else None)
+        except InvalidInput as exc:
+            session.rollback()
+            error = exc.detail
+        else:
+            return render_template("admin/client_registered.html",
+                                   client=registration.client, secret=registration.client_secret)
+    elif form.errors:
+        error = _("Please correct the marked fields.")
+    return render_template("admin/client_form.html", form=form, error=error), \
+        422 if error else 200
+
+
+@bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])
+def client_keys(client_id: str):
+    """Rotate keys: the pasted JWK Set replaces the registered one."""
+    client = coordination.client(db_session(), g.coordinator, client_id)
+    form = KeysForm()
+    if client.jwks and not form.is_submitted():
+        form.jwks.data = json.dumps(client.jwks, indent=2)
+    error = None
+    if form.validate_on_submit():
+        try:
+            clients.replace_jwks(db_session(), actor(), client.client_id,
+                                 json.loads(form.jwks.data))
+        except InvalidInput as exc:
+            db_session().rollback()
+            error = exc.detail
+        else:
+            return redirect(url_for("admin.client_list"))
+    elif form.errors:
+        error = _("Please correct the marked fields.")
+    return render_template("admin/client_keys.html", form=form, client=client, error=error), \
+        422 if error else 200
+
+
+@bp.route("/clients/<client_id>/revoke", methods=["POST"])
+def client_revoke(client_id: str):
+    """Revoke a client: no new tokens, and its live tokens stop at once."""
+    client = coordination.client(db_session(), g.coordinator, client_id)
+    clients.revoke(db_session(), actor(), client.client_id)
+    return redirect(url_for("admin.client_list"))

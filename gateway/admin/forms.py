@@ -1,0 +1,117 @@
+"""Forms of the admin UI (Flask-WTF: every form carries a CSRF token, every field a label)."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from gateway.models import Exchange, InstitutionKind
+from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
+
+KIND_LABELS = {
+    InstitutionKind.UNIVERSITY: _l("University"),
+    InstitutionKind.MIDDLE_SCHOOL: _l("Middle school"),
+    InstitutionKind.PRIMARY_SCHOOL: _l("Primary school"),
+    InstitutionKind.COMMUNITY_CENTRE: _l("Community centre"),
+    InstitutionKind.HOSPITAL: _l("Hospital"),
+    InstitutionKind.COUNSELLING_AGENCY: _l("Counselling agency"),
+}
+EXCHANGE_LABELS = {
+    Exchange.REFERRAL: _l("Referral"),
+    Exchange.SUPERVISION: _l("Supervision"),
+    Exchange.TRAINING_RESOURCES: _l("Training resources"),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several checkboxes, each with its own label."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class InstitutionForm(FlaskForm):
+    """Create or edit an institution."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label)
+                                            for k, label in KIND_LABELS.items()])
+    region = StringField(_l("Region"), validators=[DataRequired(), Length(max=64)])
+    country = StringField(_l("Country (ISO code)"), default="CN",
+                          validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$")])
+
+
+class PartnershipForm(FlaskForm):
+    """Propose a partnership between two institutions."""
+
+    first = SelectField(_l("First institution"), validators=[DataRequired()])
+    second = SelectField(_l("Second institution"), validators=[DataRequired()])
+    exchanges = CheckboxesField(_l("Exchanges"), validators=[DataRequired()],
+                                choices=[SelectChoice(e.value, label)
+                                         for e, label in EXCHANGE_LABELS.items()])
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[DataRequired()])
+
+
+def _jwks(_form, field) -> None:
+    if not field.data:
+        return
+    try:
+        document = json.loads(field.data)
+    except ValueError as exc:
+        raise ValidationError(_l("Not valid JSON.")) from exc
+    if not isinstance(document, dict):
+        raise ValidationError(_l("A JWK Set is a JSON object with a \"keys\" list."))
+
+
+class ClientForm(FlaskForm):
+    """Register an institution's OAuth client."""
+
+    institution = SelectField(_l("Institution"), validators=[DataRequired()])
+    name = StringField(_l("Client name"), validators=[DataRequired(), Length(max=200)])
+    auth_method = RadioField(_l("Authentication"), default="private_key_jwt", choices=[
+        SelectChoice("private_key_jwt", _l("private_key_jwt (public keys, recommended)")),
+        SelectChoice("client_secret_basic", _l("client_secret_basic (a secret, for development)")),
+    ])
+    scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired()],
+                             choices=[SelectChoice(s, s) for s in SCOPES if s != "network:admin"])
+    algs = CheckboxesField(_l("Signing algorithms"), default=["ES256"],
+                           choices=[SelectChoice(a, a) for a in ASYMMETRIC_ALGS])
+    jwks = TextAreaField(_l("Public JWK Set (JSON)"), validators=[Optional(), _jwks],
+                         render_kw={"rows": 8, "spellcheck": "false"})
+
+
+class KeysForm(FlaskForm):
+    """Replace a client's public keys."""
+
+    jwks = TextAreaField(_l("New public JWK Set (JSON)"), validators=[DataRequired(), _jwks],
+                         render_kw={"rows": 10, "spellcheck": "false"})
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit viewer (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    institution = StringField(_l("Institution id"), validators=[Optional(), Length(max=36)])
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    action = StringField(_l("Action (prefix)"), validators=[Optional(), Length(max=64)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
+    object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("From (date)"), validators=[Optional()])
+    until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])

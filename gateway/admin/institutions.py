@@ -1,0 +1,70 @@
+"""Institutions: list and search, create, edit, deactivate."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from gateway.admin import bp
+from gateway.admin.auth import actor
+from gateway.admin.forms import KIND_LABELS, InstitutionForm
+from gateway.db import db_session
+from gateway.models import InstitutionKind
+from gateway.services import coordination, institutions
+
+
+def _form(form: InstitutionForm) -> InstitutionForm:
+    """A coordinator's institutions are always in their own region."""
+    if g.coordinator.scope_region is not None:
+        form.region.data = g.coordinator.scope_region
+        form.region.render_kw = {"readonly": True}
+    return form
+
+
+@bp.route("/institutions")
+def institution_list():
+    """The institutions the coordinator manages, searchable by name or region."""
+    text = request.args.get("q", "").strip()[:100]
+    found = coordination.institution_list(db_session(), g.coordinator, text or None)
+    return render_template("admin/institutions.html", institutions=found, q=text,
+                           kinds=KIND_LABELS)
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+def institution_new():
+    """Register an institution."""
+    form = _form(InstitutionForm())
+    if form.validate_on_submit():
+        institutions.register(db_session(), actor(), name=form.name.data.strip(),
+                              kind=InstitutionKind(form.kind.data),
+                              region=form.region.data.strip(), country=form.country.data)
+        return redirect(url_for("admin.institution_list"))
+    return render_template("admin/institution_form.html", form=form,
+                           title=_("New institution")), 422 if form.errors else 200
+
+
+@bp.route("/institutions/<uuid:institution_id>/edit", methods=["GET", "POST"])
+def institution_edit(institution_id: uuid.UUID):
+    """Change an institution's details."""
+    institution = coordination.institution(db_session(), g.coordinator, institution_id)
+    form = _form(InstitutionForm(obj=institution if request.method == "GET" else None))
+    if request.method == "GET":
+        form.kind.data = institution.kind.value
+    if form.validate_on_submit():
+        institutions.update(db_session(), actor(), institution.id, name=form.name.data.strip(),
+                            kind=InstitutionKind(form.kind.data),
+                            region=form.region.data.strip(), country=form.country.data)
+        return redirect(url_for("admin.institution_list"))
+    return render_template("admin/institution_form.html", form=form, institution=institution,
+                           title=_("Edit institution")), 422 if form.errors else 200
+
+
+@bp.route("/institutions/<uuid:institution_id>/deactivate", methods=["POST"])
+def institution_deactivate(institution_id: uuid.UUID):
+    """Take an institution out of the network."""
+    institution = coordination.institution(db_session(), g.coordinator, institution_id)
+    institutions.deactivate(db_session(), actor(), institution.id)
+    return redirect(url_for("admin.institution_list"))
+

@@ -1,0 +1,76 @@
+"""Partnerships: propose between institutions, approve, suspend, resume, end."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from flask import g, redirect, render_template, request, url_for
+from wtforms import SelectChoice
+
+from gateway.admin import bp
+from gateway.admin.auth import actor
+from gateway.admin.forms import EXCHANGE_LABELS, PartnershipForm
+from gateway.db import db_session
+from gateway.models import Exchange, PartnershipStatus, utcnow
+from gateway.services import coordination, institutions, partnerships
+from gateway.services.errors import InvalidInput, NotFound
+
+ACTIONS = {"approve": PartnershipStatus.ACTIVE, "suspend": PartnershipStatus.SUSPENDED,
+           "resume": PartnershipStatus.ACTIVE, "end": PartnershipStatus.ENDED}
+
+
+def _form() -> PartnershipForm:
+    form = PartnershipForm()
+    choices = [SelectChoice(str(i.id), i.name)
+               for i in coordination.institution_list(db_session(), g.coordinator) if i.active]
+    form.first.choices = form.second.choices = choices
+    if request.method == "GET":
+        today = utcnow().date()
+        form.valid_from.data, form.valid_until.data = today, today + timedelta(days=365)
+    return form
+
+
+def _page(form: PartnershipForm, error: str | None = None, status: int = 200):
+    session = db_session()
+    names = {i.id: i.name for i in institutions.list_all(session)}
+    return render_template("admin/partnerships.html", form=form, error=error, names=names,
+                           partnerships=coordination.partnership_list(session, g.coordinator),
+                           exchanges=EXCHANGE_LABELS, next_statuses=partnerships.NEXT_STATUSES,
+                           statuses=PartnershipStatus), status
+
+
+@bp.route("/partnerships")
+def partnership_list():
+    """Partnerships touching the coordinator's region, with the form to propose one."""
+    return _page(_form())
+
+
+@bp.route("/partnerships", methods=["POST"])
+def partnership_new():
+    """Propose a partnership; it allows nothing until approved."""
+    form = _form()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    session = db_session()
+    try:
+        parties = tuple(coordination.institution(session, g.coordinator, uuid.UUID(value)).id
+                        for value in (form.first.data, form.second.data))
+        partnerships.propose(
+            session, actor(), institution_ids=parties,
+            exchanges=[Exchange(e) for e in form.exchanges.data],
+            valid_from=datetime.combine(form.valid_from.data, time(), UTC),
+            valid_until=datetime.combine(form.valid_until.data, time(), UTC))
+    except (InvalidInput, NotFound, ValueError) as exc:
+        session.rollback()
+        return _page(form, getattr(exc, "detail", None) or str(exc), 422)
+    return redirect(url_for("admin.partnership_list"))
+
+
+@bp.route("/partnerships/<uuid:partnership_id>/<any(approve, suspend, resume, end):action>",
+          methods=["POST"])
+def partnership_status(partnership_id: uuid.UUID, action: str):
+    """Change a partnership's status; the API honours it from the next request on."""
+    found = coordination.partnership(db_session(), g.coordinator, partnership_id)
+    partnerships.change_status(db_session(), actor(), found.id, ACTIONS[action])
+    return redirect(url_for("admin.partnership_list"))

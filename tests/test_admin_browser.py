@@ -1,0 +1,241 @@
+"""The admin UI in Debian's Chromium (Playwright) against a real gunicorn server.
+
+Screenshots go to ``test-artifacts/`` (gitignored). Chromium comes from apt
+(``.ci/ensure-chromium``); Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import select
+
+from gateway.db import transaction
+from gateway.models import Institution, InstitutionKind
+from gateway.services import institutions
+from tests.admin_support import make_account
+from tests.support import Partner, bearer, new_key, public_jwks
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PAGES = ("board", "institutions", "institutions/new", "partnerships", "clients", "clients/new",
+         "audit", "delivery")
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML)"""
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, key_dir: Path) -> Iterator[str]:
+    """gunicorn serving the gateway on the session's database and keys."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
+           "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": url}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "gunicorn.log").open("wb")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "gateway:create_app()"], env=env,
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("gunicorn did not start; see test-artifacts/gunicorn.log")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail("Chromium missing: run 'bash .ci/ensure-chromium' (make test does)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, server: str, account) -> None:
+    page.goto(server + "/admin/sign-in")
+    page.fill("#email", account.email)
+    page.fill("#password", account.password)
+    page.fill("#code", account.code())
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/board")
+
+
+def create_institution(page: Page, server: str, name: str, kind: str) -> None:
+    page.goto(server + "/admin/institutions/new")
+    page.fill("#name", name)
+    page.select_option("#kind", kind)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/institutions")
+
+
+def register_client(page: Page, server: str, institution: str, key, scopes: list[str]) -> str:
+    page.goto(server + "/admin/clients/new")
+    page.select_option("#institution", label=institution)
+    page.fill("#name", f"{institution} HIS")
+    for scope in scopes:
+        page.check(f'input[name=scopes][value="{scope}"]')
+    page.fill("#jwks", json.dumps(public_jwks(key)))
+    page.click("button[type=submit]")
+    return page.inner_text("#client-id")
+
+
+def _institution_id(app, name: str):
+    with transaction(app) as session:
+        return session.scalars(select(Institution.id).where(Institution.name == name)).one()
+
+
+def _token(server: str, partner: Partner) -> str:
+    response = requests.post(server + "/oauth/token", data=partner.token_form(), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def test_coordinator_journey_in_chromium(app, server, page):
+    account = make_account(app, region="r1")
+    with transaction(app) as session:
+        theirs = institutions.register(session, "test", name="Region B school",
+                                       kind=InstitutionKind.MIDDLE_SCHOOL, region="r2",
+                                       country="CN").id
+
+    sign_in(page, server, account)
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    shot(page, "01-board-empty")
+
+    create_institution(page, server, "示范大学", "university")
+    create_institution(page, server, "闵行区精神卫生中心", "hospital")
+    assert page.locator("table >> text=示范大学").count() == 1
+    shot(page, "02-institutions")
+
+    page.goto(server + "/admin/partnerships")
+    page.select_option("#first", label="示范大学")
+    page.select_option("#second", label="闵行区精神卫生中心")
+    page.check('input[name=exchanges][value="referral"]')
+    page.fill("#valid_from", (datetime.now(UTC) - timedelta(days=1)).date().isoformat())
+    page.click("form.card button[type=submit]")
+    page.wait_for_url("**/admin/partnerships")
+    page.click("td.actions button.primary")  # approve
+    page.wait_for_url("**/admin/partnerships")
+    assert page.locator("span.tag.active").count() == 1
+    shot(page, "03-partnerships")
+
+    uni_key, hosp_key = new_key("uni-1"), new_key("hosp-1")
+    uni_client = register_client(page, server, "示范大学", uni_key,
+                                 ["referrals:read", "referrals:write", "consents:write"])
+    shot(page, "04-client-registered")
+    hosp_client = register_client(page, server, "闵行区精神卫生中心", hosp_key,
+                                  ["referrals:read", "referrals:write"])
+    assert hosp_client != uni_client
+
+    university = Partner(uni_client, _institution_id(app, "示范大学"), uni_key, server)
+    hospital_id = _institution_id(app, "闵行区精神卫生中心")
+    token = _token(server, university)
+    consent = requests.post(server + "/api/v1/consents", headers=bearer(token), timeout=10, json={
+        "subject_ref": "stu-007", "grantor": "student", "purpose": "referral",
+        "recipient_institution_id": str(hospital_id),
+        "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
+    assert consent.status_code == 201, consent.text
+    referral = requests.post(server + "/api/v1/referrals", headers=bearer(token), timeout=10, json={
+        "recipient_institution_id": str(hospital_id), "subject_ref": "stu-007",
+        "priority": "green_channel", "reason": "suicide_risk", "summary": "Private words"})
+    assert referral.status_code == 201, referral.text
+
+    page.goto(server + "/admin/board")
+    queue = page.locator("#green-channel tbody tr")
+    assert queue.count() == 1
+    assert referral.json()["subject_pseudonym"][:16] in queue.inner_text()
+    assert page.inner_text('[data-status="submitted"] .n') == "1"
+    assert "stu-007" not in page.content() and "Private words" not in page.content()
+    assert page.locator("#decision-chart rect.bar").count() == 6  # drawn by board.js
+    shot(page, "05-board-with-referral")
+
+    forged = page.request.post(server + "/admin/institutions/new", max_redirects=0, form={
+        "name": "Forged", "kind": "university", "region": "r1", "country": "CN"})
+    assert forged.status == 400  # signed in, but the form carries no CSRF token
+
+    refused = page.goto(f"{server}/admin/institutions/{theirs}/edit")
+    assert refused is not None and refused.status == 404
+    shot(page, "06-region-b-refused")
+
+    page.click("header button[name=language]")  # to English, remembered in a cookie
+    page.goto(server + "/admin/board")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("text=Referral board").count() >= 1
+
+    page.click("#sign-out")
+    page.wait_for_url("**/admin/sign-in")
+    page.goto(server + "/admin/board")
+    assert page.url.endswith("/admin/sign-in")
+    shot(page, "07-signed-out")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, width):
+    account = make_account(app, region="r1")
+    with transaction(app) as session:
+        institutions.register(session, "test", name="Minhang No.1 Middle School with a long name",
+                              kind=InstitutionKind.MIDDLE_SCHOOL, region="r1", country="CN")
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(server + "/admin/sign-in")
+        assert page.evaluate(UNLABELLED_FIELDS) == []
+        sign_in(page, server, account)
+        for path in PAGES:
+            page.goto(f"{server}/admin/{path}")
+            assert page.evaluate(UNLABELLED_FIELDS) == [], path
+            assert page.evaluate(OVERFLOW) <= 0, f"{path} overflows at {width}px"
+        shot(page, f"08-delivery-{width}px")
+        page.goto(server + "/admin/clients/new")
+        shot(page, f"09-client-form-{width}px")
+    finally:
+        context.close()
