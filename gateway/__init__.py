@@ -25,7 +25,16 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
 
     from gateway import cli, db, keystore, problems
-    from gateway.api import consents, network, referrals
+    from gateway.api import (
+        bookings,
+        consents,
+        events,
+        network,
+        referrals,
+        resources,
+        slots,
+        supervisors,
+    )
     from gateway.oauth import routes as oauth_routes
     from gateway.oauth.server import init_oauth
 
@@ -40,7 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
             "scopes": {scope: scope for scope in network.clients.SCOPES},
         }},
     })
-    for blueprint in (network.blp, consents.blp, referrals.blp):
+    for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
+                      bookings.blp, resources.blp, events.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})

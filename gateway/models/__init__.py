@@ -2,8 +2,15 @@
 
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
+from gateway.models.booking import Booking, BookingStatus
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, Grantor, Purpose
+from gateway.models.event import (
+    EventRegistration,
+    ParticipantRole,
+    RegistrationStatus,
+    TrainingEvent,
+)
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -14,14 +21,29 @@ from gateway.models.referral import (
     ReferralReason,
     ReferralStatus,
 )
+from gateway.models.resource import (
+    AudienceDimension,
+    Document,
+    Resource,
+    ResourceAudience,
+    ResourceKind,
+    ResourceTag,
+)
+from gateway.models.slot import Slot, SlotKind, SlotMode
+from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "AudienceDimension",
     "AuditEntry",
     "AuditHead",
     "AuthMethod",
     "Base",
+    "Booking",
+    "BookingStatus",
     "Client",
     "Consent",
+    "Document",
+    "EventRegistration",
     "Exchange",
     "Grantor",
     "IdempotencyRecord",
@@ -29,14 +51,26 @@ __all__ = [
     "InstitutionKind",
     "OutboxMessage",
     "OutboxStatus",
+    "ParticipantRole",
     "Partnership",
     "PartnershipStatus",
     "Priority",
     "Purpose",
+    "Qualification",
     "Referral",
     "ReferralReason",
     "ReferralStatus",
+    "RegistrationStatus",
+    "Resource",
+    "ResourceAudience",
+    "ResourceKind",
+    "ResourceTag",
     "RevokedToken",
+    "Slot",
+    "SlotKind",
+    "SlotMode",
+    "Supervisor",
+    "TrainingEvent",
     "UsedAssertion",
     "utcnow",
 ]

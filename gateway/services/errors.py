@@ -72,3 +72,24 @@ class InvalidInput(DomainError):
 
     slug = "invalid-input"
     title = "Invalid input"
+
+
+class SlotFull(Conflict):
+    """Every seat of the slot is taken (join the waitlist instead)."""
+
+    slug = "slot-full"
+    title = "Slot is full"
+
+
+class CutOffPassed(Conflict):
+    """Too late to cancel: the cancellation cut-off before the start has passed."""
+
+    slug = "cancellation-cut-off"
+    title = "Cancellation cut-off passed"
+
+
+class UnsupportedDocument(DomainError):
+    """A document whose content is not an allowed type, or not the type it claims."""
+
+    slug = "unsupported-document"
+    title = "Unsupported document type"
