@@ -149,7 +149,7 @@ def seats_taken(session: Session, slot_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     """How many seats are held in each slot."""
     rows = session.execute(select(Booking.slot_id, func.count()).where(
         Booking.slot_id.in_(slot_ids), Booking.seat.is_not(None)).group_by(Booking.slot_id))
-    return dict(rows.tuples().all())
+    return {slot_id: count for slot_id, count in rows}
 
 
 def list_for(session: Session, actor: Actor, supervisor_id: uuid.UUID,
