@@ -50,14 +50,16 @@ def attach(session: Session, actor: Actor, resource_id: uuid.UUID, content: byte
         raise UnsupportedDocument(f"A document has 1 to {MAX_BYTES} bytes.")
     media_type = _sniffed_type(content, declared_type)
     digest = hashlib.sha256(content).hexdigest()
-    if session.get(Document, digest) is None:
+    document = session.get(Document, digest)
+    if document is None:
+        document = Document(sha256=digest, media_type=media_type, size=len(content),
+                            content=content)
         try:
             with session.begin_nested():
-                session.add(Document(sha256=digest, media_type=media_type, size=len(content),
-                                     content=content))
+                session.add(document)
         except IntegrityError:  # the same bytes were stored concurrently: that copy serves
-            pass
-    resource.document_sha256 = digest
+            document = session.get(Document, digest)
+    resource.document = document
     resource.document_filename = UNSAFE_FILENAME.sub("_", filename or "")[:200] or None
     session.flush()
     audit.record(session, actor, "resource.document_attached", "resource", resource.id,
