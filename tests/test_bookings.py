@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -202,3 +203,26 @@ def test_bookings_are_seen_by_booker_and_host_only(client, pair, make_partner, l
     made = client.get("/api/v1/bookings", headers=bearer(school_token)).get_json()
     assert [b["id"] for b in hosted["items"]] == [b["id"] for b in made["items"]] == [booking["id"]]
     assert client.get("/api/v1/bookings", headers=bearer(other_token)).get_json()["items"] == []
+
+
+def _next_offset_change(zone: ZoneInfo) -> datetime:
+    """The first day, a week ahead or more, whose 14:00 has a new UTC offset."""
+    day = datetime.now(zone).replace(hour=14, minute=0, second=0, microsecond=0, tzinfo=None)
+    day += timedelta(days=8)
+    while (day + timedelta(days=1)).replace(tzinfo=zone).utcoffset() == day.replace(
+            tzinfo=zone).utcoffset():
+        day += timedelta(days=1)
+    return day + timedelta(days=1)
+
+
+def test_recurrence_keeps_local_time_across_a_daylight_saving_change(client, pair):
+    _university, _school, host_token, _ = pair
+    berlin = ZoneInfo("Europe/Berlin")
+    supervisor = new_supervisor(client, host_token, time_zone="Europe/Berlin")
+    first = _next_offset_change(berlin) - timedelta(days=7)
+    created = publish(client, host_token, supervisor["id"], local_start=first.isoformat(),
+                      rrule="FREQ=WEEKLY;COUNT=2")
+    assert created.status_code == 201, created.get_json()
+    starts = [datetime.fromisoformat(slot["starts_at"]) for slot in created.get_json()]
+    assert [s.astimezone(berlin).hour for s in starts] == [14, 14]
+    assert starts[1] - starts[0] != timedelta(weeks=1)  # one hour more or less in UTC
