@@ -57,6 +57,9 @@ def test_documents_are_content_addressed_type_checked_and_downloads_audited(
                           headers=bearer(school_token))
     assert download.status_code == 200 and download.data == PDF
     assert download.mimetype == "application/pdf" and download.headers["ETag"] == f'"{digest}"'
+    assert "filename*=UTF-8''%E8%AE%B2%E4%B9%89.pdf" in download.headers["Content-Disposition"]
+    larger = PDF + b"%" * 300_000  # above the JSON body limit, within the document limit
+    assert _upload(client, centre_token, second["id"], larger, "application/pdf").status_code == 200
     hidden = client.get(f"/api/v1/resources/{first['id']}/document",
                         headers=bearer(outsider_token))
     assert hidden.status_code == 404

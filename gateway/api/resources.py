@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
-from flask import Response, request
+from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -93,8 +94,8 @@ class ResourceDocument(MethodView):
     def get(self, resource_id: uuid.UUID):
         """Download the document of a visible resource; the download is audited."""
         document, filename = documents.download(db_session(), current_actor(), resource_id)
-        return Response(document.content, mimetype=document.media_type, headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "ETag": f'"{document.sha256}"',
-            "Digest": f"sha-256={document.sha256}",
-        })
+        response = send_file(io.BytesIO(document.content), mimetype=document.media_type,
+                             as_attachment=True, download_name=filename, etag=document.sha256,
+                             conditional=False, max_age=None)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ class PersonHours:
 class Report:
     """Hours of an institution's people in ``[start, end)``."""
 
-    institution_id: object
+    institution_id: uuid.UUID | None
     start: datetime
     end: datetime
     total_hours: float

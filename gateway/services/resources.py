@@ -9,7 +9,7 @@ named (partnerships, institution kinds, regions). A dimension left empty does no
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, column, exists, func, not_, or_, select, table
@@ -105,7 +105,7 @@ def create(session: Session, actor: Actor, new: NewResource) -> Resource:
     session.add(resource)
     session.flush()
     if new.event is not None:
-        session.add(TrainingEvent(resource_id=resource.id, **new.event.__dict__))
+        session.add(TrainingEvent(resource_id=resource.id, **asdict(new.event)))
         session.flush()
     audit.record(session, actor, "resource.created", "resource", resource.id,
                  detail={"kind": new.kind.value, "audience": len(resource.audience)})
