@@ -226,3 +226,25 @@ def test_recurrence_keeps_local_time_across_a_daylight_saving_change(client, pai
     starts = [datetime.fromisoformat(slot["starts_at"]) for slot in created.get_json()]
     assert [s.astimezone(berlin).hour for s in starts] == [14, 14]
     assert starts[1] - starts[0] != timedelta(weeks=1)  # one hour more or less in UTC
+
+
+def test_withdrawn_slot_cancels_its_bookings_and_frees_the_time(client, app, pair):
+    _university, school, host_token, school_token = pair
+    supervisor = new_supervisor(client, host_token)
+    slot = one_slot(client, host_token, supervisor["id"])
+    booking = book(client, school_token, slot["id"]).get_json()
+    assert client.post(f"/api/v1/slots/{slot['id']}/cancel",
+                       headers=bearer(school_token)).status_code == 403
+    withdrawn = client.post(f"/api/v1/slots/{slot['id']}/cancel", headers=bearer(host_token))
+    assert withdrawn.status_code == 200
+    again = client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(school_token))
+    assert (again.get_json()["status"], again.get_json()["seat"]) == ("cancelled", None)
+    assert book(client, school_token, slot["id"], "staff-9").status_code == 409
+    with transaction(app) as session:
+        told = session.scalars(select(OutboxMessage.recipient_institution_id).where(
+            OutboxMessage.topic == "slot.cancelled")).all()
+    assert told == [school.institution_id]
+    same_time = publish(client, host_token, supervisor["id"],
+                        local_start=datetime.fromisoformat(slot["local_start"]).replace(
+                            tzinfo=None).isoformat())
+    assert same_time.status_code == 201

@@ -24,7 +24,7 @@ OPERATIONS = {
     ("POST", "/api/v1/supervisors/{supervisor_id}/availability"),
     ("GET", "/api/v1/supervisors/{supervisor_id}/slots"),
     ("GET", "/api/v1/supervisors/{supervisor_id}/calendar.ics"),
-    ("GET", "/api/v1/slots/{slot_id}"),
+    ("GET", "/api/v1/slots/{slot_id}"), ("POST", "/api/v1/slots/{slot_id}/cancel"),
     ("POST", "/api/v1/bookings"), ("GET", "/api/v1/bookings"), ("GET", "/api/v1/bookings/hours"),
     ("GET", "/api/v1/bookings/{booking_id}"), ("POST", "/api/v1/bookings/{booking_id}/cancel"),
     ("POST", "/api/v1/bookings/{booking_id}/decision"),

@@ -26,3 +26,15 @@ class SlotItem(MethodView):
     def get(self, slot_id: uuid.UUID):
         """Read a slot of a visible supervisor, with the seats taken."""
         return slots.offered(db_session(), current_actor(), slot_id)
+
+
+@blp.route("/<uuid:slot_id>/cancel")
+class SlotCancellation(MethodView):
+    """Withdraw a slot."""
+
+    @authenticated("bookings:write")
+    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
+    @blp.response(200, SlotSchema)
+    def post(self, slot_id: uuid.UUID):
+        """The supervisor's institution withdraws a slot; its bookings are cancelled."""
+        return slots.cancel(db_session(), current_actor(), slot_id)

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import Booking, Slot, SlotKind, SlotMode, utcnow
-from gateway.services import audit, supervisors
+from gateway.models import Booking, BookingStatus, Slot, SlotKind, SlotMode, utcnow
+from gateway.services import audit, outbox, supervisors
 from gateway.services.actor import Actor
 from gateway.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -22,6 +22,7 @@ MAX_OCCURRENCES = 60
 HORIZON = timedelta(days=366)
 RECURRING_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY"}
 MAX_LISTED = 500
+OPEN_BOOKINGS = (BookingStatus.WAITLISTED, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,24 @@ def offered(session: Session, actor: Actor, slot_id: uuid.UUID) -> Offered:
     """A visible slot with its seats taken."""
     slot = get_visible(session, actor, slot_id)
     return Offered(slot, seats_taken(session, [slot.id]).get(slot.id, 0))
+
+
+def cancel(session: Session, actor: Actor, slot_id: uuid.UUID) -> Offered:
+    """The supervisor's institution withdraws a slot; its bookings are cancelled and told."""
+    slot = get_visible(session, actor, slot_id, for_update=True)
+    if slot.institution_id != actor.institution_id:
+        raise Forbidden("Only the supervisor's institution withdraws a slot.")
+    if slot.cancelled_at is not None or slot.starts_at <= utcnow():
+        raise Conflict("Only an open slot that has not begun can be withdrawn.")
+    slot.cancelled_at = utcnow()
+    affected = session.scalars(select(Booking).where(
+        Booking.slot_id == slot.id, Booking.status.in_(OPEN_BOOKINGS))).all()
+    for booking in affected:
+        booking.status, booking.seat = BookingStatus.CANCELLED, None
+        outbox.enqueue(session, "slot.cancelled", {"booking_id": str(booking.id),
+                                                   "slot_id": str(slot.id)},
+                       institution_id=booking.institution_id)
+    session.flush()
+    audit.record(session, actor, "slot.cancelled", "slot", slot.id,
+                 detail={"bookings_cancelled": len(affected)})
+    return Offered(slot, 0)
