@@ -54,8 +54,9 @@ def test_recurring_availability_is_expanded_in_the_supervisors_time_zone(client,
     overlapping = publish(client, host_token, supervisor["id"], local_start=start)
     assert overlapping.status_code == 409
     assert overlapping.mimetype == PROBLEM
-    unbounded = publish(client, host_token, supervisor["id"], rrule="FREQ=DAILY")
-    assert unbounded.status_code == 422
+    for refused in ("FREQ=DAILY", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=1",
+                    "FREQ=MONTHLY;BYDAY=+53MO;COUNT=2", "FREQ=WEEKLY;INTERVAL=0;COUNT=2"):
+        assert publish(client, host_token, supervisor["id"], rrule=refused).status_code == 422
     listed = client.get(f"/api/v1/supervisors/{supervisor['id']}/slots",
                         headers=bearer(host_token)).get_json()
     assert [slot["id"] for slot in listed] == [slot["id"] for slot in slots]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from gateway.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 MAX_OCCURRENCES = 60
 HORIZON = timedelta(days=366)
 RECURRING_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY"}
+RULE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"}
+BYDAY = re.compile(r"([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)")
 MAX_LISTED = 500
 OPEN_BOOKINGS = (BookingStatus.WAITLISTED, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
 
@@ -51,16 +54,22 @@ class Offered:
 
 
 def _rule_parts(rule: str) -> dict[str, str]:
+    """Check a rule against the subset supervision schedules need (every rule it allows has
+    occurrences often enough that expanding it is cheap)."""
     try:
         parts = dict(part.split("=", 1) for part in rule.removeprefix("RRULE:").split(";"))
     except ValueError as exc:
         raise InvalidInput("rrule must be an RFC 5545 RRULE value.") from exc
+    if not parts.keys() <= RULE_PARTS:
+        raise InvalidInput(f"rrule may use {', '.join(sorted(RULE_PARTS))} only.")
     if parts.get("FREQ") not in RECURRING_FREQUENCIES:
         raise InvalidInput("rrule FREQ must be DAILY, WEEKLY or MONTHLY.")
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise InvalidInput("rrule must end: give COUNT or UNTIL.")
-    if "DTSTART" in rule or "\n" in rule:
-        raise InvalidInput("rrule holds the rule only; the start is given separately.")
+    if not re.fullmatch(r"[1-9]|[1-4]\d|5[0-2]", parts.get("INTERVAL", "1")):
+        raise InvalidInput("rrule INTERVAL must be 1 to 52.")
+    if "BYDAY" in parts and not all(BYDAY.fullmatch(day) for day in parts["BYDAY"].split(",")):
+        raise InvalidInput("rrule BYDAY takes weekdays, optionally numbered -5 to 5 (e.g. 2TU).")
     return parts
 
 
