@@ -10,9 +10,9 @@ import re
 
 MASK = "[已隐去/redacted]"
 PATTERNS = (
-    re.compile(r"\b\d{17}[\dXx]\b"),                    # resident ID card number
+    re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])"),      # resident ID card number
     re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)"),  # mainland mobile number
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),          # e-mail address
+    re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),  # e-mail address
     re.compile(r"(?<!\d)\d{6,}(?!\d)"),                   # student, staff or phone numbers
 )
 
