@@ -26,7 +26,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     from gateway import cli, db, keystore, problems
     from gateway.admin import init_admin
-    from gateway.api import consents, network, referrals
+    from gateway.api import (
+        bookings,
+        consents,
+        events,
+        network,
+        referrals,
+        resources,
+        slots,
+        supervisors,
+    )
     from gateway.oauth import routes as oauth_routes
     from gateway.oauth.server import init_oauth
 
@@ -41,7 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
             "scopes": {scope: scope for scope in network.clients.SCOPES},
         }},
     })
-    for blueprint in (network.blp, consents.blp, referrals.blp):
+    for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
+                      bookings.blp, resources.blp, events.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     init_admin(app)

@@ -20,6 +20,7 @@ STATUS_OF = {
     errors.IdempotencyKeyReused: 422,
     errors.InvalidInput: 422,
     errors.SignInFailed: 401,
+    errors.UnsupportedDocument: 415,
 }
 
 

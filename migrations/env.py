@@ -10,6 +10,8 @@ from gateway.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+# Made by hand in migrations, unknown to the models: FTS5 tables, trigram index.
+HAND_MADE_PREFIXES = ("resources_fts", "ix_resources_search_trgm")
 
 
 def render_item(kind: str, obj: object, autogen_context) -> str | bool:
@@ -19,13 +21,18 @@ def render_item(kind: str, obj: object, autogen_context) -> str | bool:
     return False
 
 
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Leave hand-made objects alone when autogenerating."""
+    return not (reflected and compare_to is None and (name or "").startswith(HAND_MADE_PREFIXES))
+
+
 def run_migrations_online() -> None:
     """Run migrations in a transaction on a live connection."""
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          render_item=render_item)
+                          render_item=render_item, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

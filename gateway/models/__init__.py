@@ -2,9 +2,16 @@
 
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
+from gateway.models.booking import Booking, BookingStatus
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
+from gateway.models.event import (
+    EventRegistration,
+    ParticipantRole,
+    RegistrationStatus,
+    TrainingEvent,
+)
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -15,16 +22,31 @@ from gateway.models.referral import (
     ReferralReason,
     ReferralStatus,
 )
+from gateway.models.resource import (
+    AudienceDimension,
+    Document,
+    Resource,
+    ResourceAudience,
+    ResourceKind,
+    ResourceTag,
+)
+from gateway.models.slot import Slot, SlotKind, SlotMode
+from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "AudienceDimension",
     "AuditEntry",
     "AuditHead",
     "AuthMethod",
     "Base",
+    "Booking",
+    "BookingStatus",
     "Client",
     "Consent",
     "Coordinator",
     "CoordinatorRole",
+    "Document",
+    "EventRegistration",
     "Exchange",
     "Grantor",
     "IdempotencyRecord",
@@ -32,14 +54,26 @@ __all__ = [
     "InstitutionKind",
     "OutboxMessage",
     "OutboxStatus",
+    "ParticipantRole",
     "Partnership",
     "PartnershipStatus",
     "Priority",
     "Purpose",
+    "Qualification",
     "Referral",
     "ReferralReason",
     "ReferralStatus",
+    "RegistrationStatus",
+    "Resource",
+    "ResourceAudience",
+    "ResourceKind",
+    "ResourceTag",
     "RevokedToken",
+    "Slot",
+    "SlotKind",
+    "SlotMode",
+    "Supervisor",
+    "TrainingEvent",
     "UsedAssertion",
     "utcnow",
 ]

@@ -79,3 +79,24 @@ class SignInFailed(DomainError):
 
     slug = "sign-in-failed"
     title = "Sign-in failed"
+
+
+class SlotFull(Conflict):
+    """Every seat of the slot is taken (join the waitlist instead)."""
+
+    slug = "slot-full"
+    title = "Slot is full"
+
+
+class CutOffPassed(Conflict):
+    """Too late to cancel: the cancellation cut-off before the start has passed."""
+
+    slug = "cancellation-cut-off"
+    title = "Cancellation cut-off passed"
+
+
+class UnsupportedDocument(DomainError):
+    """A document whose content is not an allowed type, or not the type it claims."""
+
+    slug = "unsupported-document"
+    title = "Unsupported document type"

@@ -1,0 +1,256 @@
+"""Bookings: book or join the waitlist, cancel before the cut-off, confirm, decline, attend.
+
+Capacity is enforced by the database: the slot row is locked for the booking transaction
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are serialised by BEGIN IMMEDIATE)
+and seat numbers are unique per slot, so two bookings can never hold the same seat.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.models import Booking, BookingStatus, Exchange, Purpose, Slot, SlotKind, utcnow
+from gateway.services import (
+    audit,
+    consent,
+    cursors,
+    deidentify,
+    outbox,
+    partnerships,
+    slots,
+    subjects,
+    supervisors,
+)
+from gateway.services.actor import Actor
+from gateway.services.errors import (
+    Conflict,
+    CutOffPassed,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    SlotFull,
+)
+from keys.pseudonym import PseudonymKey
+
+SEAT_HOLDING = {BookingStatus.REQUESTED, BookingStatus.CONFIRMED}
+REMINDER_BEFORE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CaseMaterial:
+    """Case material for a case conference; ``subject_ref`` identifies the student locally."""
+
+    summary: str
+    subject_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A counsellor asks for a seat."""
+
+    slot_id: uuid.UUID
+    counsellor_ref: str
+    join_waitlist: bool = False
+    case: CaseMaterial | None = None
+
+
+def _attach_case(session: Session, actor: Actor, pseudonyms: PseudonymKey, booking: Booking,
+                 slot: Slot, case: CaseMaterial) -> None:
+    """Identified material only under a ``case_conference`` consent for the host; else masked."""
+    if slot.kind is not SlotKind.CASE_CONFERENCE:
+        raise InvalidInput("Case material goes with case-conference slots only.")
+    if case.subject_ref:
+        key = subjects.subject_key(pseudonyms, booking.institution_id, case.subject_ref)
+        decision = consent.authorise(session, actor, key, Purpose.CASE_CONFERENCE,
+                                     slot.institution_id)
+        if decision.allowed:
+            booking.case_identified = True
+            booking.consent_id = decision.consent_id
+            booking.case_subject_pseudonym = subjects.pair_pseudonym(
+                pseudonyms, booking.institution_id, slot.institution_id, case.subject_ref)
+            booking.case_summary = case.summary
+            return
+    booking.case_summary = deidentify.scrub(case.summary)
+
+
+def _free_seat(session: Session, slot: Slot) -> int | None:
+    held = set(session.scalars(select(Booking.seat).where(Booking.slot_id == slot.id,
+                                                          Booking.seat.is_not(None))))
+    return next((seat for seat in range(1, slot.capacity + 1) if seat not in held), None)
+
+
+def book(session: Session, actor: Actor, pseudonyms: PseudonymKey,
+         request: BookingRequest) -> Booking:
+    """Take the lowest free seat, or a waitlist place if asked; else :class:`SlotFull`."""
+    slot = slots.get_visible(session, actor, request.slot_id, for_update=True)
+    booker = actor.institution_id
+    if booker != slot.institution_id:
+        partnerships.require(session, booker, slot.institution_id, Exchange.SUPERVISION)
+    if slot.cancelled_at is not None or slot.starts_at <= utcnow():
+        raise Conflict("The slot is no longer open for booking.")
+    counsellor_key = pseudonyms.derive("counsellor", str(booker), request.counsellor_ref)
+    seat = _free_seat(session, slot)
+    if seat is None and not request.join_waitlist:
+        raise SlotFull("Every seat of this slot is taken; ask to join the waitlist.",
+                       capacity=slot.capacity)
+    booking = Booking(slot_id=slot.id, institution_id=booker, counsellor_key=counsellor_key,
+                      counsellor_ref=request.counsellor_ref, seat=seat,
+                      status=BookingStatus.REQUESTED if seat else BookingStatus.WAITLISTED,
+                      created_by=actor.client_id)
+    if request.case is not None:
+        _attach_case(session, actor, pseudonyms, booking, slot, request.case)
+    try:
+        with session.begin_nested():
+            session.add(booking)
+    except IntegrityError as exc:  # a seat or counsellor already taken by a concurrent booking
+        raise Conflict("This counsellor already holds a booking for this slot, or the seat "
+                       "was just taken.") from exc
+    audit.record(session, actor, f"booking.{booking.status.value}", "booking", booking.id,
+                 purpose=Purpose.CASE_CONFERENCE.value if booking.case_identified else None,
+                 consent_id=booking.consent_id,
+                 detail={"slot_id": str(slot.id), "case_identified": booking.case_identified})
+    outbox.enqueue(session, "booking.requested",
+                   {"booking_id": str(booking.id), "slot_id": str(slot.id),
+                    "status": booking.status.value}, institution_id=slot.institution_id)
+    return booking
+
+
+def get_visible(session: Session, actor: Actor, booking_id: uuid.UUID,
+                *, for_update: bool = False) -> tuple[Booking, Slot]:
+    """A booking made by, or hosted by, the actor's institution; any other is 'not found'."""
+    query = select(Booking, Slot).join(Slot, Slot.id == Booking.slot_id).where(
+        Booking.id == booking_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
+    if row is None or actor.institution_id not in (row.Booking.institution_id,
+                                                   row.Slot.institution_id):
+        raise NotFound("No booking with that id.")
+    return row.Booking, row.Slot
+
+
+def list_page(session: Session, actor: Actor, *, role: str = "booker",
+              status: BookingStatus | None = None, cursor: str | None = None,
+              limit: int = 20) -> cursors.Page:
+    """Bookings made by the actor's institution (``booker``) or of its slots (``host``)."""
+    owner = Booking.institution_id if role == "booker" else Slot.institution_id
+    query = (select(Booking).join(Slot, Slot.id == Booking.slot_id)
+             .where(owner == supervisors.own_institution(actor)))
+    if status is not None:
+        query = query.where(Booking.status == status)
+    page = cursors.page(session, query, Booking.created_at, Booking.id, cursor, limit)
+    audit.record(session, actor, "booking.listed", "booking", None,
+                 detail={"role": role, "ids": [str(item.id) for item in page.items]})
+    return page
+
+
+def read(session: Session, actor: Actor, booking_id: uuid.UUID) -> Booking:
+    """Read a booking; the access is audited (it may carry case material)."""
+    booking, _slot = get_visible(session, actor, booking_id)
+    audit.record(session, actor, "booking.read", "booking", booking.id,
+                 purpose=Purpose.CASE_CONFERENCE.value if booking.case_identified else None,
+                 consent_id=booking.consent_id)
+    return booking
+
+
+def _promote_waitlist(session: Session, actor: Actor, slot: Slot) -> Booking | None:
+    """Give a freed seat to the longest-waiting booking of the slot."""
+    seat = _free_seat(session, slot)
+    waiting = session.scalar(select(Booking).where(
+        Booking.slot_id == slot.id, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(Booking.created_at, Booking.id).limit(1))
+    if seat is None or waiting is None:
+        return None
+    waiting.seat, waiting.status = seat, BookingStatus.REQUESTED
+    session.flush()
+    audit.record(session, actor, "booking.promoted", "booking", waiting.id,
+                 detail={"slot_id": str(slot.id)})
+    outbox.enqueue(session, "booking.promoted", {"booking_id": str(waiting.id),
+                                                 "slot_id": str(slot.id)},
+                   institution_id=waiting.institution_id)
+    return waiting
+
+
+def _release(session: Session, booking: Booking, status: BookingStatus) -> None:
+    booking.status, booking.seat = status, None
+    session.flush()  # free the seat number before it is given to someone else
+
+
+def cancel(session: Session, actor: Actor, booking_id: uuid.UUID) -> Booking:
+    """The booking institution cancels; seats cannot be given back after the cut-off."""
+    booking, slot = get_visible(session, actor, booking_id, for_update=True)
+    if actor.institution_id != booking.institution_id:
+        raise Forbidden("Only the booking institution may cancel this booking.")
+    if booking.status not in SEAT_HOLDING | {BookingStatus.WAITLISTED}:
+        raise InvalidTransition(f"A '{booking.status.value}' booking cannot be cancelled.",
+                                current_status=booking.status.value)
+    cut_off = slot.starts_at - timedelta(minutes=slot.cancel_cutoff_minutes)
+    if booking.status in SEAT_HOLDING and utcnow() >= cut_off:
+        raise CutOffPassed("The cancellation cut-off for this slot has passed.",
+                           cut_off=cut_off.isoformat())
+    held_seat = booking.status in SEAT_HOLDING
+    _release(session, booking, BookingStatus.CANCELLED)
+    audit.record(session, actor, "booking.cancelled", "booking", booking.id,
+                 detail={"slot_id": str(slot.id)})
+    outbox.enqueue(session, "booking.cancelled", {"booking_id": str(booking.id),
+                                                  "slot_id": str(slot.id)},
+                   institution_id=slot.institution_id)
+    if held_seat:
+        _promote_waitlist(session, actor, slot)
+    return booking
+
+
+def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: BookingStatus,
+           reason_code: str | None = None) -> Booking:
+    """The supervisor's institution confirms or declines a requested booking."""
+    booking, slot = get_visible(session, actor, booking_id, for_update=True)
+    if actor.institution_id != slot.institution_id:
+        raise Forbidden("Only the supervisor's institution confirms or declines.")
+    if booking.status is not BookingStatus.REQUESTED:
+        raise InvalidTransition(f"A '{booking.status.value}' booking cannot be decided.",
+                                current_status=booking.status.value)
+    if status is BookingStatus.DECLINED:
+        if not reason_code:
+            raise InvalidInput("Declining needs a reason_code.")
+        booking.decline_reason = reason_code
+        _release(session, booking, BookingStatus.DECLINED)
+    else:
+        booking.status = BookingStatus.CONFIRMED
+        session.flush()
+    audit.record(session, actor, f"booking.{status.value}", "booking", booking.id,
+                 detail={"slot_id": str(slot.id)})
+    payload = {"booking_id": str(booking.id), "slot_id": str(slot.id),
+               "starts_at": slot.starts_at.isoformat(), "status": booking.status.value}
+    outbox.enqueue(session, f"booking.{status.value}", payload,
+                   institution_id=booking.institution_id)
+    if status is BookingStatus.CONFIRMED:
+        reminder = outbox.enqueue(session, "booking.reminder", payload,
+                                  institution_id=booking.institution_id)
+        reminder.next_attempt_at = max(utcnow(), slot.starts_at - REMINDER_BEFORE)
+        session.flush()
+    else:
+        _promote_waitlist(session, actor, slot)
+    return booking
+
+
+def record_attendance(session: Session, actor: Actor, booking_id: uuid.UUID,
+                      status: BookingStatus) -> Booking:
+    """The supervisor's institution records attendance or a no-show once the slot has begun."""
+    booking, slot = get_visible(session, actor, booking_id, for_update=True)
+    if actor.institution_id != slot.institution_id:
+        raise Forbidden("Only the supervisor's institution records attendance.")
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise InvalidTransition("Attendance is recorded for confirmed bookings only.",
+                                current_status=booking.status.value)
+    if utcnow() < slot.starts_at:
+        raise Conflict("Attendance can be recorded once the slot has begun.")
+    booking.status = status
+    session.flush()
+    audit.record(session, actor, f"booking.{status.value}", "booking", booking.id,
+                 detail={"slot_id": str(slot.id)})
+    return booking
