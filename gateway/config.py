@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from flask import Flask
 
@@ -24,6 +25,13 @@ class DefaultConfig:
     CLOCK_SKEW_SECONDS = 30
     MAX_CONTENT_LENGTH = 256 * 1024
     PAGE_SIZE_MAX = 100
+    # Privacy policy (gateway/services/policy.py): the network's country (others receive no
+    # personal data), minors rule per region [guardian_only_below, adult_from], break-glass.
+    NETWORK_COUNTRY = "CN"
+    CONSENT_AGE_RULES: ClassVar[dict] = {"default": [14, 18]}
+    BREAKGLASS_ACCESS_HOURS = 4
+    BREAKGLASS_REVIEW_HOURS = 72
+    BREAKGLASS_DAILY_LIMIT = 3
     JSON_SORT_KEYS = False
 
     API_TITLE = "Circulation gateway"

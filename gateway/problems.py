@@ -19,6 +19,7 @@ STATUS_OF = {
     errors.Conflict: 409,
     errors.IdempotencyKeyReused: 422,
     errors.InvalidInput: 422,
+    errors.RateLimited: 429,
 }
 
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from tests.support import bearer
 
 
-def _consent(client, token, recipient_id, subject="stu-001", purpose="referral", **extra):
+def _consent(client, token, recipient_id, subject="stu-001", purpose="green_channel_referral",
+             **extra):
     body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
-            "recipient_institution_id": str(recipient_id),
+            "recipient_institution_id": str(recipient_id), "subject_birth_date": "2004-03-01",
+            "data_categories": ["clinical_notes"],
             "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
     return client.post("/api/v1/consents", json=body, headers=bearer(token))
 

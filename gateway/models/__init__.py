@@ -2,8 +2,9 @@
 
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
+from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
-from gateway.models.consent import Consent, Grantor, Purpose
+from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -14,14 +15,17 @@ from gateway.models.referral import (
     ReferralReason,
     ReferralStatus,
 )
+from gateway.models.subject import Subject
 
 __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuthMethod",
     "Base",
+    "BreakGlassRelease",
     "Client",
     "Consent",
+    "DataCategory",
     "Exchange",
     "Grantor",
     "IdempotencyRecord",
@@ -36,7 +40,9 @@ __all__ = [
     "Referral",
     "ReferralReason",
     "ReferralStatus",
+    "ReviewOutcome",
     "RevokedToken",
+    "Subject",
     "UsedAssertion",
     "utcnow",
 ]

@@ -72,3 +72,10 @@ class InvalidInput(DomainError):
 
     slug = "invalid-input"
     title = "Invalid input"
+
+
+class RateLimited(DomainError):
+    """Too many of these in the period; try again later (or call the coordinator)."""
+
+    slug = "rate-limited"
+    title = "Rate limit reached"

@@ -1,4 +1,4 @@
-"""Referrals: creation under consent, tenant-isolated reads, and the lifecycle."""
+"""Referrals: creation under consent, tenant-isolated and minimised reads, and the lifecycle."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import base64
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    BreakGlassRelease,
+    Consent,
+    DataCategory,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
@@ -23,9 +26,19 @@ from gateway.models import (
     ReferralReason,
     ReferralStatus,
 )
-from gateway.services import audit, consent, institutions, partnerships, subjects
+from gateway.services import (
+    audit,
+    breakglass,
+    consent,
+    institutions,
+    minimise,
+    outbox,
+    partnerships,
+    subjects,
+)
 from gateway.services.actor import Actor
 from gateway.services.errors import (
+    ConsentRequired,
     DiagnosisReserved,
     Forbidden,
     IdempotencyKeyReused,
@@ -33,6 +46,7 @@ from gateway.services.errors import (
     InvalidTransition,
     NotFound,
 )
+from gateway.services.policy import Policy
 from keys.pseudonym import PseudonymKey
 
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
@@ -40,6 +54,21 @@ NEXT_STATUSES = {
     ReferralStatus.SUBMITTED: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
     ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
 }
+TERMINAL_STATUSES = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralStatus.WITHDRAWN}
+DEFAULT_POLICY = Policy()
+# Filters on fields inside a data category: evaluated only on what the caller may see.
+PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
+
+
+def purpose_of(referral: Referral) -> Purpose:
+    """The consent purpose a referral is sent under: green channel has its own."""
+    return (Purpose.GREEN_CHANNEL_REFERRAL if referral.priority is Priority.GREEN_CHANNEL
+            else Purpose.REFERRAL)
+
+
+def subject_of(referral: Referral) -> consent.SubjectRef:
+    """The subject a referral is about, as the consent engine keys it."""
+    return consent.SubjectRef(referral.sender_id, referral.subject_key)
 
 
 @dataclass(frozen=True)
@@ -50,8 +79,20 @@ class NewReferral:
     subject_ref: str
     priority: Priority
     reason: ReferralReason
-    summary: str
+    summary: str | None = None
     diagnosis_code: str | None = None
+    personal: dict = field(default_factory=dict)
+    emergency_justification: str | None = None
+
+    @property
+    def purpose(self) -> Purpose:
+        """Green channel needs its own consent."""
+        return (Purpose.GREEN_CHANNEL_REFERRAL if self.priority is Priority.GREEN_CHANNEL
+                else Purpose.REFERRAL)
+
+    def record(self) -> dict:
+        """The personal data this referral carries, keyed like a referral view."""
+        return {**self.personal, "summary": self.summary, "diagnosis_code": self.diagnosis_code}
 
     def fingerprint(self) -> str:
         """A digest of the request, to tell a retry from a different request."""
@@ -81,8 +122,9 @@ class Transition:
 class Page:
     """One page of referrals and the cursor of the next page, if any."""
 
-    items: list[Referral]
+    items: list[dict]
     next_cursor: str | None
+    total: int
 
 
 def _sender_institution(session: Session, actor: Actor):
@@ -110,8 +152,14 @@ def create(
     pseudonyms: PseudonymKey,
     request: NewReferral,
     idempotency_key: str | None = None,
+    *,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Created:
-    """Send a referral; refused unless a valid consent covers the purpose and recipient."""
+    """Send a referral; refused unless consents cover purpose, recipient and every category.
+
+    A green-channel referral with an emergency justification may instead open a break-glass
+    release (scope ``referrals:emergency``).
+    """
     fingerprint = request.fingerprint()
     if idempotency_key and (earlier := _replay(session, actor, idempotency_key, fingerprint)):
         return Created(earlier, replayed=True)
@@ -123,7 +171,24 @@ def create(
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
     key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
-    decision = consent.require(session, actor, key, Purpose.REFERRAL, recipient.id)
+    identity = request.personal.get("identity")
+    if identity:
+        subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
+    if request.emergency_justification and request.priority is not Priority.GREEN_CHANNEL:
+        raise InvalidInput("Break-glass is for green-channel referrals only.")
+    categories = minimise.categories_of(request.record())
+    subject = consent.SubjectRef(sender.id, key)
+    decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
+                                 categories, policy=policy)
+    if not decision.allowed and request.emergency_justification:
+        release = breakglass.open_release(session, actor, recipient=recipient, subject_key=key,
+                                          justification=request.emergency_justification,
+                                          policy=policy)
+        decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
+                                     categories, breakglass_id=release.id, policy=policy)
+    if not decision.allowed:
+        raise ConsentRequired(f"Refused: {decision.reason}.",
+                                      missing_consent=decision.missing)
     referral = Referral(
         sender_id=sender.id,
         recipient_id=recipient.id,
@@ -132,6 +197,10 @@ def create(
             pseudonyms, sender.id, recipient.id, request.subject_ref
         ),
         consent_id=decision.consent_id,
+        breakglass_id=decision.breakglass_id,
+        data_categories=sorted(c.value for c in categories),
+        personal_data=(json.dumps(request.personal, sort_keys=True, default=str)
+                       if request.personal else None),
         priority=request.priority,
         reason=request.reason,
         summary=request.summary,
@@ -153,8 +222,9 @@ def create(
             assert earlier is not None
             return Created(earlier, replayed=True)
     audit.record(session, actor, "referral.created", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=decision.consent_id,
-                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id)})
+                 purpose=request.purpose.value, consent_id=decision.consent_id,
+                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
+                         **decision.audit_detail})
     return Created(referral, replayed=False)
 
 
@@ -170,12 +240,72 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
     return referral
 
 
-def read(session: Session, actor: Actor, referral_id: uuid.UUID) -> Referral:
-    """Read one referral; the access is audited."""
+def _record(referral: Referral) -> dict:
+    """Everything a referral holds, keyed like the wire view; personal data decrypted."""
+    record: dict = {
+        "id": referral.id, "sender_id": referral.sender_id,
+        "recipient_id": referral.recipient_id,
+        "recipient_pseudonym": referral.recipient_pseudonym, "consent_id": referral.consent_id,
+        "breakglass_id": referral.breakglass_id, "priority": referral.priority,
+        "reason": referral.reason, "status": referral.status,
+        "decline_reason": referral.decline_reason, "created_at": referral.created_at,
+        "updated_at": referral.updated_at,
+        **json.loads(referral.personal_data or "{}"),
+        "summary": referral.summary, "diagnosis_code": referral.diagnosis_code,
+    }
+    if referral.status is ReferralStatus.COMPLETED:
+        record["outcome"] = {"note": referral.outcome_note,
+                             "diagnosis_code": referral.outcome_diagnosis_code}
+    return {key: value for key, value in record.items() if value is not None
+            or key not in minimise.PERSONAL_FIELDS}
+
+
+def _disclose(session: Session, actor: Actor, referral: Referral,
+              policy: Policy) -> tuple[dict, consent.Decision | None]:
+    record = _record(referral)
+    if actor.institution_id == referral.sender_id:
+        # The sender's own data; the recipient's outcome comes back under a follow-up consent.
+        follow_up = consent.authorise(session, actor, subject_of(referral), Purpose.FOLLOW_UP,
+                                      referral.recipient_id, [DataCategory.CLINICAL_NOTES],
+                                      policy=policy)
+        view = record if follow_up.allowed else {k: v for k, v in record.items()
+                                                 if k != "outcome"}
+        categories = minimise.categories_of(view)
+        access: dict = {"basis": "holder"}
+        decision = None
+    else:
+        requested = set(referral.data_categories) | minimise.categories_of(record)
+        decision = consent.authorise(session, actor, subject_of(referral), purpose_of(referral),
+                                     referral.recipient_id, requested,
+                                     breakglass_id=referral.breakglass_id, policy=policy)
+        categories = decision.categories
+        view = minimise.minimise(record, categories)
+        access = {"basis": "breakglass" if decision.breakglass_id
+                  else "consent" if decision.consent_ids else "none"}
+        if decision.breakglass_id:
+            release = session.get(BreakGlassRelease, decision.breakglass_id)
+            access["expires_at"] = release.expires_at
+    view.update(released_categories=sorted(c.value for c in categories), access=access,
+                security_labels=minimise.security_labels(categories))
+    return view, decision
+
+
+def disclose(session: Session, actor: Actor, referral: Referral, *,
+             policy: Policy = DEFAULT_POLICY) -> dict:
+    """The referral as the actor may see it: recipients get only what consent releases now."""
+    return _disclose(session, actor, referral, policy)[0]
+
+
+def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+         policy: Policy = DEFAULT_POLICY) -> dict:
+    """Read one referral, minimised to what the actor may see; the access is audited."""
     referral = get_visible(session, actor, referral_id)
+    view, decision = _disclose(session, actor, referral, policy)
     audit.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id)
-    return referral
+                 purpose=purpose_of(referral).value,
+                 consent_id=decision.consent_id if decision else referral.consent_id,
+                 detail=decision.audit_detail if decision else {"basis": "holder"})
+    return view
 
 
 def _encode_cursor(referral: Referral) -> str:
@@ -191,36 +321,64 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidInput("The cursor is not one this gateway issued.") from exc
 
 
+def _matches(view: dict, protected: dict[str, str]) -> bool:
+    """Whether the caller's own (minimised) view matches every protected filter."""
+    for name, wanted in protected.items():
+        _category, (outer, inner) = PROTECTED_FILTERS[name]
+        if (view.get(outer) or {}).get(inner) != wanted:
+            return False
+    return True
+
+
 def list_box(
     session: Session,
     actor: Actor,
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
+    risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Page:
-    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first."""
+    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+
+    Filters on personal fields (``risk_level``) match only what the caller may see now, and
+    ``total`` counts only those matches, so neither reveals a withheld record's content.
+    """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
     owner = Referral.recipient_id if box == "inbox" else Referral.sender_id
     query = select(Referral).where(owner == actor.institution_id)
     if status is not None:
         query = query.where(Referral.status == status)
-    if cursor:
-        created, ident = _decode_cursor(cursor)
-        query = query.where(
-            or_(Referral.created_at < created,
-                and_(Referral.created_at == created, Referral.id < ident))
-        )
-    rows = list(session.scalars(
-        query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit + 1)
-    ))
-    items, more = rows[:limit], len(rows) > limit
+    protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
+    newest_first = (Referral.created_at.desc(), Referral.id.desc())
+    if protected:
+        views = [(r, view) for r in session.scalars(query.order_by(*newest_first))
+                 if _matches(view := disclose(session, actor, r, policy=policy), protected)]
+        total = len(views)
+        if cursor:
+            created, ident = _decode_cursor(cursor)
+            views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
+        page, more = views[:limit], len(views) > limit
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        if cursor:
+            created, ident = _decode_cursor(cursor)
+            query = query.where(
+                or_(Referral.created_at < created,
+                    and_(Referral.created_at == created, Referral.id < ident))
+            )
+        rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
+        page = [(r, disclose(session, actor, r, policy=policy)) for r in rows[:limit]]
+        more = len(rows) > limit
     audit.record(session, actor, "referral.listed", "referral", None,
                  purpose=Purpose.REFERRAL.value,
-                 detail={"box": box, "ids": [str(item.id) for item in items]})
-    return Page(items, _encode_cursor(items[-1]) if more else None)
+                 detail={"box": box, "ids": [str(r.id) for r, _ in page],
+                         "filters": sorted(protected)})
+    return Page([view for _, view in page], _encode_cursor(page[-1][0]) if more else None,
+                total)
 
 
 def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
@@ -249,5 +407,37 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
         referral.outcome_diagnosis_code = change.diagnosis_code
     session.flush()
     audit.record(session, actor, f"referral.{change.status.value}", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id)
+                 purpose=purpose_of(referral).value, consent_id=referral.consent_id)
     return referral
+
+
+def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
+                         policy: Policy = DEFAULT_POLICY) -> list[Referral]:
+    """After ``revoked`` is revoked: withdraw the open referrals no consent supports any more.
+
+    Each withdrawal is audited and its recipient is told through the outbox (no personal data).
+    """
+    open_referrals = session.scalars(
+        select(Referral).where(Referral.sender_id == revoked.institution_id,
+                               Referral.subject_key == revoked.subject_key,
+                               Referral.status.not_in(TERMINAL_STATUSES))
+        .order_by(Referral.created_at, Referral.id).with_for_update())
+    withdrawn = []
+    for referral in open_referrals:
+        if purpose_of(referral) is not revoked.purpose:
+            continue
+        decision = consent.authorise(session, actor, subject_of(referral), revoked.purpose,
+                                     referral.recipient_id, referral.data_categories,
+                                     breakglass_id=referral.breakglass_id, policy=policy)
+        if decision.allowed:
+            continue
+        referral.status = ReferralStatus.WITHDRAWN
+        session.flush()
+        audit.record(session, actor, "referral.withdrawn", "referral", referral.id,
+                     purpose=revoked.purpose.value, consent_id=revoked.id,
+                     detail={"cause": "consent_revoked"})
+        outbox.enqueue(session, "referral.withdrawn",
+                       {"referral_id": str(referral.id), "status": "withdrawn",
+                        "cause": "consent_revoked"}, institution_id=referral.recipient_id)
+        withdrawn.append(referral)
+    return withdrawn
