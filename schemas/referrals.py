@@ -96,6 +96,13 @@ class OutcomeSchema(Schema):
     diagnosis_code = fields.String(allow_none=True)
 
 
+class IdentitySchema(Schema):
+    """Category ``identity`` as released."""
+
+    name = fields.String()
+    date_of_birth = fields.String(metadata={"format": "date"})
+
+
 class AccessSchema(Schema):
     """On what basis the caller sees personal data, and until when (break-glass)."""
 
@@ -128,7 +135,7 @@ class ReferralSchema(Schema):
     reason = fields.Enum(ReferralReason, by_value=True)
     status = fields.Enum(ReferralStatus, by_value=True)
     decline_reason = fields.String(allow_none=True)
-    identity = fields.Nested(IdentityInSchema)
+    identity = fields.Nested(IdentitySchema)
     contact = fields.Nested(ContactInSchema)
     guardian_contact = fields.Nested(GuardianContactInSchema)
     risk_assessment = fields.Nested(RiskAssessmentInSchema)

@@ -158,3 +158,11 @@ def link(app) -> Callable[..., uuid.UUID]:
             return partnership.id
 
     return make
+
+
+@pytest.fixture
+def scene(client, make_partner, token_for, link):
+    """A university and a hospital linked for referrals, with tokens (tests/privacy_support.py)."""
+    from tests.privacy_support import make_scene
+
+    return make_scene(client, make_partner, token_for, link)

@@ -199,7 +199,8 @@ def create(
         consent_id=decision.consent_id,
         breakglass_id=decision.breakglass_id,
         data_categories=sorted(c.value for c in categories),
-        personal_data=(json.dumps(request.personal, sort_keys=True, default=str)
+        personal_data=(json.dumps(request.personal, sort_keys=True, default=str,
+                                  ensure_ascii=False)
                        if request.personal else None),
         priority=request.priority,
         reason=request.reason,
