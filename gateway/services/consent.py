@@ -164,8 +164,7 @@ def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str) -
     return consent
 
 
-def _names_recipient(session: Session, consent: Consent, recipient: Institution,
-                     moment: datetime) -> bool:
+def _names_recipient(session: Session, consent: Consent, recipient: Institution) -> bool:
     if consent.recipient_id is not None:
         return consent.recipient_id == recipient.id
     if recipient.kind.value not in (consent.recipient_kinds or ()):
@@ -229,20 +228,18 @@ def authorise(
                 Consent.institution_id == subject.holder_id, Consent.subject_key == subject.key,
                 Consent.purpose == purpose, Consent.revoked_at.is_(None),
             ).order_by(Consent.created_at, Consent.id))
-        if c.is_valid_at(now) and _names_recipient(session, c, recipient, now)
+        if c.is_valid_at(now) and _names_recipient(session, c, recipient)
     ]
-    named: dict[Grantor, set[DataCategory]] = {g: set() for g in required}
-    used: list[uuid.UUID] = []
-    for consent in in_force:
-        if consent.grantor in named:
-            named[consent.grantor].update(DataCategory(c) for c in consent.data_categories)
-            used.append(consent.id)
-    absent = sorted(g.value for g in required if not any(
-        c.grantor is g for c in in_force))
-    granted = frozenset.intersection(*(frozenset(s) for s in named.values())) if not absent \
-        else frozenset()
+    used = tuple(c.id for c in in_force if c.grantor in required)
+    absent = sorted(g.value for g in required if all(c.grantor is not g for c in in_force))
+    granted: frozenset[DataCategory] = frozenset()
+    if not absent:  # a category goes only if every required grantor's consents name it
+        granted = frozenset.intersection(*(
+            frozenset(DataCategory(name) for c in in_force if c.grantor is g
+                      for name in c.data_categories)
+            for g in required))
     if not absent and requested <= granted:
-        return Decision(True, requested, tuple(used))
+        return Decision(True, requested, used)
     if breakglass_id is not None and purpose is Purpose.GREEN_CHANNEL_REFERRAL:
         release = _open_release(session, breakglass_id, subject, recipient_id, now)
         if release is not None:
@@ -253,7 +250,7 @@ def authorise(
                      grantors=absent, purpose=purpose.value,
                      recipient_institution_id=str(recipient_id))
     return _deny("the consent does not cover every requested data category",
-                 requested & granted, tuple(used), purpose=purpose.value,
+                 requested & granted, used, purpose=purpose.value,
                  recipient_institution_id=str(recipient_id),
                  data_categories=sorted(c.value for c in requested - granted))
 
