@@ -12,7 +12,7 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import referrals
+from gateway.services import disclosure, referrals
 from schemas.common import InputSchema
 from schemas.referrals import (
     ReferralCreateSchema,
@@ -61,7 +61,7 @@ class Referrals(MethodView):
         headers = {"Location": f"/api/v1/referrals/{created.referral.id}"}
         if created.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return referrals.disclose(session, actor, created.referral, policy=policy), 201, headers
+        return disclosure.disclose(session, actor, created.referral, policy=policy), 201, headers
 
     @authenticated("referrals:read")
     @blp.doc(security=[{"oauth2": ["referrals:read"]}])
@@ -98,4 +98,4 @@ class ReferralTransitions(MethodView):
         """Accept, decline (with reason_code) or complete (with outcome) a referral."""
         session, actor = db_session(), current_actor()
         referral = referrals.transition(session, actor, referral_id, referrals.Transition(**body))
-        return referrals.disclose(session, actor, referral, policy=current_policy())
+        return disclosure.disclose(session, actor, referral, policy=current_policy())

@@ -14,9 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.models import (
-    BreakGlassRelease,
-    Consent,
-    DataCategory,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
@@ -30,9 +27,9 @@ from gateway.services import (
     audit,
     breakglass,
     consent,
+    disclosure,
     institutions,
     minimise,
-    outbox,
     partnerships,
     subjects,
 )
@@ -54,21 +51,7 @@ NEXT_STATUSES = {
     ReferralStatus.SUBMITTED: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
     ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
 }
-TERMINAL_STATUSES = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralStatus.WITHDRAWN}
 DEFAULT_POLICY = Policy()
-# Filters on fields inside a data category: evaluated only on what the caller may see.
-PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
-
-
-def purpose_of(referral: Referral) -> Purpose:
-    """The consent purpose a referral is sent under: green channel has its own."""
-    return (Purpose.GREEN_CHANNEL_REFERRAL if referral.priority is Priority.GREEN_CHANNEL
-            else Purpose.REFERRAL)
-
-
-def subject_of(referral: Referral) -> consent.SubjectRef:
-    """The subject a referral is about, as the consent engine keys it."""
-    return consent.SubjectRef(referral.sender_id, referral.subject_key)
 
 
 @dataclass(frozen=True)
@@ -241,69 +224,13 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
     return referral
 
 
-def _record(referral: Referral) -> dict:
-    """Everything a referral holds, keyed like the wire view; personal data decrypted."""
-    record: dict = {
-        "id": referral.id, "sender_id": referral.sender_id,
-        "recipient_id": referral.recipient_id,
-        "recipient_pseudonym": referral.recipient_pseudonym, "consent_id": referral.consent_id,
-        "breakglass_id": referral.breakglass_id, "priority": referral.priority,
-        "reason": referral.reason, "status": referral.status,
-        "decline_reason": referral.decline_reason, "created_at": referral.created_at,
-        "updated_at": referral.updated_at,
-        **json.loads(referral.personal_data or "{}"),
-        "summary": referral.summary, "diagnosis_code": referral.diagnosis_code,
-    }
-    if referral.status is ReferralStatus.COMPLETED:
-        record["outcome"] = {"note": referral.outcome_note,
-                             "diagnosis_code": referral.outcome_diagnosis_code}
-    return {key: value for key, value in record.items() if value is not None
-            or key not in minimise.PERSONAL_FIELDS}
-
-
-def _disclose(session: Session, actor: Actor, referral: Referral,
-              policy: Policy) -> tuple[dict, consent.Decision | None]:
-    record = _record(referral)
-    if actor.institution_id == referral.sender_id:
-        # The sender's own data; the recipient's outcome comes back under a follow-up consent.
-        follow_up = consent.authorise(session, actor, subject_of(referral), Purpose.FOLLOW_UP,
-                                      referral.recipient_id, [DataCategory.CLINICAL_NOTES],
-                                      policy=policy)
-        view = record if follow_up.allowed else {k: v for k, v in record.items()
-                                                 if k != "outcome"}
-        categories = minimise.categories_of(view)
-        access: dict = {"basis": "holder"}
-        decision = None
-    else:
-        requested = set(referral.data_categories) | minimise.categories_of(record)
-        decision = consent.authorise(session, actor, subject_of(referral), purpose_of(referral),
-                                     referral.recipient_id, requested,
-                                     breakglass_id=referral.breakglass_id, policy=policy)
-        categories = decision.categories
-        view = minimise.minimise(record, categories)
-        access = {"basis": "breakglass" if decision.breakglass_id
-                  else "consent" if decision.consent_ids else "none"}
-        if decision.breakglass_id:
-            release = session.get(BreakGlassRelease, decision.breakglass_id)
-            access["expires_at"] = release.expires_at
-    view.update(released_categories=sorted(c.value for c in categories), access=access,
-                security_labels=minimise.security_labels(categories))
-    return view, decision
-
-
-def disclose(session: Session, actor: Actor, referral: Referral, *,
-             policy: Policy = DEFAULT_POLICY) -> dict:
-    """The referral as the actor may see it: recipients get only what consent releases now."""
-    return _disclose(session, actor, referral, policy)[0]
-
-
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy = DEFAULT_POLICY) -> dict:
     """Read one referral, minimised to what the actor may see; the access is audited."""
     referral = get_visible(session, actor, referral_id)
-    view, decision = _disclose(session, actor, referral, policy)
+    view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     audit.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=purpose_of(referral).value,
+                 purpose=disclosure.purpose_of(referral).value,
                  consent_id=decision.consent_id if decision else referral.consent_id,
                  detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
@@ -320,15 +247,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(created), uuid.UUID(ident)
     except (ValueError, TypeError) as exc:
         raise InvalidInput("The cursor is not one this gateway issued.") from exc
-
-
-def _matches(view: dict, protected: dict[str, str]) -> bool:
-    """Whether the caller's own (minimised) view matches every protected filter."""
-    for name, wanted in protected.items():
-        _category, (outer, inner) = PROTECTED_FILTERS[name]
-        if (view.get(outer) or {}).get(inner) != wanted:
-            return False
-    return True
 
 
 def list_box(
@@ -357,7 +275,8 @@ def list_box(
     newest_first = (Referral.created_at.desc(), Referral.id.desc())
     if protected:
         views = [(r, view) for r in session.scalars(query.order_by(*newest_first))
-                 if _matches(view := disclose(session, actor, r, policy=policy), protected)]
+                 if disclosure.matches(view := disclosure.disclose(session, actor, r,
+                                                                   policy=policy), protected)]
         total = len(views)
         if cursor:
             created, ident = _decode_cursor(cursor)
@@ -372,7 +291,7 @@ def list_box(
                     and_(Referral.created_at == created, Referral.id < ident))
             )
         rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
-        page = [(r, disclose(session, actor, r, policy=policy)) for r in rows[:limit]]
+        page = [(r, disclosure.disclose(session, actor, r, policy=policy)) for r in rows[:limit]]
         more = len(rows) > limit
     audit.record(session, actor, "referral.listed", "referral", None,
                  purpose=Purpose.REFERRAL.value,
@@ -408,37 +327,5 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
         referral.outcome_diagnosis_code = change.diagnosis_code
     session.flush()
     audit.record(session, actor, f"referral.{change.status.value}", "referral", referral.id,
-                 purpose=purpose_of(referral).value, consent_id=referral.consent_id)
+                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
     return referral
-
-
-def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
-                         policy: Policy = DEFAULT_POLICY) -> list[Referral]:
-    """After ``revoked`` is revoked: withdraw the open referrals no consent supports any more.
-
-    Each withdrawal is audited and its recipient is told through the outbox (no personal data).
-    """
-    open_referrals = session.scalars(
-        select(Referral).where(Referral.sender_id == revoked.institution_id,
-                               Referral.subject_key == revoked.subject_key,
-                               Referral.status.not_in(TERMINAL_STATUSES))
-        .order_by(Referral.created_at, Referral.id).with_for_update())
-    withdrawn = []
-    for referral in open_referrals:
-        if purpose_of(referral) is not revoked.purpose:
-            continue
-        decision = consent.authorise(session, actor, subject_of(referral), revoked.purpose,
-                                     referral.recipient_id, referral.data_categories,
-                                     breakglass_id=referral.breakglass_id, policy=policy)
-        if decision.allowed:
-            continue
-        referral.status = ReferralStatus.WITHDRAWN
-        session.flush()
-        audit.record(session, actor, "referral.withdrawn", "referral", referral.id,
-                     purpose=revoked.purpose.value, consent_id=revoked.id,
-                     detail={"cause": "consent_revoked"})
-        outbox.enqueue(session, "referral.withdrawn",
-                       {"referral_id": str(referral.id), "status": "withdrawn",
-                        "cause": "consent_revoked"}, institution_id=referral.recipient_id)
-        withdrawn.append(referral)
-    return withdrawn
