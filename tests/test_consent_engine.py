@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from gateway import create_app
 from gateway.db import transaction
 from gateway.models import Institution
 from gateway.privacy import EXTENSION_KEY
@@ -168,3 +171,10 @@ def test_follow_up_outcome_returns_only_under_follow_up_consent(scene):
     scene.consent(["clinical_notes"], purpose="follow_up")
     sender_view = scene.read(referral["id"], token=scene.uni_token).get_json()
     assert sender_view["outcome"]["note"] == "Admitted for two weeks."
+
+
+def test_a_bad_age_rule_fails_at_start_up(app):
+    with pytest.raises(ValueError, match="age rule"):
+        create_app({**{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR",
+                                                   "ISSUER")},
+                    "CONSENT_AGE_RULES": {"r1": [18, 14]}})

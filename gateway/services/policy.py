@@ -19,6 +19,10 @@ class AgeRule:
     guardian_only_below: int = 14
     adult_from: int = 18
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.guardian_only_below <= self.adult_from:
+            raise ValueError("an age rule needs 0 <= guardian_only_below <= adult_from")
+
     def required_grantors(self, age: int | None) -> frozenset[Grantor]:
         """Whose consent is needed for a subject of ``age`` (unknown age: both)."""
         if age is not None and age >= self.adult_from:
@@ -56,7 +60,7 @@ class Policy:
         rules = {region: AgeRule(int(pair[0]), int(pair[1]))
                  for region, pair in (config.get("CONSENT_AGE_RULES") or {}).items()}
         default = rules.pop("default", AgeRule())
-        return cls(
+        policy = cls(
             network_country=config.get("NETWORK_COUNTRY", "CN"),
             default_age_rule=default,
             regional_age_rules=rules,
@@ -65,3 +69,6 @@ class Policy:
                 hours=float(config.get("BREAKGLASS_REVIEW_HOURS", 72))),
             breakglass_daily_limit=int(config.get("BREAKGLASS_DAILY_LIMIT", 3)),
         )
+        if policy.breakglass_access <= timedelta(0) or policy.breakglass_daily_limit < 0:
+            raise ValueError("break-glass access must be positive and its limit not negative")
+        return policy
