@@ -23,10 +23,15 @@ DEFAULT_POLICY = Policy()
 PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
 
 
-def purpose_of(referral: Referral) -> Purpose:
-    """The consent purpose a referral is sent under: green channel has its own."""
-    return (Purpose.GREEN_CHANNEL_REFERRAL if referral.priority is Priority.GREEN_CHANNEL
+def purpose_for(priority: Priority) -> Purpose:
+    """The consent purpose of a referral of ``priority``: green channel has its own."""
+    return (Purpose.GREEN_CHANNEL_REFERRAL if priority is Priority.GREEN_CHANNEL
             else Purpose.REFERRAL)
+
+
+def purpose_of(referral: Referral) -> Purpose:
+    """The consent purpose ``referral`` was sent under."""
+    return purpose_for(referral.priority)
 
 
 def subject_of(referral: Referral) -> consent.SubjectRef:

@@ -69,9 +69,8 @@ class NewReferral:
 
     @property
     def purpose(self) -> Purpose:
-        """Green channel needs its own consent."""
-        return (Purpose.GREEN_CHANNEL_REFERRAL if self.priority is Priority.GREEN_CHANNEL
-                else Purpose.REFERRAL)
+        """The consent purpose this referral is sent under."""
+        return disclosure.purpose_for(self.priority)
 
     def record(self) -> dict:
         """The personal data this referral carries, keyed like a referral view."""
@@ -170,8 +169,7 @@ def create(
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
     if not decision.allowed:
-        raise ConsentRequired(f"Refused: {decision.reason}.",
-                                      missing_consent=decision.missing)
+        raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(
         sender_id=sender.id,
         recipient_id=recipient.id,
