@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 
 from gateway.db import transaction
 from gateway.models import AuthMethod, InstitutionKind
-from gateway.services import audit, clients, institutions
+from gateway.services import audit, clients, fieldkeys, institutions
+from keys.field import FieldKeyring
 from keys.signing import SigningKeys
 
 CLI_ACTOR = "cli"
@@ -42,6 +43,33 @@ def keys_rotate_signing() -> None:
     with transaction(current_app) as session:
         audit.record(session, CLI_ACTOR, "key.rotated", "signing_key", kid)
     click.echo(f"new signing key {kid}; restart the gateway to sign with it")
+
+
+@keys_cli.command("rotate-field")
+def keys_rotate_field() -> None:
+    """Add a new field KEK; it wraps new values from the next start, old values stay readable."""
+    kid = FieldKeyring.generate(Path(current_app.config["KEY_DIR"]) / "field")
+    with transaction(current_app) as session:
+        audit.record(session, CLI_ACTOR, "key.rotated", "field_key", kid)
+    click.echo(f"new field KEK {kid}; restart the gateway, then run 'keys rewrap'")
+
+
+@keys_cli.command("rewrap")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def keys_rewrap(batch_size: int) -> None:
+    """Re-wrap every encrypted value under the newest KEK, one committed batch at a time."""
+    keyring = FieldKeyring.load(Path(current_app.config["KEY_DIR"]) / "field")
+    total = batches = 0
+    while True:
+        with transaction(current_app) as session:
+            done = fieldkeys.rewrap_batch(session, keyring, batch_size)
+        if not done:
+            break
+        total, batches = total + done, batches + 1
+    with transaction(current_app) as session:
+        audit.record(session, CLI_ACTOR, "key.rewrapped", "field_key", keyring.current_kid,
+                     detail={"values": total, "batches": batches})
+    click.echo(f"rewrapped {total} values in {batches} batches under {keyring.current_kid}")
 
 
 @institutions_cli.command("add")

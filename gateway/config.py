@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from flask import Flask
 
@@ -24,6 +25,13 @@ class DefaultConfig:
     CLOCK_SKEW_SECONDS = 30
     MAX_CONTENT_LENGTH = 256 * 1024
     PAGE_SIZE_MAX = 100
+    # Privacy policy (gateway/services/policy.py): the network's country (others receive no
+    # personal data), minors rule per region [guardian_only_below, adult_from], break-glass.
+    NETWORK_COUNTRY = "CN"
+    CONSENT_AGE_RULES: ClassVar[dict] = {"default": [14, 18]}
+    BREAKGLASS_ACCESS_HOURS = 4
+    BREAKGLASS_REVIEW_HOURS = 72
+    BREAKGLASS_DAILY_LIMIT = 3
     JSON_SORT_KEYS = False
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
@@ -63,3 +71,6 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
         raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")
     app.config["ACCESS_TOKEN_TTL"] = ttl
+    from gateway.services.policy import Policy
+
+    Policy.from_config(app.config)  # fail at start-up, not at the first request

@@ -21,6 +21,7 @@ STATUS_OF = {
     errors.InvalidInput: 422,
     errors.SignInFailed: 401,
     errors.UnsupportedDocument: 415,
+    errors.RateLimited: 429,
 }
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+#: Field metadata marking personal data in an output schema (an OpenAPI ``x-`` extension); the
+#: test that every personal-data route goes through the consent engine finds routes by it.
+PERSONAL = {"x-personal-data": True}
+
 SUBJECT_REF = fields.String(
     required=True,
     validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9._:-]+$")],

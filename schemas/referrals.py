@@ -5,10 +5,48 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gateway.models import Priority, ReferralReason, ReferralStatus
-from schemas.common import SUBJECT_REF, InputSchema, PageQuerySchema
+from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 
 ICD10_MENTAL = validate.Regexp(r"^F\d{2}(\.\d{1,2})?$", error="must be an ICD-10 F-chapter code")
 TRANSITION_TARGETS = (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.COMPLETED)
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}$", error="must be a phone number")
+NAME = validate.Length(1, 100)
+RISK_LEVELS = ("low", "moderate", "high", "imminent")
+
+
+class IdentityInSchema(InputSchema):
+    """Category ``identity``."""
+
+    name = fields.String(required=True, validate=NAME)
+    date_of_birth = fields.Date(required=True)
+
+
+class ContactInSchema(InputSchema):
+    """Category ``contact``."""
+
+    phone = fields.String(required=True, validate=PHONE)
+
+
+class GuardianContactInSchema(InputSchema):
+    """Category ``guardian_contact``."""
+
+    name = fields.String(required=True, validate=NAME)
+    relationship = fields.String(validate=validate.Length(1, 32))
+    phone = fields.String(required=True, validate=PHONE)
+
+
+class RiskAssessmentInSchema(InputSchema):
+    """Category ``risk_assessment``."""
+
+    level = fields.String(required=True, validate=validate.OneOf(RISK_LEVELS))
+    notes = fields.String(validate=validate.Length(1, 4000))
+
+
+class SchoolRecordInSchema(InputSchema):
+    """Category ``school_record``."""
+
+    grade = fields.String(validate=validate.Length(1, 64))
+    notes = fields.String(validate=validate.Length(1, 4000))
 
 
 class ReferralCreateSchema(InputSchema):
@@ -18,9 +56,18 @@ class ReferralCreateSchema(InputSchema):
     subject_ref = SUBJECT_REF
     priority = fields.Enum(Priority, by_value=True, required=True)
     reason = fields.Enum(ReferralReason, by_value=True, required=True)
-    summary = fields.String(required=True, validate=validate.Length(1, 4000))
+    summary = fields.String(validate=validate.Length(1, 4000),
+                            metadata={"description": "Category clinical_notes."})
     diagnosis_code = fields.String(validate=ICD10_MENTAL, metadata={
-        "description": "Medical institutions only (Mental Health Law)."})
+        "description": "Category clinical_notes. Medical institutions only (Mental Health Law)."})
+    identity = fields.Nested(IdentityInSchema)
+    contact = fields.Nested(ContactInSchema)
+    guardian_contact = fields.Nested(GuardianContactInSchema)
+    risk_assessment = fields.Nested(RiskAssessmentInSchema)
+    school_record = fields.Nested(SchoolRecordInSchema)
+    emergency_justification = fields.String(validate=validate.Length(20, 2000), metadata={
+        "description": "Break-glass (scope referrals:emergency, green channel only): why life "
+                       "is at imminent risk and consent cannot be obtained in time."})
 
 
 class ReferralTransitionSchema(InputSchema):
@@ -38,32 +85,67 @@ class ReferralListQuerySchema(PageQuerySchema):
 
     box = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "sent"]))
     status = fields.Enum(ReferralStatus, by_value=True)
+    risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
+        "description": "Matches only referrals whose risk assessment the caller may see."})
 
 
 class OutcomeSchema(Schema):
     """What the recipient reported on completion."""
 
-    note = fields.String(attribute="outcome_note", allow_none=True)
-    diagnosis_code = fields.String(attribute="outcome_diagnosis_code", allow_none=True)
+    note = fields.String(allow_none=True)
+    diagnosis_code = fields.String(allow_none=True)
+
+
+class IdentitySchema(Schema):
+    """Category ``identity`` as released."""
+
+    name = fields.String()
+    date_of_birth = fields.String(metadata={"format": "date"})
+
+
+class AccessSchema(Schema):
+    """On what basis the caller sees personal data, and until when (break-glass)."""
+
+    basis = fields.String(metadata={"description": "holder | consent | breakglass | none"})
+    expires_at = fields.DateTime()
+
+
+class CodingSchema(Schema):
+    """An HL7 security label (FHIR Coding)."""
+
+    system = fields.String()
+    code = fields.String()
+    display = fields.String()
 
 
 class ReferralSchema(Schema):
-    """A referral as its sender or recipient sees it."""
+    """A referral as its sender or recipient sees it (a view built by the referrals service).
+
+    Personal fields appear only for the data categories released to the caller; the others are
+    absent, not null.
+    """
 
     id = fields.UUID()
     sender_institution_id = fields.UUID(attribute="sender_id")
     recipient_institution_id = fields.UUID(attribute="recipient_id")
     subject_pseudonym = fields.String(attribute="recipient_pseudonym")
-    consent_id = fields.UUID()
+    consent_id = fields.UUID(allow_none=True)
+    breakglass_id = fields.UUID(allow_none=True)
     priority = fields.Enum(Priority, by_value=True)
     reason = fields.Enum(ReferralReason, by_value=True)
-    summary = fields.String()
-    diagnosis_code = fields.String(allow_none=True)
     status = fields.Enum(ReferralStatus, by_value=True)
     decline_reason = fields.String(allow_none=True)
-    outcome = fields.Function(
-        lambda r: OutcomeSchema().dump(r) if r.status is ReferralStatus.COMPLETED else None
-    )
+    identity = fields.Nested(IdentitySchema, metadata=PERSONAL)
+    contact = fields.Nested(ContactInSchema, metadata=PERSONAL)
+    guardian_contact = fields.Nested(GuardianContactInSchema, metadata=PERSONAL)
+    risk_assessment = fields.Nested(RiskAssessmentInSchema, metadata=PERSONAL)
+    school_record = fields.Nested(SchoolRecordInSchema, metadata=PERSONAL)
+    summary = fields.String(metadata=PERSONAL)
+    diagnosis_code = fields.String(metadata=PERSONAL)
+    outcome = fields.Nested(OutcomeSchema, metadata=PERSONAL)
+    released_categories = fields.List(fields.String())
+    access = fields.Nested(AccessSchema)
+    security_labels = fields.List(fields.Nested(CodingSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -73,3 +155,4 @@ class ReferralPageSchema(Schema):
 
     items = fields.List(fields.Nested(ReferralSchema))
     next_cursor = fields.String(allow_none=True)
+    total = fields.Integer(metadata={"description": "Matches the caller may see, all pages."})

@@ -206,9 +206,10 @@ def grant_consent(client) -> Callable[..., TestResponse]:
     """Record a consent over the API: ``grant_consent(token, recipient_id, subject=...)``."""
 
     def grant(token: str, recipient_id: uuid.UUID, subject: str = SUBJECT_REF,
-              purpose: str = "referral", **extra: object) -> TestResponse:
+              purpose: str = "green_channel_referral", **extra: object) -> TestResponse:
         body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
                 "recipient_institution_id": str(recipient_id),
+                "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
                 "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
         return client.post("/api/v1/consents", json=body, headers=bearer(token))
 
@@ -269,3 +270,11 @@ def referral(pair: Pair, grant_consent, send_referral) -> dict:
     response = send_referral(pair.uni_token, pair.hospital.institution_id)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+@pytest.fixture
+def scene(client, make_partner, token_for, link):
+    """A university and a hospital linked for referrals, with tokens (tests/privacy_support.py)."""
+    from tests.privacy_support import make_scene
+
+    return make_scene(client, make_partner, token_for, link)

@@ -194,7 +194,8 @@ def test_admin_sees_every_region(app, client):
 
 def _consent(client, token, recipient_id):
     return client.post("/api/v1/consents", headers=bearer(token), json={
-        "subject_ref": "stu-042", "grantor": "student", "purpose": "referral",
+        "subject_ref": "stu-042", "grantor": "student", "purpose": "green_channel_referral",
+        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
         "recipient_institution_id": str(recipient_id),
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
 

@@ -180,7 +180,8 @@ def test_coordinator_journey_in_chromium(app, server, page):
     hospital_id = _institution_id(app, "闵行区精神卫生中心")
     token = _token(server, university)
     consent = requests.post(server + "/api/v1/consents", headers=bearer(token), timeout=10, json={
-        "subject_ref": "stu-007", "grantor": "student", "purpose": "referral",
+        "subject_ref": "stu-007", "grantor": "student", "purpose": "green_channel_referral",
+        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
         "recipient_institution_id": str(hospital_id),
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
     assert consent.status_code == 201, consent.text

@@ -62,7 +62,8 @@ def test_referral_without_consent_is_refused_naming_only_purpose_and_recipient(
     response = send_referral(pair.uni_token, pair.hospital.institution_id)
     body = assert_problem(response, 403, slug="consent-required")
     assert body["missing_consent"] == {
-        "purpose": "referral",
+        "grantors": ["guardian", "student"],
+        "purpose": "green_channel_referral",
         "recipient_institution_id": str(pair.hospital.institution_id),
     }
     assert_no_personal_data(response)

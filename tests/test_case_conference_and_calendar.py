@@ -31,6 +31,7 @@ def conference(client, make_partner, link, token_for):
 def _consent(client, token, recipient_id, subject):
     return client.post("/api/v1/consents", headers=bearer(token), json={
         "subject_ref": subject, "grantor": "guardian", "purpose": "case_conference",
+        "subject_birth_date": "2013-06-01", "data_categories": ["clinical_notes"],
         "recipient_institution_id": str(recipient_id),
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
 

@@ -152,7 +152,8 @@ def happy_path(live: Live) -> HappyPath:
     uni = {"Authorization": "Bearer " + _token(live, university)}
     hosp = {"Authorization": "Bearer " + _token(live, hospital)}
     consent = http.post(live.url + "/api/v1/consents", headers=uni, timeout=TIMEOUT, json={
-        "subject_ref": SUBJECT_REF, "grantor": "guardian", "purpose": "referral",
+        "subject_ref": SUBJECT_REF, "grantor": "guardian", "purpose": "green_channel_referral",
+        "subject_birth_date": "2014-05-01", "data_categories": ["clinical_notes"],
         "recipient_institution_id": hospital.institution_id,
         "valid_until": (now + timedelta(days=90)).isoformat()})
     assert consent.status_code == 201, consent.text

@@ -11,7 +11,8 @@ from marshmallow import fields, validate
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
-from gateway.services import referrals
+from gateway.privacy import current_policy
+from gateway.services import disclosure, referrals
 from schemas.common import InputSchema
 from schemas.referrals import (
     ReferralCreateSchema,
@@ -21,6 +22,7 @@ from schemas.referrals import (
     ReferralTransitionSchema,
 )
 
+PERSONAL_INPUTS = ("identity", "contact", "guardian_contact", "risk_assessment", "school_record")
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1/referrals",
                 description="Referrals between institutions (outer circulation).")
 
@@ -47,15 +49,19 @@ class Referrals(MethodView):
     @blp.arguments(ReferralCreateSchema)
     @blp.response(201, ReferralSchema)
     def post(self, body: dict, idempotency_key: str | None = None):
-        """Send a referral; needs a valid consent for purpose and recipient."""
-        created = referrals.create(db_session(), current_actor(), current_keyring().pseudonyms,
-                                   referrals.NewReferral(
-                                       recipient_id=body.pop("recipient_institution_id"), **body),
-                                   idempotency_key)
+        """Send a referral; consents must cover purpose, recipient and every data category."""
+        session, actor, policy = db_session(), current_actor(), current_policy()
+        recipient_id = body.pop("recipient_institution_id")
+        request = referrals.NewReferral(
+            recipient_id=recipient_id,
+            personal={name: body.pop(name) for name in PERSONAL_INPUTS if name in body},
+            **body)
+        created = referrals.create(session, actor, current_keyring().pseudonyms, request,
+                                   idempotency_key, policy=policy)
         headers = {"Location": f"/api/v1/referrals/{created.referral.id}"}
         if created.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return created.referral, 201, headers
+        return disclosure.disclose(session, actor, created.referral, policy=policy), 201, headers
 
     @authenticated("referrals:read")
     @blp.doc(security=[{"oauth2": ["referrals:read"]}])
@@ -63,7 +69,8 @@ class Referrals(MethodView):
     @blp.response(200, ReferralPageSchema)
     def get(self, query: dict):
         """List the inbox (received) or sent box, newest first, with keyset pagination."""
-        return referrals.list_box(db_session(), current_actor(), **query)
+        return referrals.list_box(db_session(), current_actor(), policy=current_policy(),
+                                  **query)
 
 
 @blp.route("/<uuid:referral_id>")
@@ -75,7 +82,8 @@ class ReferralItem(MethodView):
     @blp.response(200, ReferralSchema)
     def get(self, referral_id: uuid.UUID):
         """Read a referral."""
-        return referrals.read(db_session(), current_actor(), referral_id)
+        return referrals.read(db_session(), current_actor(), referral_id,
+                              policy=current_policy())
 
 
 @blp.route("/<uuid:referral_id>/transitions")
@@ -88,5 +96,6 @@ class ReferralTransitions(MethodView):
     @blp.response(200, ReferralSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
         """Accept, decline (with reason_code) or complete (with outcome) a referral."""
-        return referrals.transition(db_session(), current_actor(), referral_id,
-                                    referrals.Transition(**body))
+        session, actor = db_session(), current_actor()
+        referral = referrals.transition(session, actor, referral_id, referrals.Transition(**body))
+        return disclosure.disclose(session, actor, referral, policy=current_policy())

@@ -3,8 +3,9 @@
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
+from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
-from gateway.models.consent import Consent, Grantor, Purpose
+from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
 from gateway.models.event import (
     EventRegistration,
@@ -31,6 +32,7 @@ from gateway.models.resource import (
     ResourceTag,
 )
 from gateway.models.slot import Slot, SlotKind, SlotMode
+from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
@@ -41,10 +43,12 @@ __all__ = [
     "Base",
     "Booking",
     "BookingStatus",
+    "BreakGlassRelease",
     "Client",
     "Consent",
     "Coordinator",
     "CoordinatorRole",
+    "DataCategory",
     "Document",
     "EventRegistration",
     "Exchange",
@@ -68,10 +72,12 @@ __all__ = [
     "ResourceAudience",
     "ResourceKind",
     "ResourceTag",
+    "ReviewOutcome",
     "RevokedToken",
     "Slot",
     "SlotKind",
     "SlotMode",
+    "Subject",
     "Supervisor",
     "TrainingEvent",
     "UsedAssertion",

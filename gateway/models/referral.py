@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
@@ -28,6 +28,7 @@ class ReferralStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
 
 
 class ReferralReason(enum.StrEnum):
@@ -55,10 +56,14 @@ class Referral(Base):
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
     subject_key: Mapped[str] = mapped_column(String(64))
     recipient_pseudonym: Mapped[str] = mapped_column(String(64))
-    consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consents.id"))
+    consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id"))
+    breakglass_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("breakglass_releases.id"))
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    personal_data: Mapped[str | None] = mapped_column(EncryptedText("referrals.personal_data"))
     priority: Mapped[Priority] = mapped_column(enum_type(Priority))
     reason: Mapped[ReferralReason] = mapped_column(enum_type(ReferralReason))
-    summary: Mapped[str] = mapped_column(EncryptedText("referrals.summary"))
+    summary: Mapped[str | None] = mapped_column(EncryptedText("referrals.summary"))
     diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus))
     decline_reason: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import Booking, BookingStatus, Exchange, Purpose, Slot, SlotKind, utcnow
+from gateway.models import (
+    Booking,
+    BookingStatus,
+    DataCategory,
+    Exchange,
+    Purpose,
+    Slot,
+    SlotKind,
+    utcnow,
+)
 from gateway.services import (
     audit,
     consent,
@@ -68,8 +77,9 @@ def _attach_case(session: Session, actor: Actor, pseudonyms: PseudonymKey, booki
         raise InvalidInput("Case material goes with case-conference slots only.")
     if case.subject_ref:
         key = subjects.subject_key(pseudonyms, booking.institution_id, case.subject_ref)
-        decision = consent.authorise(session, actor, key, Purpose.CASE_CONFERENCE,
-                                     slot.institution_id)
+        decision = consent.authorise(
+            session, actor, consent.SubjectRef(booking.institution_id, key),
+            Purpose.CASE_CONFERENCE, slot.institution_id, [DataCategory.CLINICAL_NOTES])
         if decision.allowed:
             booking.case_identified = True
             booking.consent_id = decision.consent_id

@@ -22,6 +22,7 @@ from gateway.services.errors import InvalidInput, NotFound
 SCOPES = (
     "referrals:read",
     "referrals:write",
+    "referrals:emergency",
     "consents:read",
     "consents:write",
     "bookings:read",

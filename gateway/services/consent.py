@@ -1,29 +1,83 @@
-"""Consent: the one place that decides whether personal data about a student may be shared."""
+"""Consent: the one place that decides whether personal data about a student may be shared.
+
+:func:`authorise` answers for every exchange: which of the requested data categories may go to
+the recipient, under which consents (or which break-glass release), and if not, why not.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import Consent, Grantor, Purpose, utcnow
-from gateway.services import audit, institutions
+from gateway.models import (
+    BreakGlassRelease,
+    Consent,
+    DataCategory,
+    Exchange,
+    Grantor,
+    Institution,
+    InstitutionKind,
+    Purpose,
+    utcnow,
+)
+from gateway.services import audit, institutions, partnerships, subjects
 from gateway.services.actor import Actor
 from gateway.services.errors import ConsentRequired, Forbidden, InvalidInput, NotFound
+from gateway.services.policy import Policy, age_on
 
 MAX_VALIDITY = timedelta(days=366)
+DEFAULT_POLICY = Policy()
+EXCHANGE_OF = {
+    Purpose.REFERRAL: Exchange.REFERRAL,
+    Purpose.GREEN_CHANNEL_REFERRAL: Exchange.REFERRAL,
+    Purpose.FOLLOW_UP: Exchange.REFERRAL,
+    Purpose.CASE_CONFERENCE: Exchange.SUPERVISION,
+    Purpose.SUPERVISION_CASE: Exchange.SUPERVISION,
+}
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """A student as the gateway keys it: the holding institution and its subject key."""
+
+    holder_id: uuid.UUID
+    key: str
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer of :func:`authorise`: allowed or not, under which consent, and why not."""
+    """The answer of :func:`authorise`.
+
+    ``allowed`` means every requested category may go; ``categories`` is what may go in any
+    case (a subset of the request, possibly empty), so a read can show the minimised record.
+    """
 
     allowed: bool
-    consent_id: uuid.UUID | None = None
+    categories: frozenset[DataCategory] = frozenset()
+    consent_ids: tuple[uuid.UUID, ...] = ()
+    breakglass_id: uuid.UUID | None = None
     reason: str | None = None
+    missing: dict = field(default_factory=dict)
+
+    @property
+    def consent_id(self) -> uuid.UUID | None:
+        """The first consent the decision rests on (the one a referral records)."""
+        return self.consent_ids[0] if self.consent_ids else None
+
+    @property
+    def audit_detail(self) -> dict:
+        """What the audit entry of an exchange under this decision records (no personal data)."""
+        detail: dict = {"categories": sorted(c.value for c in self.categories)}
+        if self.breakglass_id:
+            detail.update(breakglass=True, breakglass_id=str(self.breakglass_id))
+        if len(self.consent_ids) > 1:
+            detail["consent_ids"] = [str(c) for c in self.consent_ids]
+        return detail
 
 
 def _own_institution(actor: Actor) -> uuid.UUID:
@@ -39,35 +93,52 @@ def grant(
     subject_key: str,
     grantor: Grantor,
     purpose: Purpose,
-    recipient_id: uuid.UUID,
+    data_categories: Iterable[DataCategory],
     valid_until: datetime,
+    recipient_id: uuid.UUID | None = None,
+    recipient_kinds: Iterable[InstitutionKind] | None = None,
     valid_from: datetime | None = None,
+    subject_birth_date: date | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Consent:
-    """Record a consent given to the actor's institution for one purpose and recipient."""
+    """Record a consent given to the actor's institution for one purpose and recipient.
+
+    The recipient is one named institution, or institution kinds (which then must also have an
+    active partnership with the holder at the time of each exchange).
+    """
     holder = _own_institution(actor)
-    institutions.get_active(session, recipient_id)
+    kinds = sorted({kind.value for kind in recipient_kinds or ()})
+    if (recipient_id is None) == (not kinds):
+        raise InvalidInput("Name either a recipient institution or recipient kinds.")
+    if recipient_id is not None:
+        recipient = institutions.get_active(session, recipient_id)
+        if recipient_id == holder:
+            raise InvalidInput("the recipient must be another institution.")
+        if recipient.country != policy.network_country:
+            raise InvalidInput("An institution outside the network's country receives no "
+                               "personal data; no consent can change that.")
+    categories = sorted({category.value for category in data_categories})
+    if not categories:
+        raise InvalidInput("A consent names at least one data category.")
     start = valid_from or utcnow()
     if valid_until <= start:
         raise InvalidInput("valid_until must be after valid_from.")
     if valid_until - start > MAX_VALIDITY:
         raise InvalidInput("a consent may be valid for at most 366 days.")
-    if recipient_id == holder:
-        raise InvalidInput("the recipient must be another institution.")
+    if subject_birth_date is not None:
+        subjects.record_birth_date(session, holder, subject_key, subject_birth_date)
     consent = Consent(
-        institution_id=holder,
-        subject_key=subject_key,
-        grantor=grantor,
-        purpose=purpose,
-        recipient_id=recipient_id,
-        valid_from=start,
-        valid_until=valid_until,
-        created_by=actor.client_id,
+        institution_id=holder, subject_key=subject_key, grantor=grantor, purpose=purpose,
+        recipient_id=recipient_id, recipient_kinds=kinds or None, data_categories=categories,
+        valid_from=start, valid_until=valid_until, created_by=actor.client_id,
     )
     session.add(consent)
     session.flush()
     audit.record(session, actor, "consent.granted", "consent", consent.id, purpose=purpose.value,
-                 consent_id=consent.id, detail={"grantor": grantor.value,
-                                                "recipient_id": str(recipient_id)})
+                 consent_id=consent.id,
+                 detail={"grantor": grantor.value, "categories": categories,
+                         "recipient_id": str(recipient_id) if recipient_id else None,
+                         "recipient_kinds": kinds or None})
     return consent
 
 
@@ -80,58 +151,116 @@ def get_own(session: Session, actor: Actor, consent_id: uuid.UUID) -> Consent:
 
 
 def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str) -> Consent:
-    """Revoke a consent; from now on it covers no new exchange."""
+    """Revoke a consent; from now on it covers no exchange (see ``services.revocation``)."""
     consent = get_own(session, actor, consent_id)
     if consent.revoked_at is not None:
         raise InvalidInput("the consent is already revoked.")
     consent.revoked_at = utcnow()
     consent.revocation_reason = reason
+    consent.revoked_by = actor.client_id
     audit.record(session, actor, "consent.revoked", "consent", consent.id,
                  purpose=consent.purpose.value, consent_id=consent.id)
     session.flush()
     return consent
 
 
+def _names_recipient(session: Session, consent: Consent, recipient: Institution) -> bool:
+    if consent.recipient_id is not None:
+        return consent.recipient_id == recipient.id
+    if recipient.kind.value not in (consent.recipient_kinds or ()):
+        return False
+    exchanges = ([EXCHANGE_OF[consent.purpose]] if consent.purpose in EXCHANGE_OF
+                 else list(Exchange))
+    return any(partnerships.allows(session, consent.institution_id, recipient.id, exchange)
+               for exchange in exchanges)
+
+
+def _open_release(session: Session, release_id: uuid.UUID, subject: SubjectRef,
+                  recipient_id: uuid.UUID, moment: datetime) -> BreakGlassRelease | None:
+    release = session.get(BreakGlassRelease, release_id)
+    if (release is None or release.institution_id != subject.holder_id
+            or release.subject_key != subject.key or release.recipient_id != recipient_id):
+        return None
+    return release if release.open_at(moment) else None
+
+
+def _deny(reason: str, categories: frozenset[DataCategory] = frozenset(),
+          consent_ids: tuple[uuid.UUID, ...] = (), **missing: object) -> Decision:
+    return Decision(False, categories, consent_ids, reason=reason, missing=missing)
+
+
 def authorise(
     session: Session,
     actor: Actor,
-    subject_key: str,
+    subject: SubjectRef,
     purpose: Purpose,
     recipient_id: uuid.UUID,
+    data_categories: Iterable[DataCategory | str],
+    *,
+    breakglass_id: uuid.UUID | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Decision:
-    """Decide whether the actor's institution may share data about the subject.
+    """Decide which of ``data_categories`` about ``subject`` may go to ``recipient_id``.
 
-    A consent must be held by the actor's institution, name this purpose and recipient, and
-    be in force now (started, not expired, not revoked).
+    Rules, in order: the actor is the holder or the recipient; the recipient is an active
+    institution in the network's country; every grantor the subject's age requires (per the
+    holder's region) has a consent in force for this purpose naming this recipient (or its kind
+    within an active partnership); a category goes only if each required grantor's consents
+    name it. A green-channel referral may instead rest on an open break-glass release.
     """
-    holder = _own_institution(actor)
+    requested = frozenset(DataCategory(c) for c in data_categories)
+    if actor.institution_id not in (subject.holder_id, recipient_id):
+        return _deny("the caller is neither the holder nor the recipient")
+    holder = session.get(Institution, subject.holder_id)
+    recipient = session.get(Institution, recipient_id)
+    if holder is None or recipient is None or not recipient.active:
+        return _deny("the recipient is not an active member of the network")
+    if recipient.country != policy.network_country:
+        return _deny("the recipient is outside the network's country (cross-border guard)",
+                     cross_border=True)
     now = utcnow()
-    candidates = session.scalars(
-        select(Consent)
-        .where(
-            Consent.institution_id == holder,
-            Consent.subject_key == subject_key,
-            Consent.purpose == purpose,
-            Consent.recipient_id == recipient_id,
-            Consent.revoked_at.is_(None),
-        )
-        .order_by(Consent.valid_until.desc())
-    )
-    for consent in candidates:
-        if consent.is_valid_at(now):
-            return Decision(True, consent_id=consent.id)
-    return Decision(False, reason=f"no valid '{purpose.value}' consent for this recipient")
+    birth_date = subjects.birth_date(session, subject.holder_id, subject.key)
+    age = age_on(birth_date, now.date()) if birth_date else None
+    required = policy.age_rule(holder.region).required_grantors(age)
+    in_force = [
+        c for c in session.scalars(
+            select(Consent).where(
+                Consent.institution_id == subject.holder_id, Consent.subject_key == subject.key,
+                Consent.purpose == purpose, Consent.revoked_at.is_(None),
+            ).order_by(Consent.created_at, Consent.id))
+        if c.is_valid_at(now) and _names_recipient(session, c, recipient)
+    ]
+    used = tuple(c.id for c in in_force if c.grantor in required)
+    absent = sorted(g.value for g in required if all(c.grantor is not g for c in in_force))
+    granted: frozenset[DataCategory] = frozenset()
+    if not absent:  # a category goes only if every required grantor's consents name it
+        granted = frozenset.intersection(*(
+            frozenset(DataCategory(name) for c in in_force if c.grantor is g
+                      for name in c.data_categories)
+            for g in required))
+    if not absent and requested <= granted:
+        return Decision(True, requested, used)
+    if breakglass_id is not None and purpose is Purpose.GREEN_CHANNEL_REFERRAL:
+        release = _open_release(session, breakglass_id, subject, recipient_id, now)
+        if release is not None:
+            return Decision(True, requested, breakglass_id=release.id)
+    if absent:
+        who = " and ".join(absent)
+        return _deny(f"a {who} consent for '{purpose.value}' to this recipient is missing",
+                     grantors=absent, purpose=purpose.value,
+                     recipient_institution_id=str(recipient_id))
+    return _deny("the consent does not cover every requested data category",
+                 requested & granted, used, purpose=purpose.value,
+                 recipient_institution_id=str(recipient_id),
+                 data_categories=sorted(c.value for c in requested - granted))
 
 
-def require(
-    session: Session, actor: Actor, subject_key: str, purpose: Purpose, recipient_id: uuid.UUID
-) -> Decision:
+def require(session: Session, actor: Actor, subject: SubjectRef, purpose: Purpose,
+            recipient_id: uuid.UUID, data_categories: Iterable[DataCategory | str], *,
+            breakglass_id: uuid.UUID | None = None, policy: Policy = DEFAULT_POLICY) -> Decision:
     """:func:`authorise`, raising :class:`ConsentRequired` (naming what is missing) if denied."""
-    decision = authorise(session, actor, subject_key, purpose, recipient_id)
+    decision = authorise(session, actor, subject, purpose, recipient_id, data_categories,
+                         breakglass_id=breakglass_id, policy=policy)
     if not decision.allowed:
-        raise ConsentRequired(
-            f"No valid consent covers purpose '{purpose.value}' for the recipient institution.",
-            missing_consent={"purpose": purpose.value,
-                             "recipient_institution_id": str(recipient_id)},
-        )
+        raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     return decision

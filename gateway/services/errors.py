@@ -100,3 +100,10 @@ class UnsupportedDocument(DomainError):
 
     slug = "unsupported-document"
     title = "Unsupported document type"
+
+
+class RateLimited(DomainError):
+    """Too many of these in the period; try again later (or call the coordinator)."""
+
+    slug = "rate-limited"
+    title = "Rate limit reached"

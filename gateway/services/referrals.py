@@ -1,4 +1,4 @@
-"""Referrals: creation under consent, tenant-isolated reads, and the lifecycle."""
+"""Referrals: creation under consent, tenant-isolated and minimised reads, and the lifecycle."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import base64
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,9 +23,19 @@ from gateway.models import (
     ReferralReason,
     ReferralStatus,
 )
-from gateway.services import audit, consent, institutions, partnerships, subjects
+from gateway.services import (
+    audit,
+    breakglass,
+    consent,
+    disclosure,
+    institutions,
+    minimise,
+    partnerships,
+    subjects,
+)
 from gateway.services.actor import Actor
 from gateway.services.errors import (
+    ConsentRequired,
     DiagnosisReserved,
     Forbidden,
     IdempotencyKeyReused,
@@ -33,6 +43,7 @@ from gateway.services.errors import (
     InvalidTransition,
     NotFound,
 )
+from gateway.services.policy import Policy
 from keys.pseudonym import PseudonymKey
 
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
@@ -40,6 +51,7 @@ NEXT_STATUSES = {
     ReferralStatus.SUBMITTED: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
     ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
 }
+DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True)
@@ -50,8 +62,19 @@ class NewReferral:
     subject_ref: str
     priority: Priority
     reason: ReferralReason
-    summary: str
+    summary: str | None = None
     diagnosis_code: str | None = None
+    personal: dict = field(default_factory=dict)
+    emergency_justification: str | None = None
+
+    @property
+    def purpose(self) -> Purpose:
+        """The consent purpose this referral is sent under."""
+        return disclosure.purpose_for(self.priority)
+
+    def record(self) -> dict:
+        """The personal data this referral carries, keyed like a referral view."""
+        return {**self.personal, "summary": self.summary, "diagnosis_code": self.diagnosis_code}
 
     def fingerprint(self) -> str:
         """A digest of the request, to tell a retry from a different request."""
@@ -81,8 +104,9 @@ class Transition:
 class Page:
     """One page of referrals and the cursor of the next page, if any."""
 
-    items: list[Referral]
+    items: list[dict]
     next_cursor: str | None
+    total: int
 
 
 def _sender_institution(session: Session, actor: Actor):
@@ -110,8 +134,14 @@ def create(
     pseudonyms: PseudonymKey,
     request: NewReferral,
     idempotency_key: str | None = None,
+    *,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Created:
-    """Send a referral; refused unless a valid consent covers the purpose and recipient."""
+    """Send a referral; refused unless consents cover purpose, recipient and every category.
+
+    A green-channel referral with an emergency justification may instead open a break-glass
+    release (scope ``referrals:emergency``).
+    """
     fingerprint = request.fingerprint()
     if idempotency_key and (earlier := _replay(session, actor, idempotency_key, fingerprint)):
         return Created(earlier, replayed=True)
@@ -123,7 +153,23 @@ def create(
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
     key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
-    decision = consent.require(session, actor, key, Purpose.REFERRAL, recipient.id)
+    identity = request.personal.get("identity")
+    if identity:
+        subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
+    if request.emergency_justification and request.priority is not Priority.GREEN_CHANNEL:
+        raise InvalidInput("Break-glass is for green-channel referrals only.")
+    categories = minimise.categories_of(request.record())
+    subject = consent.SubjectRef(sender.id, key)
+    decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
+                                 categories, policy=policy)
+    if not decision.allowed and request.emergency_justification:
+        release = breakglass.open_release(session, actor, recipient=recipient, subject_key=key,
+                                          justification=request.emergency_justification,
+                                          policy=policy)
+        decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
+                                     categories, breakglass_id=release.id, policy=policy)
+    if not decision.allowed:
+        raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(
         sender_id=sender.id,
         recipient_id=recipient.id,
@@ -132,6 +178,11 @@ def create(
             pseudonyms, sender.id, recipient.id, request.subject_ref
         ),
         consent_id=decision.consent_id,
+        breakglass_id=decision.breakglass_id,
+        data_categories=sorted(c.value for c in categories),
+        personal_data=(json.dumps(request.personal, sort_keys=True, default=str,
+                                  ensure_ascii=False)
+                       if request.personal else None),
         priority=request.priority,
         reason=request.reason,
         summary=request.summary,
@@ -153,8 +204,9 @@ def create(
             assert earlier is not None
             return Created(earlier, replayed=True)
     audit.record(session, actor, "referral.created", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=decision.consent_id,
-                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id)})
+                 purpose=request.purpose.value, consent_id=decision.consent_id,
+                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
+                         **decision.audit_detail})
     return Created(referral, replayed=False)
 
 
@@ -170,12 +222,16 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
     return referral
 
 
-def read(session: Session, actor: Actor, referral_id: uuid.UUID) -> Referral:
-    """Read one referral; the access is audited."""
+def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+         policy: Policy = DEFAULT_POLICY) -> dict:
+    """Read one referral, minimised to what the actor may see; the access is audited."""
     referral = get_visible(session, actor, referral_id)
+    view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     audit.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id)
-    return referral
+                 purpose=disclosure.purpose_of(referral).value,
+                 consent_id=decision.consent_id if decision else referral.consent_id,
+                 detail=decision.audit_detail if decision else {"basis": "holder"})
+    return view
 
 
 def _encode_cursor(referral: Referral) -> str:
@@ -197,30 +253,50 @@ def list_box(
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
+    risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Page:
-    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first."""
+    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+
+    Filters on personal fields (``risk_level``) match only what the caller may see now, and
+    ``total`` counts only those matches, so neither reveals a withheld record's content.
+    """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
     owner = Referral.recipient_id if box == "inbox" else Referral.sender_id
     query = select(Referral).where(owner == actor.institution_id)
     if status is not None:
         query = query.where(Referral.status == status)
-    if cursor:
-        created, ident = _decode_cursor(cursor)
-        query = query.where(
-            or_(Referral.created_at < created,
-                and_(Referral.created_at == created, Referral.id < ident))
-        )
-    rows = list(session.scalars(
-        query.order_by(Referral.created_at.desc(), Referral.id.desc()).limit(limit + 1)
-    ))
-    items, more = rows[:limit], len(rows) > limit
+    protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
+    newest_first = (Referral.created_at.desc(), Referral.id.desc())
+    if protected:
+        views = [(r, view) for r in session.scalars(query.order_by(*newest_first))
+                 if disclosure.matches(view := disclosure.disclose(session, actor, r,
+                                                                   policy=policy), protected)]
+        total = len(views)
+        if cursor:
+            created, ident = _decode_cursor(cursor)
+            views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
+        page, more = views[:limit], len(views) > limit
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        if cursor:
+            created, ident = _decode_cursor(cursor)
+            query = query.where(
+                or_(Referral.created_at < created,
+                    and_(Referral.created_at == created, Referral.id < ident))
+            )
+        rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
+        page = [(r, disclosure.disclose(session, actor, r, policy=policy)) for r in rows[:limit]]
+        more = len(rows) > limit
     audit.record(session, actor, "referral.listed", "referral", None,
                  purpose=Purpose.REFERRAL.value,
-                 detail={"box": box, "ids": [str(item.id) for item in items]})
-    return Page(items, _encode_cursor(items[-1]) if more else None)
+                 detail={"box": box, "ids": [str(r.id) for r, _ in page],
+                         "filters": sorted(protected)})
+    return Page([view for _, view in page], _encode_cursor(page[-1][0]) if more else None,
+                total)
 
 
 def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
@@ -249,5 +325,5 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
         referral.outcome_diagnosis_code = change.diagnosis_code
     session.flush()
     audit.record(session, actor, f"referral.{change.status.value}", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id)
+                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
     return referral

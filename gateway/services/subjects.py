@@ -1,9 +1,15 @@
-"""Subject pseudonyms: students are never stored or shown under their institution's own id."""
+"""Subject pseudonyms and the one fact kept about a student: the date of birth (encrypted)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import Subject
+from gateway.services.errors import InvalidInput
 from keys.pseudonym import PseudonymKey
 
 
@@ -17,3 +23,26 @@ def pair_pseudonym(
 ) -> str:
     """How ``viewer_id`` knows the student: differs per institution pair, so partners can't link."""
     return pseudonyms.derive("pair", str(owner_id), str(viewer_id), subject_ref)
+
+
+def _find(session: Session, institution_id: uuid.UUID, key: str) -> Subject | None:
+    return session.scalar(select(Subject).where(Subject.institution_id == institution_id,
+                                                Subject.subject_key == key))
+
+
+def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | None:
+    """The recorded date of birth of a subject, if the holder has given one."""
+    subject = _find(session, institution_id, key)
+    return date.fromisoformat(subject.birth_date) if subject else None
+
+
+def record_birth_date(session: Session, institution_id: uuid.UUID, key: str,
+                      value: date) -> None:
+    """Record the subject's date of birth; a different date than the one on record is refused."""
+    subject = _find(session, institution_id, key)
+    if subject is None:
+        session.add(Subject(institution_id=institution_id, subject_key=key,
+                            birth_date=value.isoformat()))
+        session.flush()
+    elif subject.birth_date != value.isoformat():
+        raise InvalidInput("The date of birth differs from the one on record for this student.")

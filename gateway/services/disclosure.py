@@ -1,0 +1,108 @@
+"""Disclosure: a referral as one party may see it now, minimised under the consent engine."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from gateway.models import (
+    BreakGlassRelease,
+    DataCategory,
+    Priority,
+    Purpose,
+    Referral,
+    ReferralStatus,
+)
+from gateway.services import consent, minimise
+from gateway.services.actor import Actor
+from gateway.services.policy import Policy
+
+DEFAULT_POLICY = Policy()
+# Filters on fields inside a data category: evaluated only on what the caller may see.
+PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
+
+
+def purpose_for(priority: Priority) -> Purpose:
+    """The consent purpose of a referral of ``priority``: green channel has its own."""
+    return (Purpose.GREEN_CHANNEL_REFERRAL if priority is Priority.GREEN_CHANNEL
+            else Purpose.REFERRAL)
+
+
+def purpose_of(referral: Referral) -> Purpose:
+    """The consent purpose ``referral`` was sent under."""
+    return purpose_for(referral.priority)
+
+
+def subject_of(referral: Referral) -> consent.SubjectRef:
+    """The subject a referral is about, as the consent engine keys it."""
+    return consent.SubjectRef(referral.sender_id, referral.subject_key)
+
+
+def _record(referral: Referral) -> dict:
+    """Everything a referral holds, keyed like the wire view; personal data decrypted."""
+    record: dict = {
+        "id": referral.id, "sender_id": referral.sender_id,
+        "recipient_id": referral.recipient_id,
+        "recipient_pseudonym": referral.recipient_pseudonym, "consent_id": referral.consent_id,
+        "breakglass_id": referral.breakglass_id, "priority": referral.priority,
+        "reason": referral.reason, "status": referral.status,
+        "decline_reason": referral.decline_reason, "created_at": referral.created_at,
+        "updated_at": referral.updated_at,
+        **json.loads(referral.personal_data or "{}"),
+        "summary": referral.summary, "diagnosis_code": referral.diagnosis_code,
+    }
+    if referral.status is ReferralStatus.COMPLETED:
+        record["outcome"] = {"note": referral.outcome_note,
+                             "diagnosis_code": referral.outcome_diagnosis_code}
+    return {key: value for key, value in record.items() if value is not None
+            or key not in minimise.PERSONAL_FIELDS}
+
+
+def view_with_decision(session: Session, actor: Actor, referral: Referral,
+                       policy: Policy) -> tuple[dict, consent.Decision | None]:
+    """The actor's view of ``referral`` and the consent decision behind it (None: the sender).
+
+    The sender sees its own data, plus the recipient's outcome under a follow-up consent; the
+    recipient sees the categories :func:`consent.authorise` releases now, the rest absent.
+    """
+    record = _record(referral)
+    if actor.institution_id == referral.sender_id:
+        follow_up = consent.authorise(session, actor, subject_of(referral), Purpose.FOLLOW_UP,
+                                      referral.recipient_id, [DataCategory.CLINICAL_NOTES],
+                                      policy=policy)
+        shown = record if follow_up.allowed else {k: v for k, v in record.items()
+                                                  if k != "outcome"}
+        categories = minimise.categories_of(shown)
+        access: dict = {"basis": "holder"}
+        decision = None
+    else:
+        requested = set(referral.data_categories) | minimise.categories_of(record)
+        decision = consent.authorise(session, actor, subject_of(referral), purpose_of(referral),
+                                     referral.recipient_id, requested,
+                                     breakglass_id=referral.breakglass_id, policy=policy)
+        categories = decision.categories
+        shown = minimise.minimise(record, categories)
+        access = {"basis": "breakglass" if decision.breakglass_id
+                  else "consent" if decision.consent_ids else "none"}
+        if decision.breakglass_id:
+            release = session.get(BreakGlassRelease, decision.breakglass_id)
+            access["expires_at"] = release.expires_at
+    shown.update(released_categories=sorted(c.value for c in categories), access=access,
+                 security_labels=minimise.security_labels(categories))
+    return shown, decision
+
+
+def disclose(session: Session, actor: Actor, referral: Referral, *,
+             policy: Policy = DEFAULT_POLICY) -> dict:
+    """The referral as the actor may see it: recipients get only what consent releases now."""
+    return view_with_decision(session, actor, referral, policy)[0]
+
+
+def matches(view: dict, protected: dict[str, str]) -> bool:
+    """Whether the caller's own (minimised) view matches every protected filter."""
+    for name, wanted in protected.items():
+        _category, (outer, inner) = PROTECTED_FILTERS[name]
+        if (view.get(outer) or {}).get(inner) != wanted:
+            return False
+    return True

@@ -1,0 +1,167 @@
+"""Property: what the consent engine releases is always covered by a valid, unrevoked consent of
+every grantor the student's age requires (or by an open, not-disallowed break-glass release)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway.db import EXTENSION_KEY as DB_KEY
+from gateway.models import (
+    BreakGlassRelease,
+    Consent,
+    DataCategory,
+    Grantor,
+    Purpose,
+    ReviewOutcome,
+    utcnow,
+)
+from gateway.services import consent, subjects
+from gateway.services.actor import Actor
+from gateway.services.policy import Policy, age_on
+
+KEY = "psn_subject"
+PURPOSES = [Purpose.REFERRAL, Purpose.GREEN_CHANNEL_REFERRAL, Purpose.FOLLOW_UP]
+RECIPIENTS = ["hospital", "other", "abroad"]
+POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Network:
+    """Holder university; a partner hospital; a hospital linked for supervision; one abroad."""
+
+    university: object
+    hospital: object
+    other: object
+    abroad: object
+
+    def id_of(self, name: str):
+        return getattr(self, name).institution_id
+
+
+@pytest.fixture
+def network(make_partner, link) -> Network:
+    university, hospital = make_partner("university"), make_partner("hospital")
+    other, abroad = make_partner("hospital"), make_partner("hospital", country="GB")
+    link(university, hospital, "referral")
+    link(university, other, "supervision")
+    link(university, abroad, "referral")
+    return Network(university, hospital, other, abroad)
+
+
+categories = st.frozensets(st.sampled_from(list(DataCategory)))
+consents = st.lists(st.fixed_dictionaries({
+    "grantor": st.sampled_from(list(Grantor)),
+    "purpose": st.sampled_from(PURPOSES),
+    "recipient": st.sampled_from(["hospital", "other", "abroad", "kind:hospital",
+                                  "kind:counselling_agency"]),
+    "categories": categories.filter(bool),
+    "state": st.sampled_from(["valid", "valid", "expired", "future", "revoked"]),
+}), max_size=5)
+requests = st.fixed_dictionaries({
+    "purpose": st.sampled_from(PURPOSES),
+    "recipient": st.sampled_from(RECIPIENTS),
+    "categories": categories,
+    "actor": st.sampled_from(["holder", "recipient", "stranger"]),
+    "release": st.sampled_from([None, "open", "expired", "unjustified", "justified",
+                                "elsewhere"]),
+    "age": st.sampled_from([None, 10, 13, 14, 15, 17, 18, 30]),
+})
+
+
+def _in_force(spec: dict, now) -> tuple:
+    return {"valid": (now - timedelta(days=1), now + timedelta(days=1), None),
+            "expired": (now - timedelta(days=3), now - timedelta(days=1), None),
+            "future": (now + timedelta(days=1), now + timedelta(days=3), None),
+            "revoked": (now - timedelta(days=1), now + timedelta(days=1), now)}[spec["state"]]
+
+
+def _covers(spec: dict, request: dict) -> bool:
+    """The oracle: does this consent name the request's purpose and recipient, in force?"""
+    if spec["state"] != "valid" or spec["purpose"] is not request["purpose"]:
+        return False
+    if spec["recipient"].startswith("kind:"):  # only the referral partner qualifies by kind
+        return spec["recipient"] == "kind:hospital" and request["recipient"] in ("hospital",
+                                                                               "abroad")
+    return spec["recipient"] == request["recipient"]
+
+
+def _elsewhere(recipient: str) -> str:
+    """Another recipient than ``recipient``: a release to it does not cover the request."""
+    return "hospital" if recipient == "other" else "other"
+
+
+def _setup(session, net: Network, specs: list[dict], request: dict):
+    now = utcnow()
+    holder = net.id_of("university")
+    if request["age"] is not None:
+        born = now.date().replace(year=now.year - request["age"]) - timedelta(days=2)
+        assert age_on(born, now.date()) == request["age"]
+        subjects.record_birth_date(session, holder, KEY, born)
+    for spec in specs:
+        start, until, revoked = _in_force(spec, now)
+        kind = spec["recipient"].startswith("kind:")
+        session.add(Consent(
+            institution_id=holder, subject_key=KEY, grantor=spec["grantor"],
+            purpose=spec["purpose"],
+            recipient_id=None if kind else net.id_of(spec["recipient"]),
+            recipient_kinds=[spec["recipient"][5:]] if kind else None,
+            data_categories=sorted(c.value for c in spec["categories"]),
+            valid_from=start, valid_until=until, revoked_at=revoked, created_by="prop"))
+    release_id = None
+    if request["release"]:
+        state = request["release"]
+        release = BreakGlassRelease(
+            institution_id=holder, region="r1", subject_key=KEY, justification="x" * 20,
+            recipient_id=net.id_of(_elsewhere(request["recipient"]) if state == "elsewhere"
+                                   else request["recipient"]),
+            created_by="prop", expires_at=now + timedelta(hours=-1 if state == "expired" else 4),
+            review_due_at=now + timedelta(hours=72),
+            outcome={"unjustified": ReviewOutcome.UNJUSTIFIED,
+                     "justified": ReviewOutcome.JUSTIFIED}.get(state))
+        session.add(release)
+        session.flush()
+        release_id = release.id
+    session.flush()
+    return release_id
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=consents, request=requests)
+def test_released_data_is_always_covered(app, network, specs, request):
+    recipient = network.id_of(request["recipient"])
+    actor_id = {"holder": network.id_of("university"), "recipient": recipient,
+                "stranger": network.id_of("other")}[request["actor"]]
+    if request["actor"] == "stranger" and request["recipient"] == "other":
+        actor_id = network.id_of("abroad")
+    actor = Actor("prop", actor_id, frozenset())
+    with app.extensions[DB_KEY]() as session, session.begin():
+        release_id = _setup(session, network, specs, request)
+        decision = consent.authorise(
+            session, actor, consent.SubjectRef(network.id_of("university"), KEY),
+            request["purpose"], recipient, request["categories"], breakglass_id=release_id,
+            policy=POLICY)
+        session.rollback()
+
+    released = decision.categories
+    assert released <= request["categories"]
+    if decision.allowed:
+        assert released == request["categories"]
+    if not released and not decision.allowed:
+        return
+    assert request["actor"] != "stranger" and request["recipient"] != "abroad"
+    if decision.breakglass_id is not None:
+        assert request["purpose"] is Purpose.GREEN_CHANNEL_REFERRAL
+        assert request["release"] in ("open", "justified")
+        return
+    required = POLICY.default_age_rule.required_grantors(request["age"])
+    for grantor in required:
+        covering = [s for s in specs if s["grantor"] is grantor and _covers(s, request)]
+        assert covering, grantor
+        named = set().union(*(s["categories"] for s in covering))
+        assert released <= named, (grantor, released, named)
