@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gateway.models import BookingStatus
-from schemas.common import SUBJECT_REF, InputSchema, PageQuerySchema
+from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 from schemas.text import local_ref, moment, text
 
 COUNSELLOR_REF = "The institution's own staff reference for the counsellor."
@@ -52,16 +52,21 @@ class BookingListQuerySchema(PageQuerySchema):
     status = fields.Enum(BookingStatus, by_value=True)
 
 
-def _case(booking) -> dict | None:
-    if booking.case_summary is None:
-        return None
-    return {"summary": booking.case_summary, "identified": booking.case_identified,
-            "subject_pseudonym": booking.case_subject_pseudonym,
-            "consent_id": str(booking.consent_id) if booking.consent_id else None}
+class BookingCaseSchema(Schema):
+    """Case material as booker and host may see it now (decided at each read)."""
+
+    summary = fields.String(metadata={
+        **PERSONAL, "description": "As given while identified; otherwise with identifiers of a "
+                                   "known shape masked."})
+    identified = fields.Boolean(metadata={
+        "description": "Whether a case_conference consent covering the host is in force now."})
+    subject_pseudonym = fields.String(allow_none=True, metadata={
+        **PERSONAL, "description": "How the host knows the student; only while identified."})
+    consent_id = fields.UUID(allow_none=True)
 
 
 class BookingSchema(Schema):
-    """A booking as its booker and host see it."""
+    """A booking as its booker and host see it (a view built by the bookings service)."""
 
     id = fields.UUID()
     slot_id = fields.UUID()
@@ -69,7 +74,7 @@ class BookingSchema(Schema):
     counsellor_ref = fields.String()
     status = fields.Enum(BookingStatus, by_value=True)
     seat = fields.Integer(allow_none=True)
-    case = fields.Function(_case, metadata={"type": ["object", "null"]})
+    case = fields.Nested(BookingCaseSchema, allow_none=True)
     decline_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

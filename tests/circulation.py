@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
+from gateway.db import transaction
+from gateway.models import Slot
 from tests.support import bearer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -45,3 +50,12 @@ def book(client, token: str, slot_id: str, counsellor: str = "staff-1", **extra)
     """Ask for a seat over HTTP; returns the response."""
     return client.post("/api/v1/bookings", json={"slot_id": slot_id, "counsellor_ref": counsellor,
                                                  **extra}, headers=bearer(token))
+
+
+def move_slot(app, slot_id: str, starts_at: datetime) -> None:
+    """Put a slot at another time, as if the clock had moved on."""
+    with transaction(app) as session:
+        slot = session.get(Slot, uuid.UUID(slot_id))
+        length = slot.ends_at - slot.starts_at
+        session.execute(update(Slot).where(Slot.id == slot.id)
+                        .values(starts_at=starts_at, ends_at=starts_at + length))

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from gateway.db import transaction
-from gateway.models import OutboxMessage, Slot
-from tests.circulation import BOOKING_SCOPES, book, local_start, new_supervisor, one_slot, publish
+from gateway.models import OutboxMessage
+from tests.circulation import (
+    BOOKING_SCOPES,
+    book,
+    local_start,
+    move_slot,
+    new_supervisor,
+    one_slot,
+    publish,
+)
 from tests.support import bearer
 
 PROBLEM = "application/problem+json"
@@ -25,15 +32,6 @@ def pair(make_partner, link, token_for):
     school = make_partner("middle_school", scopes=BOOKING_SCOPES)
     link(university, school, "supervision")
     return university, school, token_for(university), token_for(school)
-
-
-def _move_slot(app, slot_id: str, starts_at: datetime) -> None:
-    """Put a slot at another time, as if the clock had moved on."""
-    with transaction(app) as session:
-        slot = session.get(Slot, uuid.UUID(slot_id))
-        length = slot.ends_at - slot.starts_at
-        session.execute(update(Slot).where(Slot.id == slot.id)
-                        .values(starts_at=starts_at, ends_at=starts_at + length))
 
 
 def test_recurring_availability_is_expanded_in_the_supervisors_time_zone(client, pair):
@@ -171,7 +169,7 @@ def test_confirm_decline_attendance_and_supervision_hours(client, app, pair):
                         headers=bearer(host_token))
     assert early.status_code == 409
     began = datetime.now(UTC) - timedelta(hours=2)
-    _move_slot(app, slot["id"], began)
+    move_slot(app, slot["id"], began)
     for booking, status in ((came, "attended"), (absent, "no_show")):
         recorded = client.post(f"/api/v1/bookings/{booking['id']}/attendance",
                                json={"status": status}, headers=bearer(host_token))

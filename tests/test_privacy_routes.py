@@ -1,14 +1,20 @@
 """Every route that returns personal data goes through the consent engine.
 
 The routes are found in the OpenAPI document (any response whose schema carries a field
-marked ``x-personal-data``); each must have a recipe here. After the consent is revoked, each
-one refuses or answers with a minimised body.
+marked ``x-personal-data``); each must have a recipe here. After the consents are revoked, each
+referral route refuses or answers with a minimised body, and each booking route answers with
+de-identified case material only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
+import pytest
+
 from gateway.services.minimise import PERSONAL_FIELDS
-from tests.privacy_support import personal_keys
+from tests.privacy_support import PHONE, Conference, make_conference, personal_keys
 from tests.support import bearer
 
 
@@ -43,21 +49,71 @@ def _personal_routes(client) -> set[tuple[str, str]]:
     return found
 
 
-def _visible(response) -> set[str]:
+def _items(response) -> list[dict]:
     body = response.get_json()
-    items = body.get("items", [body]) if isinstance(body, dict) else []
-    return set().union(*(personal_keys(item) for item in items)) if items else set()
+    return body.get("items", [body]) if isinstance(body, dict) else []
+
+
+def _referral_fields(response) -> set[str]:
+    return set().union(set(), *(personal_keys(item) for item in _items(response)))
+
+
+def _identified_case(response) -> set[str]:
+    """What of the case material is shown identified: flag, pseudonym, unmasked summary."""
+    cases = [item["case"] for item in _items(response) if item.get("case")]
+    return ({"identified"} if any(c["identified"] for c in cases) else set()) | (
+        {"subject_pseudonym"} if any(c["subject_pseudonym"] for c in cases) else set()) | (
+        {"summary"} if any(PHONE in c["summary"] for c in cases) else set())
+
+
+class Recipe(NamedTuple):
+    """How to call a route, what personal data it shows, and how it may close once revoked."""
+
+    call: Callable[[Conference, dict], object]
+    shown: Callable[[object], set[str]]
+    expected: set[str]
+    refusals: tuple[int, ...]
+
+
+def _referral(call) -> Recipe:
+    return Recipe(call, _referral_fields, {"identity", "summary"}, (403, 404, 409))
+
+
+def _booking(call) -> Recipe:  # booking routes keep working, showing de-identified material
+    return Recipe(call, _identified_case, {"identified", "subject_pseudonym", "summary"}, ())
 
 
 RECIPES = {
-    ("POST", "/api/v1/referrals"): lambda s, rid: s.refer(),
-    ("GET", "/api/v1/referrals"): lambda s, rid: s.client.get(
-        "/api/v1/referrals?box=inbox", headers=bearer(s.hosp_token)),
-    ("GET", "/api/v1/referrals/{referral_id}"): lambda s, rid: s.read(rid),
-    ("POST", "/api/v1/referrals/{referral_id}/transitions"): lambda s, rid: s.client.post(
-        f"/api/v1/referrals/{rid}/transitions", json={"status": "accepted"},
-        headers=bearer(s.hosp_token)),
+    ("POST", "/api/v1/referrals"): _referral(lambda c, t: c.scene.refer()),
+    ("GET", "/api/v1/referrals"): _referral(lambda c, t: c.client.get(
+        "/api/v1/referrals?box=inbox", headers=bearer(c.scene.hosp_token))),
+    ("GET", "/api/v1/referrals/{referral_id}"): _referral(lambda c, t: c.scene.read(t["referral"])),
+    ("POST", "/api/v1/referrals/{referral_id}/transitions"): _referral(lambda c, t: c.client.post(
+        f"/api/v1/referrals/{t['referral']}/transitions", json={"status": "accepted"},
+        headers=bearer(c.scene.hosp_token))),
+    ("POST", "/api/v1/bookings"): _booking(lambda c, t: c.book()),
+    ("GET", "/api/v1/bookings"): _booking(lambda c, t: c.listed("host")),
+    ("GET", "/api/v1/bookings/{booking_id}"): _booking(lambda c, t: c.read(t["requested"])),
+    ("POST", "/api/v1/bookings/{booking_id}/cancel"): _booking(
+        lambda c, t: c.cancel(t["to_cancel"])),
+    ("POST", "/api/v1/bookings/{booking_id}/decision"): _booking(
+        lambda c, t: c.decide(t["requested"])),
+    ("POST", "/api/v1/bookings/{booking_id}/attendance"): _booking(
+        lambda c, t: c.attend(t["started"])),
 }
+
+
+@pytest.fixture
+def conference(app, client, make_partner, token_for, link) -> Conference:
+    """The referral scene, also linked for supervision, with case-conference slots."""
+    return make_conference(app, client, make_partner, token_for, link)
+
+
+def _targets(conference: Conference) -> dict:
+    """Fresh objects for one pass over the routes, made while the consents are in force."""
+    return {"referral": conference.scene.refer().get_json()["id"],
+            "requested": conference.booked(), "to_cancel": conference.booked(),
+            "started": conference.confirmed_in_started_slot()}
 
 
 def test_every_personal_route_has_a_recipe(client):
@@ -67,17 +123,24 @@ def test_every_personal_route_has_a_recipe(client):
     assert set(RECIPES) - routes == set(), "a recipe names a route that no longer exists"
 
 
-def test_revocation_closes_every_personal_route(client, scene):
-    consent = scene.consent(["identity", "clinical_notes"]).get_json()
-    referral_id = scene.refer().get_json()["id"]
-    for route in sorted(_personal_routes(client)):
-        before = RECIPES[route](scene, referral_id)
+def test_revocation_closes_every_personal_route(client, conference):
+    consents = [conference.scene.consent(["identity", "clinical_notes"]).get_json(),
+                conference.consent().get_json()]
+    before_targets, after_targets = _targets(conference), _targets(conference)
+    conference.start()
+    routes = sorted(_personal_routes(client))
+    for route in routes:
+        recipe = RECIPES[route]
+        before = recipe.call(conference, before_targets)
         assert before.status_code in (200, 201), route
-        assert _visible(before) == {"identity", "summary"}, route
-    assert scene.revoke(consent["id"]).status_code == 200
-    for route in sorted(_personal_routes(client)):
-        after = RECIPES[route](scene, referral_id)
-        assert after.status_code in (403, 404, 409) or not _visible(after), route
+        assert recipe.shown(before) == recipe.expected, route
+    for consent in consents:
+        assert conference.scene.revoke(consent["id"]).status_code == 200
+    for route in routes:
+        recipe = RECIPES[route]
+        after = recipe.call(conference, after_targets)
+        assert after.status_code in recipe.refusals or (
+            after.status_code in (200, 201) and not recipe.shown(after)), route
 
 
 def test_every_personal_field_of_the_referral_view_is_marked(client):

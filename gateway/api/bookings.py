@@ -13,6 +13,7 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.api.calendar import ICS_RESPONSE, ics
 from gateway.db import db_session
 from gateway.keystore import current_keyring
+from gateway.privacy import current_policy
 from gateway.services import bookings, hours
 from schemas.bookings import (
     AttendanceSchema,
@@ -43,8 +44,8 @@ class Bookings(MethodView):
         request = bookings.BookingRequest(
             case=bookings.CaseMaterial(**case) if case else None, **body)
         booking = bookings.book(db_session(), current_actor(), current_keyring().pseudonyms,
-                                request)
-        return booking, 201, {"Location": f"/api/v1/bookings/{booking.id}"}
+                                request, policy=current_policy())
+        return booking, 201, {"Location": f"/api/v1/bookings/{booking['id']}"}
 
     @authenticated("bookings:read")
     @blp.doc(security=[{"oauth2": ["bookings:read"]}])
@@ -52,7 +53,8 @@ class Bookings(MethodView):
     @blp.response(200, BookingPageSchema)
     def get(self, query: dict):
         """Bookings made by the caller (booker) or for its slots (host), newest first."""
-        return bookings.list_page(db_session(), current_actor(), **query)
+        return bookings.list_page(db_session(), current_actor(), policy=current_policy(),
+                                  **query)
 
 
 @blp.route("/hours")
@@ -76,8 +78,9 @@ class BookingItem(MethodView):
     @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, BookingSchema)
     def get(self, booking_id: uuid.UUID):
-        """Read a booking."""
-        return bookings.read(db_session(), current_actor(), booking_id)
+        """Read a booking; case material is identified only while consent covers the host."""
+        return bookings.read(db_session(), current_actor(), booking_id,
+                             policy=current_policy())
 
 
 @blp.route("/<uuid:booking_id>/cancel")
@@ -89,7 +92,8 @@ class BookingCancellation(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, booking_id: uuid.UUID):
         """Cancel (booker only); 409 after the slot's cut-off. The next on the waitlist moves up."""
-        return bookings.cancel(db_session(), current_actor(), booking_id)
+        return bookings.cancel(db_session(), current_actor(), booking_id,
+                               policy=current_policy())
 
 
 @blp.route("/<uuid:booking_id>/decision")
@@ -102,7 +106,8 @@ class BookingDecision(MethodView):
     @blp.response(200, BookingSchema)
     def post(self, body: dict, booking_id: uuid.UUID):
         """The supervisor's institution confirms (a reminder is queued) or declines."""
-        return bookings.decide(db_session(), current_actor(), booking_id, **body)
+        return bookings.decide(db_session(), current_actor(), booking_id,
+                               policy=current_policy(), **body)
 
 
 @blp.route("/<uuid:booking_id>/attendance")
@@ -116,7 +121,7 @@ class BookingAttendance(MethodView):
     def post(self, body: dict, booking_id: uuid.UUID):
         """The supervisor's institution records attendance once the slot has begun."""
         return bookings.record_attendance(db_session(), current_actor(), booking_id,
-                                          body["status"])
+                                          body["status"], policy=current_policy())
 
 
 @blp.route("/<uuid:booking_id>/calendar.ics")

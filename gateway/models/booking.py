@@ -33,6 +33,11 @@ class Booking(Base):
 
     Seats are numbered 1..capacity and unique per slot, so the database itself refuses a second
     holder of a seat, whichever worker tried.
+
+    Case material: ``case_summary`` is stored as given only when it was booked identified
+    (``case_identified``, under the ``consent_id`` then in force), else scrubbed. The holder's
+    ``case_subject_key`` lets every read ask the consent engine again whether the host may still
+    see it identified (``services.case_material``).
     """
 
     __tablename__ = "bookings"
@@ -53,6 +58,7 @@ class Booking(Base):
     seat: Mapped[int | None]
     case_summary: Mapped[str | None] = mapped_column(EncryptedText("bookings.case_summary"))
     case_subject_pseudonym: Mapped[str | None] = mapped_column(String(64))
+    case_subject_key: Mapped[str | None] = mapped_column(String(64))
     case_identified: Mapped[bool] = mapped_column(default=False)
     consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id"))
     decline_reason: Mapped[str | None] = mapped_column(String(64))

@@ -3,6 +3,9 @@
 Capacity is enforced by the database: the slot row is locked for the booking transaction
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are serialised by BEGIN IMMEDIATE)
 and seat numbers are unique per slot, so two bookings can never hold the same seat.
+
+Every booking a caller gets back is a view built here, with its case material as the consent
+engine allows it at that moment (``services.case_material``); each such return is audited.
 """
 
 from __future__ import annotations
@@ -15,25 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import (
-    Booking,
-    BookingStatus,
-    DataCategory,
-    Exchange,
-    Purpose,
-    Slot,
-    SlotKind,
-    utcnow,
-)
+from gateway.models import Booking, BookingStatus, Exchange, Purpose, Slot, utcnow
 from gateway.services import (
     audit,
+    case_material,
     consent,
     cursors,
-    deidentify,
     outbox,
     partnerships,
     slots,
-    subjects,
     supervisors,
 )
 from gateway.services.actor import Actor
@@ -46,8 +39,10 @@ from gateway.services.errors import (
     NotFound,
     SlotFull,
 )
+from gateway.services.policy import Policy
 from keys.pseudonym import PseudonymKey
 
+DEFAULT_POLICY = Policy()
 SEAT_HOLDING = {BookingStatus.REQUESTED, BookingStatus.CONFIRMED}
 REMINDER_BEFORE = timedelta(hours=24)
 
@@ -70,24 +65,26 @@ class BookingRequest:
     case: CaseMaterial | None = None
 
 
-def _attach_case(session: Session, actor: Actor, pseudonyms: PseudonymKey, booking: Booking,
-                 slot: Slot, case: CaseMaterial) -> None:
-    """Identified material only under a ``case_conference`` consent for the host; else masked."""
-    if slot.kind is not SlotKind.CASE_CONFERENCE:
-        raise InvalidInput("Case material goes with case-conference slots only.")
-    if case.subject_ref:
-        key = subjects.subject_key(pseudonyms, booking.institution_id, case.subject_ref)
-        decision = consent.authorise(
-            session, actor, consent.SubjectRef(booking.institution_id, key),
-            Purpose.CASE_CONFERENCE, slot.institution_id, [DataCategory.CLINICAL_NOTES])
-        if decision.allowed:
-            booking.case_identified = True
-            booking.consent_id = decision.consent_id
-            booking.case_subject_pseudonym = subjects.pair_pseudonym(
-                pseudonyms, booking.institution_id, slot.institution_id, case.subject_ref)
-            booking.case_summary = case.summary
-            return
-    booking.case_summary = deidentify.scrub(case.summary)
+def _view(session: Session, actor: Actor, booking: Booking,
+          policy: Policy) -> tuple[dict, consent.Decision | None]:
+    """The booking as the actor may see it now, and the case-material decision behind it."""
+    decision = case_material.decide(session, actor, booking, policy=policy)
+    view = {name: getattr(booking, name) for name in (
+        "id", "slot_id", "institution_id", "counsellor_ref", "status", "seat", "decline_reason",
+        "created_at", "updated_at")}
+    view["case"] = case_material.view(booking, decision)
+    return view, decision
+
+
+def _audit(session: Session, actor: Actor, action: str, booking: Booking,
+           decision: consent.Decision | None, **detail: object) -> None:
+    """Audit an access or change; when case material was decided on, under which consents."""
+    detail["case_identified"] = bool(decision and decision.allowed)
+    if decision is not None:
+        detail.update(decision.audit_detail)
+    audit.record(session, actor, action, "booking", booking.id,
+                 purpose=Purpose.CASE_CONFERENCE.value if decision else None,
+                 consent_id=decision.consent_id if decision else None, detail=detail)
 
 
 def _free_seat(session: Session, slot: Slot) -> int | None:
@@ -96,8 +93,8 @@ def _free_seat(session: Session, slot: Slot) -> int | None:
     return next((seat for seat in range(1, slot.capacity + 1) if seat not in held), None)
 
 
-def book(session: Session, actor: Actor, pseudonyms: PseudonymKey,
-         request: BookingRequest) -> Booking:
+def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: BookingRequest, *,
+         policy: Policy = DEFAULT_POLICY) -> dict:
     """Take the lowest free seat, or a waitlist place if asked; else :class:`SlotFull`."""
     slot = slots.get_visible(session, actor, request.slot_id, for_update=True)
     booker = actor.institution_id
@@ -115,21 +112,21 @@ def book(session: Session, actor: Actor, pseudonyms: PseudonymKey,
                       status=BookingStatus.REQUESTED if seat else BookingStatus.WAITLISTED,
                       created_by=actor.client_id)
     if request.case is not None:
-        _attach_case(session, actor, pseudonyms, booking, slot, request.case)
+        case_material.attach(session, actor, pseudonyms, booking, slot, request.case.summary,
+                             request.case.subject_ref, policy=policy)
     try:
         with session.begin_nested():
             session.add(booking)
     except IntegrityError as exc:  # a seat or counsellor already taken by a concurrent booking
         raise Conflict("This counsellor already holds a booking for this slot, or the seat "
                        "was just taken.") from exc
-    audit.record(session, actor, f"booking.{booking.status.value}", "booking", booking.id,
-                 purpose=Purpose.CASE_CONFERENCE.value if booking.case_identified else None,
-                 consent_id=booking.consent_id,
-                 detail={"slot_id": str(slot.id), "case_identified": booking.case_identified})
+    view, decision = _view(session, actor, booking, policy)
+    _audit(session, actor, f"booking.{booking.status.value}", booking, decision,
+           slot_id=str(slot.id))
     outbox.enqueue(session, "booking.requested",
                    {"booking_id": str(booking.id), "slot_id": str(slot.id),
                     "status": booking.status.value}, institution_id=slot.institution_id)
-    return booking
+    return view
 
 
 def get_visible(session: Session, actor: Actor, booking_id: uuid.UUID,
@@ -146,26 +143,34 @@ def get_visible(session: Session, actor: Actor, booking_id: uuid.UUID,
 
 def list_page(session: Session, actor: Actor, *, role: str = "booker",
               status: BookingStatus | None = None, cursor: str | None = None,
-              limit: int = 20) -> cursors.Page:
-    """Bookings made by the actor's institution (``booker``) or of its slots (``host``)."""
+              limit: int = 20, policy: Policy = DEFAULT_POLICY) -> cursors.Page:
+    """Bookings made by the actor's institution (``booker``) or of its slots (``host``).
+
+    The audit entry names the consents under which case material was shown identified.
+    """
     owner = Booking.institution_id if role == "booker" else Slot.institution_id
     query = (select(Booking).join(Slot, Slot.id == Booking.slot_id)
              .where(owner == supervisors.own_institution(actor)))
     if status is not None:
         query = query.where(Booking.status == status)
     page = cursors.page(session, query, Booking.created_at, Booking.id, cursor, limit)
+    views = [_view(session, actor, booking, policy) for booking in page.items]
+    consent_ids = sorted({str(c) for _, decision in views if decision and decision.allowed
+                          for c in decision.consent_ids})
     audit.record(session, actor, "booking.listed", "booking", None,
-                 detail={"role": role, "ids": [str(item.id) for item in page.items]})
-    return page
+                 purpose=Purpose.CASE_CONFERENCE.value if consent_ids else None,
+                 detail={"role": role, "ids": [str(item.id) for item in page.items],
+                         "consent_ids": consent_ids})
+    return cursors.Page([view for view, _decision in views], page.next_cursor)
 
 
-def read(session: Session, actor: Actor, booking_id: uuid.UUID) -> Booking:
-    """Read a booking; the access is audited (it may carry case material)."""
+def read(session: Session, actor: Actor, booking_id: uuid.UUID, *,
+         policy: Policy = DEFAULT_POLICY) -> dict:
+    """Read a booking, its case material as consent allows now; the access is audited."""
     booking, _slot = get_visible(session, actor, booking_id)
-    audit.record(session, actor, "booking.read", "booking", booking.id,
-                 purpose=Purpose.CASE_CONFERENCE.value if booking.case_identified else None,
-                 consent_id=booking.consent_id)
-    return booking
+    view, decision = _view(session, actor, booking, policy)
+    _audit(session, actor, "booking.read", booking, decision)
+    return view
 
 
 def _promote_waitlist(session: Session, actor: Actor, slot: Slot) -> Booking | None:
@@ -191,7 +196,8 @@ def _release(session: Session, booking: Booking, status: BookingStatus) -> None:
     session.flush()  # free the seat number before it is given to someone else
 
 
-def cancel(session: Session, actor: Actor, booking_id: uuid.UUID) -> Booking:
+def cancel(session: Session, actor: Actor, booking_id: uuid.UUID, *,
+           policy: Policy = DEFAULT_POLICY) -> dict:
     """The booking institution cancels; seats cannot be given back after the cut-off."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != booking.institution_id:
@@ -205,18 +211,18 @@ def cancel(session: Session, actor: Actor, booking_id: uuid.UUID) -> Booking:
                            cut_off=cut_off.isoformat())
     held_seat = booking.status in SEAT_HOLDING
     _release(session, booking, BookingStatus.CANCELLED)
-    audit.record(session, actor, "booking.cancelled", "booking", booking.id,
-                 detail={"slot_id": str(slot.id)})
+    view, decision = _view(session, actor, booking, policy)
+    _audit(session, actor, "booking.cancelled", booking, decision, slot_id=str(slot.id))
     outbox.enqueue(session, "booking.cancelled", {"booking_id": str(booking.id),
                                                   "slot_id": str(slot.id)},
                    institution_id=slot.institution_id)
     if held_seat:
         _promote_waitlist(session, actor, slot)
-    return booking
+    return view
 
 
 def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: BookingStatus,
-           reason_code: str | None = None) -> Booking:
+           reason_code: str | None = None, *, policy: Policy = DEFAULT_POLICY) -> dict:
     """The supervisor's institution confirms or declines a requested booking."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:
@@ -232,8 +238,8 @@ def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: Bookin
     else:
         booking.status = BookingStatus.CONFIRMED
         session.flush()
-    audit.record(session, actor, f"booking.{status.value}", "booking", booking.id,
-                 detail={"slot_id": str(slot.id)})
+    view, decision = _view(session, actor, booking, policy)
+    _audit(session, actor, f"booking.{status.value}", booking, decision, slot_id=str(slot.id))
     payload = {"booking_id": str(booking.id), "slot_id": str(slot.id),
                "starts_at": slot.starts_at.isoformat(), "status": booking.status.value}
     outbox.enqueue(session, f"booking.{status.value}", payload,
@@ -245,11 +251,11 @@ def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: Bookin
         session.flush()
     else:
         _promote_waitlist(session, actor, slot)
-    return booking
+    return view
 
 
 def record_attendance(session: Session, actor: Actor, booking_id: uuid.UUID,
-                      status: BookingStatus) -> Booking:
+                      status: BookingStatus, *, policy: Policy = DEFAULT_POLICY) -> dict:
     """The supervisor's institution records attendance or a no-show once the slot has begun."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:
@@ -261,6 +267,6 @@ def record_attendance(session: Session, actor: Actor, booking_id: uuid.UUID,
         raise Conflict("Attendance can be recorded once the slot has begun.")
     booking.status = status
     session.flush()
-    audit.record(session, actor, f"booking.{status.value}", "booking", booking.id,
-                 detail={"slot_id": str(slot.id)})
-    return booking
+    view, decision = _view(session, actor, booking, policy)
+    _audit(session, actor, f"booking.{status.value}", booking, decision, slot_id=str(slot.id))
+    return view
