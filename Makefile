@@ -50,7 +50,7 @@ chromium:
 translations: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
 		-o gateway/translations/messages.pot .
-	$(BIN)/pybabel update -i gateway/translations/messages.pot -d gateway/translations --no-location
+	$(BIN)/pybabel update -i gateway/translations/messages.pot -d gateway/translations
 	$(BIN)/pybabel compile -d gateway/translations
 
 lint: setup

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,17 +23,18 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
 from gateway.db import transaction
-from gateway.models import Institution, InstitutionKind
+from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
 from gateway.services import institutions
 from tests.admin_support import make_account
+from tests.privacy_support import NOTE, personal, personal_keys
 from tests.support import Partner, bearer, new_key, public_jwks
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-PAGES = ("board", "institutions", "institutions/new", "partnerships", "clients", "clients/new",
-         "audit", "delivery")
+PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
+         "clients/new", "audit", "delivery")
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
@@ -240,3 +242,59 @@ def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, w
         shot(page, f"09-client-form-{width}px")
     finally:
         context.close()
+
+
+def test_breakglass_review_in_chromium(app, server, page, make_partner, link):
+    account = make_account(app, region="r1")
+    sender = make_partner("university", scopes=["referrals:read", "referrals:write",
+                                                "referrals:emergency"])
+    recipient = make_partner("hospital", scopes=["referrals:read"])
+    link(sender, recipient, "referral")
+    why = "学生在宿舍楼顶边缘，监护人联系不上；已呼叫救护车，请医院立即准备接收。"  # noqa: RUF001
+    data = personal()
+    created = requests.post(server + "/api/v1/referrals", timeout=10, headers=bearer(
+        _token(server, Partner(sender.client_id, sender.institution_id, sender.key, server))),
+        json={"recipient_institution_id": str(recipient.institution_id), "subject_ref": "stu-911",
+              "priority": "green_channel", "reason": "suicide_risk", "identity": data["identity"],
+              "summary": data["summary"], "emergency_justification": why})
+    assert created.status_code == 201, created.text
+    referral = created.json()
+    hospital = bearer(_token(server, Partner(recipient.client_id, recipient.institution_id,
+                                             recipient.key, server)))
+
+    with transaction(app) as session:  # past its review deadline: overdue on the board
+        release = session.get(BreakGlassRelease, uuid.UUID(referral["breakglass_id"]))
+        release.review_due_at = utcnow() - timedelta(hours=1)
+
+    sign_in(page, server, account)
+    counts = page.inner_text("#breakglass-counts")
+    assert "已逾期 1 项" in counts and "共 1 项待复核" in counts
+    overdue = page.locator("#breakglass-overdue tbody tr")
+    assert overdue.count() == 1 and referral["subject_pseudonym"][:16] in overdue.inner_text()
+    assert why not in page.content()  # the board shows no justification
+    shot(page, "10-board-breakglass-overdue")
+    page.click("nav >> a[href$='/admin/breakglass']")
+    release = page.locator(f"#release-{referral['breakglass_id']}")
+    assert release.locator(".justification").inner_text() == why
+    assert referral["subject_pseudonym"][:16] in release.inner_text()
+    assert NOTE not in page.content() and data["identity"]["name"] not in page.content()
+    shot(page, "11-breakglass-queue")
+
+    release.locator("a.button").click()
+    page.wait_for_url(f"**/admin/breakglass/{referral['breakglass_id']}")
+    assert page.evaluate(UNLABELLED_FIELDS) == []
+    page.check('input[name=outcome][value="unjustified"]')
+    page.fill("#note", "监护人当时可以通过电话联系到，应先取得同意。")  # noqa: RUF001
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, "12-breakglass-review-375px")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"**/admin/breakglass/{referral['breakglass_id']}")
+    assert page.inner_text("#outcome") == "理由不成立"
+    assert page.locator("form.card").count() == 0
+    shot(page, "13-breakglass-reviewed")
+
+    seen = requests.get(f"{server}/api/v1/referrals/{referral['id']}", headers=hospital,
+                        timeout=10).json()
+    assert personal_keys(seen) == set()  # found unjustified: the recipient's access ended

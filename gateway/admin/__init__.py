@@ -42,6 +42,7 @@ def init_admin(app: Flask) -> None:
         audit,
         auth,
         board,
+        breakglass,
         clients,
         delivery,
         errors,

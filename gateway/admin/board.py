@@ -7,7 +7,7 @@ from flask import g, render_template
 from gateway.admin import bp
 from gateway.db import db_session
 from gateway.services import board as board_service
-from gateway.services import coordination, institutions
+from gateway.services import breakglass_queue, coordination, institutions
 
 
 @bp.route("/board")
@@ -18,4 +18,5 @@ def board():
         session, coordination.region_institution_ids(session, g.coordinator))
     names = {i.id: i.name for i in institutions.list_all(session)}
     return render_template("admin/board.html", board=summary, names=names,
-                           histogram=summary.histogram())
+                           histogram=summary.histogram(),
+                           releases=breakglass_queue.pending(session, g.coordinator))

@@ -17,9 +17,9 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from gateway.models import Exchange, InstitutionKind
+from gateway.models import Exchange, InstitutionKind, ReviewOutcome
 from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
 
 KIND_LABELS = {
@@ -34,6 +34,11 @@ EXCHANGE_LABELS = {
     Exchange.REFERRAL: _l("Referral"),
     Exchange.SUPERVISION: _l("Supervision"),
     Exchange.TRAINING_RESOURCES: _l("Training resources"),
+}
+
+OUTCOME_LABELS = {
+    ReviewOutcome.JUSTIFIED: _l("Justified"),
+    ReviewOutcome.UNJUSTIFIED: _l("Unjustified"),
 }
 
 
@@ -115,3 +120,12 @@ class AuditFilterForm(FlaskForm):
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
     since = DateField(_l("From (date)"), validators=[Optional()])
     until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])
+
+
+class ReviewForm(FlaskForm):
+    """A coordinator's review of a break-glass release."""
+
+    outcome = RadioField(_l("Outcome"), validators=[InputRequired()], choices=[
+        SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()])
+    note = TextAreaField(_l("Review note"), validators=[DataRequired(), Length(max=2000)],
+                         render_kw={"rows": 4, "class": "prose"})

@@ -75,15 +75,26 @@ def open_release(session: Session, actor: Actor, *, recipient: Institution, subj
     return release
 
 
-def pending_reviews(session: Session, region: str) -> list[BreakGlassRelease]:
-    """Unreviewed releases of ``region``, oldest first (see ``overdue_at`` on each)."""
+def pending_reviews(session: Session, region: str | None) -> list[BreakGlassRelease]:
+    """Unreviewed releases of ``region`` (None: every region), oldest first."""
+    query = select(BreakGlassRelease).where(BreakGlassRelease.reviewed_at.is_(None))
+    if region is not None:
+        query = query.where(BreakGlassRelease.region == region)
     return list(session.scalars(
-        select(BreakGlassRelease)
-        .where(BreakGlassRelease.region == region, BreakGlassRelease.reviewed_at.is_(None))
-        .order_by(BreakGlassRelease.created_at, BreakGlassRelease.id)))
+        query.order_by(BreakGlassRelease.created_at, BreakGlassRelease.id)))
 
 
-def overdue_reviews(session: Session, region: str,
+def recent_reviews(session: Session, region: str | None,
+                   limit: int = 20) -> list[BreakGlassRelease]:
+    """Reviewed releases of ``region`` (None: every region), most recently reviewed first."""
+    query = select(BreakGlassRelease).where(BreakGlassRelease.reviewed_at.is_not(None))
+    if region is not None:
+        query = query.where(BreakGlassRelease.region == region)
+    return list(session.scalars(query.order_by(BreakGlassRelease.reviewed_at.desc(),
+                                               BreakGlassRelease.id).limit(limit)))
+
+
+def overdue_reviews(session: Session, region: str | None,
                     moment: datetime | None = None) -> list[BreakGlassRelease]:
     """Unreviewed releases of ``region`` past their review deadline."""
     moment = moment or utcnow()
