@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from marshmallow import Schema, fields, validate
 
 from gateway.models import AttentionTier, CaseEntryKind, CaseStatus, ReportLevel
@@ -80,7 +78,7 @@ class CaseSchema(Schema):
     current_level = fields.Enum(ReportLevel, by_value=True)
     reporter_role = fields.String()
     leader = fields.String(allow_none=True)
-    team = fields.Function(lambda case: json.loads(case.team) if case.team else [])
+    team = fields.List(fields.String(), attribute="team_members")
     plan = fields.String(allow_none=True)
     status = fields.Enum(CaseStatus, by_value=True)
     created_at = fields.DateTime()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import uuid
 from datetime import datetime
 
@@ -74,6 +75,11 @@ class Case(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+
+    @property
+    def team_members(self) -> list[str]:
+        """The case team (stored encrypted as a JSON list)."""
+        return json.loads(self.team) if self.team else []
 
 
 class CaseEntry(Base):

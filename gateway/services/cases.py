@@ -64,18 +64,13 @@ class CaseDetail:
     referrals: list[Referral]
 
 
-def team_of(case: Case) -> list[str]:
-    """The case team as a list (stored encrypted as JSON)."""
-    return json.loads(case.team) if case.team else []
-
-
 def _check_one_of_each(case: Case) -> None:
     """A crisis case needs its student, leader, team and plan before it can be saved."""
     if case.attention_tier is not AttentionTier.CRISIS:
         return
     missing = [name for name, present in (("subject", bool(case.subject_key)),
                                           ("leader", bool(case.leader)),
-                                          ("team", bool(team_of(case))),
+                                          ("team", bool(case.team_members)),
                                           ("plan", bool(case.plan))) if not present]
     if missing:
         raise InvalidInput("A crisis case needs one student, one leader, one team and one plan.",
