@@ -7,6 +7,7 @@ import threading
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
@@ -23,6 +24,7 @@ def _stop_event() -> threading.Event:
 
 
 @click.command("deliver")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def deliver_command(once: bool) -> None:
     """Deliver outbox messages to partners (several workers may run at once)."""
@@ -39,6 +41,7 @@ def deliver_command(once: bool) -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Run one sweep, then exit.")
 def scheduler_command(once: bool) -> None:
     """Escalate missed green-channel SLAs and expire unreceived referrals (safe on many hosts)."""
