@@ -49,8 +49,8 @@ INBOUND_STATUS = {"received": "received", "accepted": "accepted", "rejected": "d
                   "in-progress": "in_progress", "completed": "completed"}
 BUSINESS_CODES = {"received", "under_review", "event_scheduled", "event_unattended",
                   "event_completed", "interim_report", "fulfillment_completed"}
-DECLINE_CODES = {"no_capacity", "out_of_scope", "not_indicated", "incomplete_information",
-                 "referred_elsewhere", "other"}
+DECLINE_CODES = {"no_capacity", "outside_catchment", "out_of_scope", "not_indicated",
+                 "incomplete_information", "referred_elsewhere", "other"}
 
 
 class Malformed(ValueError):

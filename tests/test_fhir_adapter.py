@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from adapters import Outbound, fhir
 from gateway.db import transaction
-from gateway.models import OutboxMessage
+from gateway.models import BusinessStatus, DeclineReason, OutboxMessage
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
 from tests.support import bearer
 
@@ -68,6 +68,11 @@ def test_builder_omits_fields_absent_from_the_view():
     assert resources["ServiceRequest"].note is None
     assert resources["Patient"].identifier is None
     assert resources["Task"].restriction is None
+
+
+def test_fhir_codes_are_the_gateways_codes():
+    assert {reason.value for reason in DeclineReason} == fhir.DECLINE_CODES
+    assert {status.value for status in BusinessStatus} == fhir.BUSINESS_CODES
 
 
 def test_capability_statement(client):

@@ -29,6 +29,7 @@ class DeclineReason(enum.StrEnum):
     """Why a recipient declines (coded; never free text with personal data)."""
 
     NO_CAPACITY = "no_capacity"
+    OUTSIDE_CATCHMENT = "outside_catchment"
     OUT_OF_SCOPE = "out_of_scope"
     NOT_INDICATED = "not_indicated"
     INCOMPLETE_INFORMATION = "incomplete_information"
