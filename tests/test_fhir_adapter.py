@@ -104,6 +104,10 @@ def test_hospital_moves_the_referral_through_task_updates(client, sent):
     assert done.status_code == 200
     seen = client.get(f"/api/v1/referrals/{rid}", headers=school).get_json()
     assert seen["status"] == "completed"
+    read = client.get(f"/fhir/R4/Task/{rid}", headers=hospital)
+    assert read.mimetype == "application/fhir+json"
+    assert (read.get_json()["status"], read.get_json()["businessStatus"]["coding"][0]["code"]) \
+        == ("completed", "event_unattended")
     assert seen["outcome"] == {"note": "Seen twice; discharged to school follow-up.",
                                "diagnosis_code": "F32.1"}
     events = client.get(f"/api/v1/referrals/{rid}/events", headers=school).get_json()
