@@ -4,7 +4,7 @@ Each endpoint checks what it receives (FHIR Bundles with ``fhir.resources``, web
 with ``standardwebhooks`` when it knows the secret) and applies each idempotency key's effect
 once: a repeated delivery is answered like the first and counted, but changes nothing.
 
-    python -m adapters.simulator --port 8100 [--hospital-secret whsec_…] [--school-secret …]
+    python -m adapters.simulator --port 8100 [--hospital-secret whsec_…] [--school-secret …]…
 
 serves ``POST /hospital/fhir`` and ``POST /school/webhook``; tests start it in a thread.
 """
@@ -88,7 +88,7 @@ class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, delay: float = 0.0,
-                 fail_first: int = 0, secrets: dict[str, str] | None = None) -> None:
+                 fail_first: int = 0, secrets: dict[str, str | list[str]] | None = None) -> None:
         super().__init__((host, port), _Handler)
         self.state = PartnerState()
         self.delay = delay
@@ -103,14 +103,17 @@ class SimulatorServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def _verify(self, path: str, body: bytes, headers: dict) -> bool:
-        secret = self.secrets.get(path)
-        if secret is None:
+        """Check the signature against the path's secret(s); no secret, no check."""
+        known = self.secrets.get(path)
+        if known is None:
             return True
-        try:
-            Webhook(secret).verify(body, headers, json_parse=False)
-        except WebhookVerificationError:
-            return False
-        return True
+        for secret in [known] if isinstance(known, str) else known:
+            try:
+                Webhook(secret).verify(body, headers, json_parse=False)
+            except WebhookVerificationError:
+                continue
+            return True
+        return False
 
     def receive(self, path: str, key: str, body: bytes, headers: dict) -> tuple[int, dict]:
         """Check and apply one delivery; a known key is answered without a second effect."""
@@ -163,11 +166,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
-    parser.add_argument("--hospital-secret")
-    parser.add_argument("--school-secret")
+    parser.add_argument("--hospital-secret", action="append", default=[])
+    parser.add_argument("--school-secret", action="append", default=[])
     args = parser.parse_args()
-    secrets = {path: secret for path, secret in ((HOSPITAL_PATH, args.hospital_secret),
-                                                 (SCHOOL_PATH, args.school_secret)) if secret}
+    secrets = {path: known for path, known in ((HOSPITAL_PATH, args.hospital_secret),
+                                               (SCHOOL_PATH, args.school_secret)) if known}
     server = SimulatorServer(args.host, args.port, secrets=secrets)
     print(f"hospital: {server.base_url}{HOSPITAL_PATH}  school: {server.base_url}{SCHOOL_PATH}")
     try:
