@@ -49,6 +49,11 @@ def test_reports_rise_level_by_level_and_a_crisis_jumps(client, school):
     assert case["current_level"] == "dormitory"
     step = client.post(f"/api/v1/cases/{case['id']}/escalations", headers=token)
     assert step.get_json()["current_level"] == "class"
+    assessed = client.post(f"/api/v1/cases/{case['id']}/assessments", json={
+        "instrument": "PHQ-9", "score": 21, "risk_level": "high",
+        "note": "Item 9 positive."}, headers=token)
+    assert assessed.status_code == 201
+    assert (assessed.get_json()["kind"], assessed.get_json()["score"]) == ("assessment", 21)
 
     to_crisis = client.patch(f"/api/v1/cases/{case['id']}", json={"attention_tier": "crisis"},
                              headers=token)
@@ -61,8 +66,10 @@ def test_reports_rise_level_by_level_and_a_crisis_jumps(client, school):
     assert top.status_code == 409
 
     detail = client.get(f"/api/v1/cases/{case['id']}", headers=token).get_json()
-    assert [(e["kind"], e["level"] or e["tier"]) for e in detail["entries"]] == [
-        ("escalation", "class"), ("tier_change", "crisis"), ("escalation", "school_centre")]
+    assert [(e["kind"], e["level"] or e["tier"] or e["instrument"])
+            for e in detail["entries"]] == [
+        ("escalation", "class"), ("assessment", "PHQ-9"), ("tier_change", "crisis"),
+        ("escalation", "school_centre")]
 
 
 def test_outcome_returns_to_the_case_which_closes_only_after_a_follow_up(

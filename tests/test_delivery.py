@@ -145,6 +145,21 @@ def test_failures_back_off_then_dead_letter_and_a_replay_delivers_once(
     assert list(simulator.state.effects) == [key]
 
 
+def test_unrenderable_message_is_parked_and_the_batch_goes_on(app, partners, simulator):
+    school, hospital = partners
+    with transaction(app) as session:
+        outbox.enqueue(session, "referral.submitted", {"no": "referral"},
+                       institution_id=hospital.institution_id)
+    (good,) = _enqueue(app, 1, school, hospital)
+    assert Worker(app).run_once() == 2
+    statuses = sorted(_statuses(app).items(), key=lambda item: item[0] == good)
+    assert [status for _, status in statuses] == [OutboxStatus.DEAD, OutboxStatus.DELIVERED]
+    with transaction(app) as session:
+        (dead,) = outbox.dead_letters(session)
+        assert dead.last_error == "render failed: KeyError"
+    assert list(simulator.state.effects) == [good]
+
+
 def test_backoff_grows_exponentially_with_jitter_and_is_capped():
     settings = Settings(batch=1, timeout=1, lease=3, max_attempts=9, backoff_base=2,
                         backoff_cap=60)

@@ -118,8 +118,22 @@ class Worker:
                 return Result(OutboxStatus.SKIPPED)
             outbound = adapters.Outbound(message.topic, message.idempotency_key,
                                          json.loads(message.payload), message.created_at)
-            adapter = adapters.adapter_for(endpoint.format)
-            return adapter.render(outbound, adapters.Endpoint(endpoint.url, endpoint.secret), now)
+            try:
+                adapter = adapters.adapter_for(endpoint.format)
+                return adapter.render(outbound, adapters.Endpoint(endpoint.url, endpoint.secret),
+                                      now)
+            except Exception as exc:  # a message the adapter cannot render is parked, not retried
+                error = f"render failed: {type(exc).__name__}"
+                self._park(session, message, error)
+                return Result(OutboxStatus.DEAD, error)
+
+    @staticmethod
+    def _park(session, message: OutboxMessage, error: str | None) -> None:
+        message.status, message.last_error = OutboxStatus.DEAD, error
+        message.claimed_by, message.claimed_until = None, None
+        audit.record(session, "delivery", "outbox.dead_lettered", "outbox_message", message.id,
+                     detail={"topic": message.topic, "error": error,
+                             "attempts": message.attempts})
 
     def _post(self, request: adapters.HttpRequest) -> tuple[bool, bool, str | None]:
         """POST; returns (delivered, retryable, error) with no body or data in the error."""
@@ -151,10 +165,7 @@ class Worker:
                 return Result(OutboxStatus.DELIVERED)
             message.last_error = error
             if not retryable or message.attempts >= self.settings.max_attempts:
-                message.status = OutboxStatus.DEAD
-                audit.record(session, "delivery", "outbox.dead_lettered", "outbox_message",
-                             message.id, detail={"topic": message.topic, "error": error,
-                                                 "attempts": message.attempts})
+                self._park(session, message, error)
                 return Result(OutboxStatus.DEAD, error)
             message.next_attempt_at = now + self.settings.backoff(message.attempts)
             return Result(None, error)
