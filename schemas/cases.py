@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.models import AttentionTier, CaseEntryKind, CaseStatus, ReportLevel
+from gateway.models import AttentionTier, CaseEntryKind, CaseStatus, Priority, ReportLevel
 from schemas.common import SUBJECT_REF, InputSchema
-from schemas.referrals import ReferralSchema
 
 TEAM = fields.List(fields.String(validate=validate.Length(1, 200)),
                    validate=validate.Length(1, 20))
@@ -69,6 +68,17 @@ class CaseEntrySchema(Schema):
     note = fields.String(allow_none=True)
 
 
+class CaseReferralSchema(Schema):
+    """A referral made from the case: where it stands (its content is read on the referral)."""
+
+    id = fields.UUID()
+    recipient_institution_id = fields.UUID(attribute="recipient_id")
+    priority = fields.Enum(Priority, by_value=True)
+    status = fields.String(attribute="status.value")
+    business_status = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class CaseSchema(Schema):
     """A case as its school sees it."""
 
@@ -89,7 +99,7 @@ class CaseDetailSchema(CaseSchema):
     """A case with its record and its referrals."""
 
     entries = fields.List(fields.Nested(CaseEntrySchema))
-    referrals = fields.List(fields.Nested(ReferralSchema))
+    referrals = fields.List(fields.Nested(CaseReferralSchema))
 
     def get_attribute(self, obj, attr, default):
         """Read case fields from ``obj.case``; entries and referrals from the detail."""

@@ -15,11 +15,27 @@ SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents
 HOSPITAL_SCOPES = ["referrals:read", "referrals:write"]
 
 
-def consent_body(recipient_id: uuid.UUID, subject: str = "stu-001") -> dict:
-    """A student's referral consent for ``recipient_id``, valid 30 days."""
-    return {"subject_ref": subject, "grantor": "student", "purpose": "referral",
+ADULT = "2004-03-01"
+
+
+def consent_body(recipient_id: uuid.UUID, subject: str = "stu-001",
+                 purpose: str = "green_channel_referral",
+                 categories: tuple[str, ...] = ("clinical_notes",)) -> dict:
+    """An adult student's consent for ``recipient_id`` (default: green-channel referral of
+    clinical notes), valid 30 days."""
+    return {"subject_ref": subject, "grantor": "student", "purpose": purpose,
+            "data_categories": list(categories), "subject_birth_date": ADULT,
             "recipient_institution_id": str(recipient_id),
             "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()}
+
+
+def grant_consents(client, headers: dict, recipient_id: uuid.UUID,
+                   subject: str = "stu-001") -> None:
+    """Consents to refer ``subject`` by green channel and to hear back the outcome."""
+    for purpose in ("green_channel_referral", "follow_up"):
+        response = client.post("/api/v1/consents", headers=headers,
+                               json=consent_body(recipient_id, subject, purpose))
+        assert response.status_code == 201, response.get_json()
 
 
 def referral_body(recipient_id: uuid.UUID, subject: str = "stu-001", **extra: object) -> dict:

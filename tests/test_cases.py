@@ -9,6 +9,7 @@ from tests.network_support import (
     SCHOOL_SCOPES,
     consent_body,
     crisis_case_body,
+    grant_consents,
     referral_body,
 )
 from tests.support import bearer
@@ -79,7 +80,7 @@ def test_outcome_returns_to_the_case_which_closes_only_after_a_follow_up(
     link(partner, hospital, "referral")
     hospital_token = bearer(token_for(hospital))
     case = client.post("/api/v1/cases", json=crisis_case_body(), headers=token).get_json()
-    client.post("/api/v1/consents", json=consent_body(hospital.institution_id), headers=token)
+    grant_consents(client, token, hospital.institution_id)
     client.post("/api/v1/consents", json=consent_body(hospital.institution_id, "stu-999"),
                 headers=token)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from adapters import Outbound, fhir
 from gateway.db import transaction
 from gateway.models import BusinessStatus, DeclineReason, OutboxMessage
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents, referral_body
 from tests.support import bearer
 
 
@@ -25,8 +25,7 @@ def sent(client, make_partner, token_for, link):
     hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
     link(school, hospital, "referral")
     school_token = bearer(token_for(school))
-    client.post("/api/v1/consents", json=consent_body(hospital.institution_id),
-                headers=school_token)
+    grant_consents(client, school_token, hospital.institution_id)
     referral = client.post("/api/v1/referrals", json=referral_body(hospital.institution_id),
                            headers=school_token).get_json()
     return referral, bearer(token_for(hospital)), school_token

@@ -52,8 +52,9 @@ def test_crisis_case_to_closed_loop_over_http(app, live_server, simulator, make_
     case = _ok(requests.post(f"{base}/api/v1/cases", json=crisis_case_body(),
                              headers=school_auth, timeout=10), 201)
     assert case["current_level"] == "school_centre"
-    _ok(requests.post(f"{base}/api/v1/consents", json=consent_body(hospital.institution_id),
-                      headers=school_auth, timeout=10), 201)
+    for purpose in ("green_channel_referral", "follow_up"):
+        _ok(requests.post(f"{base}/api/v1/consents", json=consent_body(
+            hospital.institution_id, purpose=purpose), headers=school_auth, timeout=10), 201)
     referral = _ok(requests.post(f"{base}/api/v1/referrals", json=referral_body(
         hospital.institution_id, case_id=case["id"]), headers=school_auth, timeout=10), 201)
     rid = referral["id"]

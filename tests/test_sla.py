@@ -26,7 +26,9 @@ def send(client, make_partner, token_for, link, app):
         sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="duty psychiatrist pager 7001")
     token = bearer(token_for(school))
-    client.post("/api/v1/consents", json=consent_body(hospital.institution_id), headers=token)
+    for purpose in ("green_channel_referral", "referral"):
+        client.post("/api/v1/consents", json=consent_body(hospital.institution_id,
+                                                          purpose=purpose), headers=token)
 
     def make(priority: str = "green_channel") -> tuple[uuid.UUID, datetime]:
         body = referral_body(hospital.institution_id, priority=priority)

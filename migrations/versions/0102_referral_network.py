@@ -1,7 +1,7 @@
 """referral network: cases, lifecycle clock, events, attachments, SLAs, endpoints, leases
 
 Revision ID: 0102
-Revises: 0103
+Revises: 0101
 Create Date: 2026-11-27 01:13:31.748500
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0102'
-down_revision = '0103'
+down_revision = '0101'
 branch_labels = None
 depends_on = None
 
