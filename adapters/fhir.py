@@ -102,6 +102,13 @@ def _organization(party: dict | None) -> dict | None:
                         "name": party.get("name")})
 
 
+def _security(referral: dict) -> dict | None:
+    """HL7 security labels of the released data categories, as ``meta.security``."""
+    labels = [{key: label[key] for key in ("system", "code", "display") if label.get(key)}
+              for label in referral.get("security_labels") or []]
+    return {"security": labels} if labels else None
+
+
 def _patient_id(referral: dict) -> str:
     """The pseudonymous Patient: by pseudonym, or per referral when the view has none."""
     return _uid("Patient", referral.get("subject_pseudonym") or f"referral/{referral['id']}")
@@ -144,6 +151,7 @@ def _service_request(referral: dict) -> dict:
         reasons.append(_coding("icd10", referral["diagnosis_code"]))
     return _drop_empty({
         "resourceType": "ServiceRequest", "id": _uid("ServiceRequest", rid),
+        "meta": _security(referral),
         "identifier": [{"system": SYSTEM["referral"], "value": rid}],
         "status": "active", "intent": "order",
         "priority": PRIORITY.get(referral.get("priority")),

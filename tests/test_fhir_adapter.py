@@ -55,6 +55,10 @@ def test_submitted_referral_becomes_a_valid_transaction_bundle(app, sent):
                    if e["resource"]["resourceType"] == "Patient")
     assert patient["identifier"][0]["value"] == referral["subject_pseudonym"]
     assert "stu-001" not in json.dumps(bundle)
+    service_request = next(e["resource"] for e in bundle["entry"]
+                           if e["resource"]["resourceType"] == "ServiceRequest")
+    assert {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",
+            "code": "V", "display": "very restricted"} in service_request["meta"]["security"]
 
 
 def test_builder_omits_fields_absent_from_the_view():
