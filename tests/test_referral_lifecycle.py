@@ -147,5 +147,18 @@ def test_interim_updates_feed_back_to_the_sender_and_the_metrics(app, client, pa
     assert metrics["time_to_completion"] is None
     topic, to, payload = _messages(app)[-1]
     assert (topic, to) == ("referral.updated", school.institution_id)
-    assert payload["update"]["business_status"] == "event_scheduled"
+    assert payload["update"] == {"business_status": "event_scheduled",
+                                 "appointment_at": appointment.isoformat()}
     assert payload["referral"]["business_status"] == "event_scheduled"
+    history = client.get(f"/api/v1/referrals/{rid}/events", headers=tokens["school"]).get_json()
+    assert [e["note"] for e in history] == [None, None, None, None]
+
+    # the hospital's notes reach the school only under a follow-up consent
+    follow_up = consent_body(hospital.institution_id, purpose="follow_up")
+    assert client.post("/api/v1/consents", json=follow_up,
+                       headers=tokens["school"]).status_code == 201
+    client.post(f"/api/v1/referrals/{rid}/updates", json={"note": "Attended; next in a week."},
+                headers=tokens["hospital"])
+    assert _messages(app)[-1][2]["update"] == {"note": "Attended; next in a week."}
+    history = client.get(f"/api/v1/referrals/{rid}/events", headers=tokens["school"]).get_json()
+    assert history[-1]["note"] == "Attended; next in a week."

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import (
     BusinessStatus,
+    DataCategory,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
@@ -282,14 +283,38 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
     return view
 
 
-def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[ReferralEvent]:
-    """The referral's events (status changes and feedback), oldest first; audited."""
+def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
+    """The referral's events (status changes and feedback), oldest first; audited.
+
+    Free-text notes are clinical notes: shown only when :func:`notes_visible` allows.
+    """
     referral = get_visible(session, actor, referral_id)
     audit.record(session, actor, "referral.history_read", "referral", referral.id,
                  purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
-    return list(session.scalars(select(ReferralEvent).where(
+    with_notes = notes_visible(session, referral, actor.institution_id)
+    events = session.scalars(select(ReferralEvent).where(
         ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
-                                                           ReferralEvent.id)))
+                                                           ReferralEvent.id))
+    return [{"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor,
+             "from_status": e.from_status, "to_status": e.to_status,
+             "business_status": e.business_status, "appointment_at": e.appointment_at,
+             "note": e.note if with_notes else None} for e in events]
+
+
+def notes_visible(session: Session, referral: Referral, institution_id: uuid.UUID,
+                  policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether a party may read the referral's free-text notes (category clinical notes).
+
+    The recipient may under the referral's own consent; the sender hears the recipient's notes
+    back only under a follow-up consent, as with the outcome.
+    """
+    is_recipient = institution_id == referral.recipient_id
+    decision = consent.authorise(
+        session, _party(institution_id), disclosure.subject_of(referral),
+        disclosure.purpose_of(referral) if is_recipient else Purpose.FOLLOW_UP,
+        referral.recipient_id, [DataCategory.CLINICAL_NOTES],
+        breakglass_id=referral.breakglass_id if is_recipient else None, policy=policy)
+    return decision.allowed
 
 
 def _encode_cursor(referral: Referral) -> str:
@@ -540,9 +565,10 @@ def _notify(session: Session, referral: Referral, topic: str, event: ReferralEve
         "sender": {"id": str(sender.id), "name": sender.name},
         "recipient": {"id": str(recipient.id), "name": recipient.name},
     }
-    if event.business_status or event.note:
+    note = event.note if event.note and notes_visible(session, referral, to) else None
+    if event.business_status or note:
         payload["update"] = {key: value for key, value in {
-            "business_status": event.business_status, "note": event.note,
+            "business_status": event.business_status, "note": note,
             "appointment_at": event.appointment_at and event.appointment_at.isoformat(),
         }.items() if value is not None}
     outbox.enqueue(session, topic, payload, institution_id=to)
