@@ -56,6 +56,22 @@ def test_attachment_is_encrypted_at_rest_and_read_back_with_its_checksum(app, cl
     assert download.headers["Repr-Digest"] == f"sha-256=:{digest}:"
 
 
+def test_the_recipients_file_reaches_the_sender_only_under_a_follow_up_consent(
+        client, referral):
+    rid, (school, hospital) = referral
+    letter = _upload(client, rid, hospital, b"%PDF-1.4 discharge letter", name="letter.pdf")
+    assert letter.status_code == 201
+    url = f"/api/v1/referrals/{rid}/attachments/{letter.get_json()['id']}"
+    refused = client.get(url, headers=school)
+    assert refused.status_code == 403
+    assert refused.get_json()["title"] == "Consent required"
+    recipient_id = client.get(f"/api/v1/referrals/{rid}", headers=school).get_json()[
+        "recipient_institution_id"]
+    assert client.post("/api/v1/consents", headers=school, json=consent_body(
+        recipient_id, purpose="follow_up")).status_code == 201
+    assert client.get(url, headers=school).data == b"%PDF-1.4 discharge letter"
+
+
 @pytest.mark.parametrize(("data", "content_type"), [
     (b"MZ\x90\x00 not a pdf", "application/pdf"),
     (b"#!/bin/sh\necho hi\n", "application/x-sh"),

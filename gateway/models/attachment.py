@@ -24,4 +24,5 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(EncryptedText("referral_attachments.content"))  # base64
     uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploader_institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
     created_at: Mapped[created_at]

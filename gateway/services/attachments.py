@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.models import Attachment, Purpose
 from gateway.services import audit, outbox, referrals
 from gateway.services.actor import Actor
-from gateway.services.errors import InvalidInput, InvalidTransition, NotFound
+from gateway.services.errors import ConsentRequired, InvalidInput, InvalidTransition, NotFound
 
 # Allowed types and the leading bytes their content must start with (None: any text).
 ALLOWED_TYPES: dict[str, bytes | None] = {
@@ -62,7 +62,7 @@ def add(session: Session, actor: Actor, referral_id: uuid.UUID, *, filename: str
                             content_type=content_type, size=len(data),
                             sha256=hashlib.sha256(data).hexdigest(),
                             content=base64.b64encode(data).decode(),
-                            uploaded_by=actor.label)
+                            uploaded_by=actor.label, uploader_institution_id=actor.institution_id)
     session.add(attachment)
     session.flush()
     audit.record(session, actor, "referral.attachment_added", "referral", referral.id,
@@ -89,11 +89,17 @@ def list_for(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[Att
 
 def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
           attachment_id: uuid.UUID) -> Download:
-    """Decrypt an attachment and check its checksum; the access is audited."""
+    """Decrypt an attachment and check its checksum; the access is audited.
+
+    Attachments count as clinical notes: the other party needs a consent releasing them.
+    """
     referral = referrals.get_visible(session, actor, referral_id)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.referral_id != referral.id:
         raise NotFound("No attachment with that id.")
+    if attachment.uploader_institution_id != actor.institution_id and \
+            not referrals.notes_visible(session, referral, actor.institution_id):
+        raise ConsentRequired("No consent in force releases this attachment to the caller.")
     content = base64.b64decode(attachment.content)
     if hashlib.sha256(content).hexdigest() != attachment.sha256:
         raise RuntimeError("attachment failed its integrity check")

@@ -90,8 +90,10 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('uploaded_by', sa.String(length=64), nullable=False),
+    sa.Column('uploader_institution_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_attachments_referral_id_referrals')),
+    sa.ForeignKeyConstraint(['uploader_institution_id'], ['institutions.id'], name=op.f('fk_referral_attachments_uploader_institution_id_institutions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_attachments'))
     )
     with op.batch_alter_table('referral_attachments', schema=None) as batch_op:
