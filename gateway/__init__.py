@@ -28,8 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.admin import init_admin
     from gateway.api import (
         bookings,
+        cases,
         consents,
+        delivery,
         events,
+        fhir,
         network,
         referrals,
         resources,
@@ -51,9 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
+    app.register_blueprint(fhir.bp)
     init_admin(app)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
     problems.init_problems(app)

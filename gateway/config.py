@@ -32,6 +32,16 @@ class DefaultConfig:
     BREAKGLASS_ACCESS_HOURS = 4
     BREAKGLASS_REVIEW_HOURS = 72
     BREAKGLASS_DAILY_LIMIT = 3
+    ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    # Delivery worker (``flask deliver``) and scheduler (``flask scheduler``)
+    DELIVERY_BATCH = 20
+    DELIVERY_TIMEOUT = 10.0
+    DELIVERY_LEASE_SECONDS = 300
+    DELIVERY_MAX_ATTEMPTS = 8
+    DELIVERY_BACKOFF_BASE = 2.0
+    DELIVERY_BACKOFF_CAP = 3600.0
+    DELIVERY_POLL_INTERVAL = 2.0
+    SCHEDULER_INTERVAL = 30.0
     JSON_SORT_KEYS = False
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)

@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from joserfc.jwk import ECKey
 
+from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
 from gateway.models import (
     AuthMethod,
@@ -25,16 +26,25 @@ from gateway.models import (
     PartnershipStatus,
     utcnow,
 )
-from gateway.services import clients, coordinators, institutions, partnerships
+from gateway.services import (
+    clients,
+    coordinators,
+    endpoints,
+    institutions,
+    partnerships,
+    sla,
+)
 from keys.store import ensure_private_dir, write_private_json
 
 demo_cli = AppGroup("demo", help="Demo network.")
 REGION = "shanghai-minhang"
 NETWORK = [
     ("示范大学 Demo University", InstitutionKind.UNIVERSITY, "CN",
-     ["referrals:read", "referrals:write", "consents:read", "consents:write"]),
+     ["referrals:read", "referrals:write", "consents:read", "consents:write", "cases:read",
+      "cases:write"]),
     ("闵行第一中学 Minhang No.1 Middle School", InstitutionKind.MIDDLE_SCHOOL, "CN",
-     ["referrals:read", "referrals:write", "consents:read", "consents:write"]),
+     ["referrals:read", "referrals:write", "consents:read", "consents:write", "cases:read",
+      "cases:write"]),
     ("闵行实验小学 Minhang Experimental Primary School", InstitutionKind.PRIMARY_SCHOOL, "CN",
      ["consents:read", "consents:write", "resources:read"]),
     ("江川社区心理服务中心 Jiangchuan Community Centre", InstitutionKind.COMMUNITY_CENTRE, "CN",
@@ -61,6 +71,23 @@ def _demo_key(directory: Path, slug: str) -> dict:
                              private=True)
     write_private_json(directory / f"{slug}.jwk.json", key.as_dict(private=True))
     return {"keys": [key.as_dict(private=False)]}
+
+
+def _demo_delivery(session, member_ids: list) -> dict:
+    """Point the members at the partner simulator (``python -m adapters.simulator``)."""
+    base = current_app.config.get("DEMO_SIMULATOR_URL", "http://127.0.0.1:8100")
+    signing: dict[str, list[str]] = {"hospital": [], "school": []}
+    for index, (_name, kind, _country, _scopes) in enumerate(NETWORK):
+        fhir = kind is InstitutionKind.HOSPITAL
+        configured = endpoints.configure(
+            session, "demo", format_name="fhir_r4" if fhir else "webhook",
+            url=base + (HOSPITAL_PATH if fhir else SCHOOL_PATH), institution_id=member_ids[index])
+        signing["hospital" if fhir else "school"].append(configured.secret)
+        if fhir:
+            sla.set_policy(session, "demo", member_ids[index], receipt_minutes=15,
+                           decision_minutes=120, on_call_contact="demo on-call pager")
+    return {"simulator": base, "hospital_secrets": signing["hospital"],
+            "school_secrets": signing["school"]}
 
 
 @demo_cli.command("load")
@@ -110,5 +137,6 @@ def demo_load() -> None:
             "current_code": ".venv/bin/python -c \"import pyotp; "
                             f"print(pyotp.TOTP('{coordinator.totp_secret}').now())\"",
         }
+        summary["delivery"] = _demo_delivery(session, member_ids)
     write_private_json(directory / "network.json", summary)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.models import Priority, ReferralReason, ReferralStatus
+from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralReason, ReferralStatus
 from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 
 ICD10_MENTAL = validate.Regexp(r"^F\d{2}(\.\d{1,2})?$", error="must be an ICD-10 F-chapter code")
-TRANSITION_TARGETS = (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.COMPLETED)
+TRANSITION_TARGETS = tuple(s for s in ReferralStatus
+                           if s not in (ReferralStatus.DRAFT, ReferralStatus.EXPIRED))
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}$", error="must be a phone number")
 NAME = validate.Length(1, 100)
 RISK_LEVELS = ("low", "moderate", "high", "imminent")
@@ -68,16 +69,56 @@ class ReferralCreateSchema(InputSchema):
     emergency_justification = fields.String(validate=validate.Length(20, 2000), metadata={
         "description": "Break-glass (scope referrals:emergency, green channel only): why life "
                        "is at imminent risk and consent cannot be obtained in time."})
+    case_id = fields.UUID(metadata={"description": "The sender's case this referral is made from."})
+    draft = fields.Boolean(load_default=False,
+                           metadata={"description": "Keep as a draft; submit it later."})
 
 
 class ReferralTransitionSchema(InputSchema):
-    """The recipient moves the referral on."""
+    """The recipient moves the referral on; the sender submits a draft or withdraws."""
 
     status = fields.Enum(ReferralStatus, by_value=True, required=True,
                          validate=validate.OneOf(TRANSITION_TARGETS))
-    reason_code = fields.String(validate=validate.Length(1, 64))
+    reason_code = fields.Enum(DeclineReason, by_value=True,
+                              metadata={"description": "Required when declining."})
     note = fields.String(validate=validate.Length(1, 4000))
     diagnosis_code = fields.String(validate=ICD10_MENTAL)
+    business_status = fields.Enum(BusinessStatus, by_value=True)
+
+
+class ReferralUpdateSchema(InputSchema):
+    """Interim feedback from the recipient (HL7 BSeR-like business status and/or a message)."""
+
+    business_status = fields.Enum(BusinessStatus, by_value=True)
+    note = fields.String(validate=validate.Length(1, 4000))
+    appointment_at = fields.AwareDateTime(
+        metadata={"description": "With business_status event_scheduled."})
+
+
+class ReferralEventSchema(Schema):
+    """One step in a referral's history."""
+
+    id = fields.UUID()
+    recorded_at = fields.DateTime()
+    actor = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    business_status = fields.String(allow_none=True)
+    appointment_at = fields.DateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ReferralMetricsSchema(Schema):
+    """Seconds from submission to each milestone (null until reached)."""
+
+    referral_id = fields.UUID()
+    submitted_at = fields.DateTime(allow_none=True)
+    time_to_receipt = fields.Float(allow_none=True)
+    time_to_decision = fields.Float(allow_none=True)
+    time_to_first_appointment = fields.Float(allow_none=True)
+    time_to_completion = fields.Float(allow_none=True)
+    receipt_due_at = fields.DateTime(allow_none=True)
+    decision_due_at = fields.DateTime(allow_none=True)
 
 
 class ReferralListQuerySchema(PageQuerySchema):
@@ -134,7 +175,11 @@ class ReferralSchema(Schema):
     priority = fields.Enum(Priority, by_value=True)
     reason = fields.Enum(ReferralReason, by_value=True)
     status = fields.Enum(ReferralStatus, by_value=True)
+    business_status = fields.String(allow_none=True)
     decline_reason = fields.String(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    receipt_due_at = fields.DateTime(allow_none=True)
+    decision_due_at = fields.DateTime(allow_none=True)
     identity = fields.Nested(IdentitySchema, metadata=PERSONAL)
     contact = fields.Nested(ContactInSchema, metadata=PERSONAL)
     guardian_contact = fields.Nested(GuardianContactInSchema, metadata=PERSONAL)

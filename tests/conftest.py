@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
+from adapters.simulator import SimulatorServer
 from gateway import create_app
 from gateway.db import engine_of, transaction
 from gateway.migrate import upgrade
@@ -85,6 +87,9 @@ def app(database_url: str, key_dir: Path):
         "KEY_DIR": str(key_dir),
         "INSTANCE_PATH": str(key_dir.parent),
         "ISSUER": TEST_ISSUER,
+        # short delivery settings keep retry tests fast
+        "DELIVERY_TIMEOUT": 2.0, "DELIVERY_LEASE_SECONDS": 5, "DELIVERY_MAX_ATTEMPTS": 3,
+        "DELIVERY_BACKOFF_BASE": 0.01, "DELIVERY_BACKOFF_CAP": 0.05,
     })
 
 
@@ -278,3 +283,24 @@ def scene(client, make_partner, token_for, link):
     from tests.privacy_support import make_scene
 
     return make_scene(client, make_partner, token_for, link)
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The gateway served over real HTTP (a threaded werkzeug server); yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def simulator() -> Iterator[SimulatorServer]:
+    """The partner simulator (a hospital and a school endpoint) on real HTTP."""
+    server = SimulatorServer().start()
+    yield server
+    server.stop()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
@@ -12,14 +14,18 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import disclosure, referrals
+from gateway.services import attachments, disclosure, metrics, referrals
+from schemas.attachments import AttachmentQuerySchema, AttachmentSchema
 from schemas.common import InputSchema
 from schemas.referrals import (
     ReferralCreateSchema,
+    ReferralEventSchema,
     ReferralListQuerySchema,
+    ReferralMetricsSchema,
     ReferralPageSchema,
     ReferralSchema,
     ReferralTransitionSchema,
+    ReferralUpdateSchema,
 )
 
 PERSONAL_INPUTS = ("identity", "contact", "guardian_contact", "risk_assessment", "school_record")
@@ -88,14 +94,93 @@ class ReferralItem(MethodView):
 
 @blp.route("/<uuid:referral_id>/transitions")
 class ReferralTransitions(MethodView):
-    """Lifecycle changes by the recipient."""
+    """Lifecycle changes: the recipient moves forward, the sender submits or withdraws."""
 
     @authenticated("referrals:write")
     @blp.doc(security=[{"oauth2": ["referrals:write"]}])
     @blp.arguments(ReferralTransitionSchema)
     @blp.response(200, ReferralSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
-        """Accept, decline (with reason_code) or complete (with outcome) a referral."""
-        session, actor = db_session(), current_actor()
-        referral = referrals.transition(session, actor, referral_id, referrals.Transition(**body))
-        return disclosure.disclose(session, actor, referral, policy=current_policy())
+        """Receive, accept, decline (reason_code), start, complete (outcome), or withdraw."""
+        session, actor, policy = db_session(), current_actor(), current_policy()
+        referral = referrals.transition(session, actor, referral_id,
+                                        referrals.Transition(**body), policy=policy)
+        return disclosure.disclose(session, actor, referral, policy=policy)
+
+
+@blp.route("/<uuid:referral_id>/updates")
+class ReferralUpdates(MethodView):
+    """Interim feedback from the recipient."""
+
+    @authenticated("referrals:write")
+    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
+    @blp.arguments(ReferralUpdateSchema)
+    @blp.response(201, ReferralEventSchema)
+    def post(self, body: dict, referral_id: uuid.UUID):
+        """Report a business status (e.g. event_scheduled with appointment_at) or a message."""
+        return referrals.post_update(db_session(), current_actor(), referral_id,
+                                     referrals.Update(**body))
+
+
+@blp.route("/<uuid:referral_id>/events")
+class ReferralHistory(MethodView):
+    """What happened to a referral."""
+
+    @authenticated("referrals:read")
+    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
+    @blp.response(200, ReferralEventSchema(many=True))
+    def get(self, referral_id: uuid.UUID):
+        """Status changes, business statuses and feedback, oldest first."""
+        return referrals.history(db_session(), current_actor(), referral_id)
+
+
+@blp.route("/<uuid:referral_id>/metrics")
+class ReferralMetrics(MethodView):
+    """Times to milestones."""
+
+    @authenticated("referrals:read")
+    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
+    @blp.response(200, ReferralMetricsSchema)
+    def get(self, referral_id: uuid.UUID):
+        """Seconds from submission to receipt, decision, first appointment and completion."""
+        return metrics.for_referral(db_session(), current_actor(), referral_id)
+
+
+@blp.route("/<uuid:referral_id>/attachments")
+class ReferralAttachments(MethodView):
+    """Files attached to a referral (the request body is the file)."""
+
+    @authenticated("referrals:write")
+    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
+    @blp.arguments(AttachmentQuerySchema, location="query")
+    @blp.response(201, AttachmentSchema)
+    def post(self, query: dict, referral_id: uuid.UUID):
+        """Upload a file: PDF, PNG, JPEG or UTF-8 text, up to ATTACHMENT_MAX_BYTES."""
+        limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+        request.max_content_length = limit + 1
+        return attachments.add(db_session(), current_actor(), referral_id,
+                               filename=query["filename"], content_type=request.mimetype,
+                               data=request.get_data(cache=False), max_bytes=limit)
+
+    @authenticated("referrals:read")
+    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
+    @blp.response(200, AttachmentSchema(many=True))
+    def get(self, referral_id: uuid.UUID):
+        """List the attachments' metadata."""
+        return attachments.list_for(db_session(), current_actor(), referral_id)
+
+
+@blp.route("/<uuid:referral_id>/attachments/<uuid:attachment_id>")
+class ReferralAttachment(MethodView):
+    """One attachment's content."""
+
+    @authenticated("referrals:read")
+    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, referral_id: uuid.UUID, attachment_id: uuid.UUID):
+        """Download; ``Repr-Digest`` carries the SHA-256 of the content."""
+        download = attachments.fetch(db_session(), current_actor(), referral_id, attachment_id)
+        digest = base64.b64encode(bytes.fromhex(download.attachment.sha256)).decode()
+        return Response(download.content, mimetype=download.attachment.content_type,
+                        headers={"Repr-Digest": f"sha-256=:{digest}:",
+                                 "Content-Disposition": "attachment"})

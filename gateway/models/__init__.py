@@ -1,12 +1,22 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
+from gateway.models.attachment import Attachment
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
+from gateway.models.case import (
+    AttentionTier,
+    Case,
+    CaseEntry,
+    CaseEntryKind,
+    CaseStatus,
+    ReportLevel,
+)
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
+from gateway.models.endpoint import DeliveryEndpoint
 from gateway.models.event import (
     EventRegistration,
     ParticipantRole,
@@ -23,6 +33,7 @@ from gateway.models.referral import (
     ReferralReason,
     ReferralStatus,
 )
+from gateway.models.referral_event import BusinessStatus, DeclineReason, ReferralEvent
 from gateway.models.resource import (
     AudienceDimension,
     Document,
@@ -31,11 +42,14 @@ from gateway.models.resource import (
     ResourceKind,
     ResourceTag,
 )
+from gateway.models.sla import SlaBreach, SlaKind, SlaPolicy
 from gateway.models.slot import Slot, SlotKind, SlotMode
 from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "Attachment",
+    "AttentionTier",
     "AudienceDimension",
     "AuditEntry",
     "AuditHead",
@@ -44,11 +58,18 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "BreakGlassRelease",
+    "BusinessStatus",
+    "Case",
+    "CaseEntry",
+    "CaseEntryKind",
+    "CaseStatus",
     "Client",
     "Consent",
     "Coordinator",
     "CoordinatorRole",
     "DataCategory",
+    "DeclineReason",
+    "DeliveryEndpoint",
     "Document",
     "EventRegistration",
     "Exchange",
@@ -65,15 +86,20 @@ __all__ = [
     "Purpose",
     "Qualification",
     "Referral",
+    "ReferralEvent",
     "ReferralReason",
     "ReferralStatus",
     "RegistrationStatus",
+    "ReportLevel",
     "Resource",
     "ResourceAudience",
     "ResourceKind",
     "ResourceTag",
     "ReviewOutcome",
     "RevokedToken",
+    "SlaBreach",
+    "SlaKind",
+    "SlaPolicy",
     "Slot",
     "SlotKind",
     "SlotMode",

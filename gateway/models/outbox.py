@@ -19,6 +19,7 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
+    SKIPPED = "skipped"  # no push endpoint: the partner reads the API instead
 
 
 class OutboxMessage(Base):
@@ -39,5 +40,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # A worker's lease: others skip the row until it has passed (crash recovery).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
     created_at: Mapped[created_at]
     delivered_at: Mapped[datetime | None]

@@ -22,13 +22,26 @@ class Priority(enum.StrEnum):
 
 
 class ReferralStatus(enum.StrEnum):
-    """Where a referral is in its lifecycle."""
+    """Where a referral is in its lifecycle (modelled on FHIR Task status)."""
 
+    DRAFT = "draft"
     SUBMITTED = "submitted"
+    RECEIVED = "received"
     ACCEPTED = "accepted"
-    DECLINED = "declined"
+    IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        """No transition leaves a final status."""
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({ReferralStatus.COMPLETED, ReferralStatus.DECLINED,
+                            ReferralStatus.WITHDRAWN, ReferralStatus.EXPIRED})
 
 
 class ReferralReason(enum.StrEnum):
@@ -65,10 +78,21 @@ class Referral(Base):
     reason: Mapped[ReferralReason] = mapped_column(enum_type(ReferralReason))
     summary: Mapped[str | None] = mapped_column(EncryptedText("referrals.summary"))
     diagnosis_code: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus))
+    status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus), index=True)
+    business_status: Mapped[str | None] = mapped_column(String(32))
     decline_reason: Mapped[str | None] = mapped_column(String(64))
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
     outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Lifecycle clock: what the metrics and the SLAs are measured on.
+    submitted_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    first_appointment_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    receipt_due_at: Mapped[datetime | None]
+    decision_due_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

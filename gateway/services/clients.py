@@ -25,6 +25,8 @@ SCOPES = (
     "referrals:emergency",
     "consents:read",
     "consents:write",
+    "cases:read",
+    "cases:write",
     "bookings:read",
     "bookings:write",
     "resources:read",

@@ -47,6 +47,8 @@ def _record(referral: Referral) -> dict:
         "recipient_pseudonym": referral.recipient_pseudonym, "consent_id": referral.consent_id,
         "breakglass_id": referral.breakglass_id, "priority": referral.priority,
         "reason": referral.reason, "status": referral.status,
+        "business_status": referral.business_status, "submitted_at": referral.submitted_at,
+        "receipt_due_at": referral.receipt_due_at, "decision_due_at": referral.decision_due_at,
         "decline_reason": referral.decline_reason, "created_at": referral.created_at,
         "updated_at": referral.updated_at,
         **json.loads(referral.personal_data or "{}"),

@@ -1,4 +1,9 @@
-"""Referrals: creation under consent, tenant-isolated and minimised reads, and the lifecycle."""
+"""Referrals: creation under consent, tenant-isolated and minimised reads, and the lifecycle.
+
+Lifecycle (modelled on FHIR Task): draft → submitted → received → accepted → in_progress →
+completed, with the exits declined, withdrawn and expired. Each step is audited, recorded as an
+event and queued for the other side in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +19,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    BusinessStatus,
+    DataCategory,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
     Priority,
     Purpose,
     Referral,
+    ReferralEvent,
     ReferralReason,
     ReferralStatus,
+    utcnow,
 )
 from gateway.services import (
     audit,
     breakglass,
+    cases,
     consent,
     disclosure,
     institutions,
     minimise,
+    outbox,
     partnerships,
+    sla,
     subjects,
 )
 from gateway.services.actor import Actor
@@ -45,12 +57,24 @@ from gateway.services.errors import (
 )
 from gateway.services.policy import Policy
 from keys.pseudonym import PseudonymKey
+from schemas.referrals import ReferralSchema
 
+S = ReferralStatus
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
 NEXT_STATUSES = {
-    ReferralStatus.SUBMITTED: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
-    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED},
+    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
+    S.SUBMITTED: {S.RECEIVED, S.WITHDRAWN, S.EXPIRED},
+    S.RECEIVED: {S.ACCEPTED, S.DECLINED, S.WITHDRAWN},
+    S.ACCEPTED: {S.IN_PROGRESS, S.COMPLETED, S.WITHDRAWN},
+    S.IN_PROGRESS: {S.COMPLETED, S.WITHDRAWN},
 }
+SENDER_MOVES = {S.SUBMITTED, S.WITHDRAWN}
+RECIPIENT_MOVES = {S.RECEIVED, S.ACCEPTED, S.DECLINED, S.IN_PROGRESS, S.COMPLETED}
+# Moves the recipient reports about an open referral, without changing its status.
+UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
+# Statuses the sender is told about (everything else goes to the recipient).
+TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
+
 DEFAULT_POLICY = Policy()
 
 
@@ -66,6 +90,8 @@ class NewReferral:
     diagnosis_code: str | None = None
     personal: dict = field(default_factory=dict)
     emergency_justification: str | None = None
+    case_id: uuid.UUID | None = None
+    draft: bool = False
 
     @property
     def purpose(self) -> Purpose:
@@ -92,12 +118,22 @@ class Created:
 
 @dataclass(frozen=True)
 class Transition:
-    """A requested status change with what the recipient reports."""
+    """A requested status change with what the acting side reports."""
 
     status: ReferralStatus
     reason_code: str | None = None
     note: str | None = None
     diagnosis_code: str | None = None
+    business_status: BusinessStatus | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    """Interim feedback from the recipient: a business status and/or a message."""
+
+    business_status: BusinessStatus | None = None
+    note: str | None = None
+    appointment_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -136,8 +172,10 @@ def create(
     idempotency_key: str | None = None,
     *,
     policy: Policy = DEFAULT_POLICY,
+    now: datetime | None = None,
 ) -> Created:
-    """Send a referral; refused unless consents cover purpose, recipient and every category.
+    """Send (or draft) a referral; refused unless consents cover purpose, recipient and every
+    category.
 
     A green-channel referral with an emergency justification may instead open a break-glass
     release (scope ``referrals:emergency``).
@@ -153,6 +191,8 @@ def create(
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
     key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
+    if request.case_id is not None:
+        cases.require_referrable(session, actor, request.case_id, key)
     identity = request.personal.get("identity")
     if identity:
         subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
@@ -187,7 +227,8 @@ def create(
         reason=request.reason,
         summary=request.summary,
         diagnosis_code=request.diagnosis_code,
-        status=ReferralStatus.SUBMITTED,
+        case_id=request.case_id,
+        status=S.DRAFT,
         created_by=actor.client_id,
     )
     session.add(referral)
@@ -206,18 +247,26 @@ def create(
     audit.record(session, actor, "referral.created", "referral", referral.id,
                  purpose=request.purpose.value, consent_id=decision.consent_id,
                  detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
+                         "case_id": str(request.case_id) if request.case_id else None,
                          **decision.audit_detail})
+    if not request.draft:
+        _apply(session, actor, referral, S.SUBMITTED, Transition(S.SUBMITTED), now or utcnow())
     return Created(referral, replayed=False)
 
 
 def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
                 *, for_update: bool = False) -> Referral:
-    """A referral the actor's institution sent or received; any other is 'not found'."""
+    """A referral the actor's institution sent or received; any other is 'not found'.
+
+    The recipient does not see a draft until it is submitted.
+    """
     query = select(Referral).where(Referral.id == referral_id)
     if for_update:
         query = query.with_for_update()
     referral = session.scalar(query)
     if referral is None or actor.institution_id not in (referral.sender_id, referral.recipient_id):
+        raise NotFound("No referral with that id.")
+    if referral.status is S.DRAFT and actor.institution_id != referral.sender_id:
         raise NotFound("No referral with that id.")
     return referral
 
@@ -232,6 +281,40 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
                  consent_id=decision.consent_id if decision else referral.consent_id,
                  detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
+
+
+def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
+    """The referral's events (status changes and feedback), oldest first; audited.
+
+    Free-text notes are clinical notes: shown only when :func:`notes_visible` allows.
+    """
+    referral = get_visible(session, actor, referral_id)
+    audit.record(session, actor, "referral.history_read", "referral", referral.id,
+                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
+    with_notes = notes_visible(session, referral, actor.institution_id)
+    events = session.scalars(select(ReferralEvent).where(
+        ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
+                                                           ReferralEvent.id))
+    return [{"id": e.id, "recorded_at": e.recorded_at, "actor": e.actor,
+             "from_status": e.from_status, "to_status": e.to_status,
+             "business_status": e.business_status, "appointment_at": e.appointment_at,
+             "note": e.note if with_notes else None} for e in events]
+
+
+def notes_visible(session: Session, referral: Referral, institution_id: uuid.UUID,
+                  policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether a party may read the referral's free-text notes (category clinical notes).
+
+    The recipient may under the referral's own consent; the sender hears the recipient's notes
+    back only under a follow-up consent, as with the outcome.
+    """
+    is_recipient = institution_id == referral.recipient_id
+    decision = consent.authorise(
+        session, _party(institution_id), disclosure.subject_of(referral),
+        disclosure.purpose_of(referral) if is_recipient else Purpose.FOLLOW_UP,
+        referral.recipient_id, [DataCategory.CLINICAL_NOTES],
+        breakglass_id=referral.breakglass_id if is_recipient else None, policy=policy)
+    return decision.allowed
 
 
 def _encode_cursor(referral: Referral) -> str:
@@ -265,8 +348,11 @@ def list_box(
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
-    owner = Referral.recipient_id if box == "inbox" else Referral.sender_id
-    query = select(Referral).where(owner == actor.institution_id)
+    if box == "inbox":  # a draft is the sender's until submitted
+        query = select(Referral).where(Referral.recipient_id == actor.institution_id,
+                                       Referral.status != S.DRAFT)
+    else:
+        query = select(Referral).where(Referral.sender_id == actor.institution_id)
     if status is not None:
         query = query.where(Referral.status == status)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
@@ -299,31 +385,190 @@ def list_box(
                 total)
 
 
-def transition(session: Session, actor: Actor, referral_id: uuid.UUID,
-               change: Transition) -> Referral:
-    """Move a referral along its lifecycle; only the recipient may do so."""
-    referral = get_visible(session, actor, referral_id, for_update=True)
-    if actor.institution_id != referral.recipient_id:
-        raise Forbidden("Only the receiving institution may change this referral's status.")
-    if change.status not in NEXT_STATUSES.get(referral.status, set()):
-        raise InvalidTransition(
-            f"A referral cannot go from '{referral.status.value}' to '{change.status.value}'.",
-            current_status=referral.status.value,
-        )
-    if change.status is ReferralStatus.DECLINED and not change.reason_code:
+def _path(current: ReferralStatus, target: ReferralStatus) -> list[ReferralStatus]:
+    """The steps from ``current`` to ``target``; deciding on an unreceived referral receives it."""
+    if target in NEXT_STATUSES.get(current, set()):
+        return [target]
+    if current is S.SUBMITTED and target in NEXT_STATUSES[S.RECEIVED]:
+        return [S.RECEIVED, target]
+    raise InvalidTransition(
+        f"A referral cannot go from '{current.value}' to '{target.value}'.",
+        current_status=current.value,
+    )
+
+
+def _check_role(actor: Actor, referral: Referral, target: ReferralStatus) -> None:
+    if target in SENDER_MOVES and actor.institution_id != referral.sender_id:
+        raise Forbidden(f"Only the sending institution may set '{target.value}'.")
+    if target in RECIPIENT_MOVES and actor.institution_id != referral.recipient_id:
+        raise Forbidden("Only the receiving institution may move this referral forward.")
+    if target not in SENDER_MOVES | RECIPIENT_MOVES:
+        raise Forbidden(f"'{target.value}' is set by the gateway, not by a partner.")
+
+
+def _check_change(session: Session, referral: Referral, change: Transition) -> None:
+    if change.status is S.DECLINED and not change.reason_code:
         raise InvalidInput("Declining needs a reason_code.")
     if change.diagnosis_code:
-        if change.status is not ReferralStatus.COMPLETED:
+        if change.status is not S.COMPLETED:
             raise InvalidInput("A diagnosis is reported with the completed outcome only.")
         if not institutions.get_active(session, referral.recipient_id).may_diagnose:
             raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
-    referral.status = change.status
-    if change.status is ReferralStatus.DECLINED:
+
+
+def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: Transition,
+               *, policy: Policy = DEFAULT_POLICY, now: datetime | None = None) -> Referral:
+    """Move a referral along its lifecycle.
+
+    The sender submits a draft and may withdraw; only the recipient moves it forward.
+    """
+    referral = get_visible(session, actor, referral_id, for_update=True)
+    _check_role(actor, referral, change.status)
+    steps = _path(referral.status, change.status)
+    _check_change(session, referral, change)
+    if change.status is S.SUBMITTED:  # a draft is checked again when it leaves
+        partnerships.require(session, referral.sender_id, referral.recipient_id,
+                             Exchange.REFERRAL)
+        decision = consent.authorise(session, actor, disclosure.subject_of(referral),
+                                     disclosure.purpose_of(referral), referral.recipient_id,
+                                     referral.data_categories,
+                                     breakglass_id=referral.breakglass_id, policy=policy)
+        if not decision.allowed:
+            raise ConsentRequired(f"Refused: {decision.reason}.",
+                                  missing_consent=decision.missing)
+    moment = now or utcnow()
+    for step in steps:
+        _apply(session, actor, referral, step,
+               change if step is change.status else Transition(step), moment)
+    return referral
+
+
+def expire(session: Session, actor: str, referral: Referral, now: datetime) -> None:
+    """The gateway expires a referral that was never received (caller holds the row lock)."""
+    _path(referral.status, S.EXPIRED)
+    _apply(session, actor, referral, S.EXPIRED, Transition(S.EXPIRED), now)
+
+
+def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: Update,
+                *, now: datetime | None = None) -> ReferralEvent:
+    """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show)."""
+    referral = get_visible(session, actor, referral_id, for_update=True)
+    if actor.institution_id != referral.recipient_id:
+        raise Forbidden("Only the receiving institution reports on this referral.")
+    if referral.status not in UPDATABLE:
+        raise InvalidTransition(
+            f"A referral in '{referral.status.value}' takes no updates.",
+            current_status=referral.status.value)
+    if update.business_status is None and not update.note:
+        raise InvalidInput("An update needs a business_status or a note.")
+    if (update.business_status is BusinessStatus.EVENT_SCHEDULED) != (
+            update.appointment_at is not None):
+        raise InvalidInput("appointment_at goes with business_status 'event_scheduled' only.")
+    moment = now or utcnow()
+    if update.appointment_at and referral.first_appointment_at is None:
+        referral.first_appointment_at = update.appointment_at
+    if update.business_status:
+        referral.business_status = update.business_status.value
+    event = _record_event(session, actor, referral, None, update.business_status, update.note,
+                          moment, update.appointment_at)
+    audit.record(session, actor, "referral.updated", "referral", referral.id,
+                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                 detail={"business_status": referral.business_status})
+    _notify(session, referral, "referral.updated", event, to_sender=True)
+    return event
+
+
+def _record_event(session: Session, actor: Actor | str, referral: Referral,
+                  from_status: ReferralStatus | None, business: BusinessStatus | None,
+                  note: str | None, moment: datetime,
+                  appointment_at: datetime | None = None) -> ReferralEvent:
+    event = ReferralEvent(
+        referral_id=referral.id, recorded_at=moment,
+        actor=actor.label if isinstance(actor, Actor) else actor,
+        from_status=from_status.value if from_status else None,
+        to_status=referral.status.value if from_status else None,
+        business_status=business.value if business else None,
+        appointment_at=appointment_at, note=note)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _stamp(session: Session, referral: Referral, status: ReferralStatus,
+           change: Transition, moment: datetime) -> None:
+    if status is S.SUBMITTED:
+        referral.submitted_at = moment
+        due = sla.deadlines(session, referral, moment)
+        referral.receipt_due_at, referral.decision_due_at = due.receipt_due_at, due.decision_due_at
+        referral.expires_at = due.expires_at
+    elif status is S.RECEIVED:
+        referral.received_at = moment
+    elif status in (S.ACCEPTED, S.DECLINED):
+        referral.decided_at = moment
+    if status is S.DECLINED:
         referral.decline_reason = change.reason_code
-    if change.status is ReferralStatus.COMPLETED:
+    if status is S.COMPLETED:
+        referral.completed_at = moment
         referral.outcome_note = change.note
         referral.outcome_diagnosis_code = change.diagnosis_code
+
+
+def _apply(session: Session, actor: Actor | str, referral: Referral, status: ReferralStatus,
+           change: Transition, moment: datetime) -> None:
+    """One audited step: stamp the clock, record the event, tell the other side."""
+    previous = referral.status
+    referral.status = status
+    _stamp(session, referral, status, change, moment)
+    if change.business_status:
+        referral.business_status = change.business_status.value
     session.flush()
-    audit.record(session, actor, f"referral.{change.status.value}", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
-    return referral
+    event = _record_event(session, actor, referral, previous, change.business_status,
+                          change.note, moment)
+    audit.record(session, actor, f"referral.{status.value}", "referral", referral.id,
+                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                 detail={"from": previous.value, "reason_code": change.reason_code})
+    if previous is not S.DRAFT or status is S.SUBMITTED:  # a draft was never seen
+        _notify(session, referral, f"referral.{status.value}", event,
+                to_sender=status not in TO_RECIPIENT)
+    if referral.case_id is not None and status.is_final:
+        outcome = addressee_view(session, referral, referral.sender_id).get("outcome") or {}
+        cases.record_referral_outcome(session, actor, referral, outcome.get("note"))
+
+
+def _party(institution_id: uuid.UUID) -> Actor:
+    """The gateway acting for one party, to see a referral as that party may."""
+    return Actor(client_id="gateway", institution_id=institution_id, scopes=frozenset())
+
+
+def addressee_view(session: Session, referral: Referral, institution_id: uuid.UUID,
+                   policy: Policy = DEFAULT_POLICY) -> dict:
+    """The referral as ``institution_id`` may see it now, in wire form (JSON-ready).
+
+    Minimisation happens here, before any adapter: fields of unreleased data categories are
+    absent, and adapters map only what is present.
+    """
+    view = disclosure.disclose(session, _party(institution_id), referral, policy=policy)
+    return ReferralSchema().dump(view)
+
+
+def _notify(session: Session, referral: Referral, topic: str, event: ReferralEvent,
+            *, to_sender: bool) -> None:
+    """Queue the change for the other side, in this transaction (transactional outbox)."""
+    to = referral.sender_id if to_sender else referral.recipient_id
+    sender = institutions.get_active(session, referral.sender_id)
+    recipient = institutions.get_active(session, referral.recipient_id)
+    payload = {
+        "event": topic,
+        "event_id": str(event.id),
+        "occurred_at": event.recorded_at.isoformat(),
+        "referral": addressee_view(session, referral, to),
+        "sender": {"id": str(sender.id), "name": sender.name},
+        "recipient": {"id": str(recipient.id), "name": recipient.name},
+    }
+    note = event.note if event.note and notes_visible(session, referral, to) else None
+    if event.business_status or note:
+        payload["update"] = {key: value for key, value in {
+            "business_status": event.business_status, "note": note,
+            "appointment_at": event.appointment_at and event.appointment_at.isoformat(),
+        }.items() if value is not None}
+    outbox.enqueue(session, topic, payload, institution_id=to)

@@ -8,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Consent, Referral, ReferralStatus
+from gateway.models.referral import FINAL_STATUSES
 from gateway.services import audit, consent, disclosure, outbox
 from gateway.services.actor import Actor
 from gateway.services.policy import Policy
-
-TERMINAL_STATUSES = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralStatus.WITHDRAWN}
 
 
 def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *,
@@ -32,7 +31,7 @@ def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
     open_referrals = session.scalars(
         select(Referral).where(Referral.sender_id == revoked.institution_id,
                                Referral.subject_key == revoked.subject_key,
-                               Referral.status.not_in(TERMINAL_STATUSES))
+                               Referral.status.not_in(FINAL_STATUSES))
         .order_by(Referral.created_at, Referral.id).with_for_update())
     withdrawn = []
     for referral in open_referrals:

@@ -1,0 +1,1 @@
+"""The outbox delivery worker (``flask --app gateway deliver``)."""
