@@ -56,6 +56,7 @@ def cases(app: Flask) -> dict[str, Callable[[], object]]:
     uni, hosp = token(university), token(hospital)
     expect(client.post("/api/v1/consents", headers=uni, json={
         "subject_ref": "bench-student-1", "grantor": "student", "purpose": "referral",
+        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
         "recipient_institution_id": str(hospital.institution_id),
         "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()}), 201)
     referral = {"recipient_institution_id": str(hospital.institution_id),
