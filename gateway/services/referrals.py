@@ -181,8 +181,26 @@ def create(
     release (scope ``referrals:emergency``).
     """
     fingerprint = request.fingerprint()
-    if idempotency_key and (earlier := _replay(session, actor, idempotency_key, fingerprint)):
+    if not idempotency_key:
+        return _create(session, actor, pseudonyms, request, None, policy, now)
+    if earlier := _replay(session, actor, idempotency_key, fingerprint):
         return Created(earlier, replayed=True)
+    try:
+        # Everything the create writes sits in one savepoint, so losing a race for the key
+        # (the unique constraint fires) leaves nothing of this attempt behind.
+        with session.begin_nested():
+            return _create(session, actor, pseudonyms, request, (idempotency_key, fingerprint),
+                           policy, now)
+    except IntegrityError:
+        earlier = _replay(session, actor, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return Created(earlier, replayed=True)
+
+
+def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: NewReferral,
+            idempotency: tuple[str, str] | None, policy: Policy,
+            now: datetime | None) -> Created:
     sender = _sender_institution(session, actor)
     if request.diagnosis_code and not sender.may_diagnose:
         raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
@@ -233,17 +251,11 @@ def create(
     )
     session.add(referral)
     session.flush()
-    if idempotency_key:
-        try:
-            with session.begin_nested():
-                session.add(IdempotencyRecord(client_id=actor.client_id, key=idempotency_key,
-                                              request_fingerprint=fingerprint,
-                                              referral_id=referral.id))
-        except IntegrityError:  # a concurrent retry won the race: answer with its result
-            session.expunge(referral)
-            earlier = _replay(session, actor, idempotency_key, fingerprint)
-            assert earlier is not None
-            return Created(earlier, replayed=True)
+    if idempotency:
+        key_text, fingerprint = idempotency
+        session.add(IdempotencyRecord(client_id=actor.client_id, key=key_text,
+                                      request_fingerprint=fingerprint, referral_id=referral.id))
+        session.flush()
     audit.record(session, actor, "referral.created", "referral", referral.id,
                  purpose=request.purpose.value, consent_id=decision.consent_id,
                  detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
