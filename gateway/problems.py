@@ -41,7 +41,8 @@ def problem(status: int, title: str, detail: str | None = None, slug: str | None
     return response
 
 
-def _status_of(exc: errors.DomainError) -> int:
+def status_of(exc: errors.DomainError) -> int:
+    """The HTTP status of a domain exception (its nearest mapped class; 400 by default)."""
     for cls in type(exc).__mro__:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
@@ -50,7 +51,7 @@ def _status_of(exc: errors.DomainError) -> int:
 
 def handle_domain_error(exc: errors.DomainError) -> Response:
     """Map a service's domain exception to its problem response."""
-    return problem(_status_of(exc), exc.title, exc.detail, exc.slug, **exc.extensions)
+    return problem(status_of(exc), exc.title, exc.detail, exc.slug, **exc.extensions)
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

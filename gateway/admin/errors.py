@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from gateway.admin import bp
-from gateway.problems import _status_of
+from gateway.problems import status_of
 from gateway.services.errors import DomainError, NotFound
 
 
@@ -30,4 +30,4 @@ def not_found(_exc: NotFound):
 def refused(exc: DomainError):
     """Any other rule a service enforced; the 4xx status rolls the request back."""
     return render_template("admin/error.html", title=_("Not allowed"),
-                           message=exc.detail), _status_of(exc)
+                           message=exc.detail), status_of(exc)

@@ -16,7 +16,7 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.models import BusinessStatus, DeclineReason, ReferralStatus
 from gateway.privacy import current_policy
-from gateway.problems import _status_of
+from gateway.problems import status_of
 from gateway.services import disclosure, referrals
 from gateway.services.errors import DomainError, NotFound
 from schemas.referrals import ReferralSchema
@@ -39,7 +39,7 @@ def outcome(status: int, diagnostics: str) -> Response:
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError) -> Response:
-    return outcome(_status_of(exc), exc.detail)
+    return outcome(status_of(exc), exc.detail)
 
 
 @bp.errorhandler(fhir.Malformed)
