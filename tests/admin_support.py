@@ -61,7 +61,7 @@ def post_form(client, page: str, action: str, data: dict):
     return client.post(action, data={"csrf_token": token, **data})
 
 
-def sign_in(client, account: Account):
-    """Sign in with password and TOTP; returns the sign-in response."""
+def sign_in(client, account: Account, code: str | None = None):
+    """Sign in with password and TOTP (a fresh code unless ``code``); returns the response."""
     return post_form(client, "/admin/sign-in", "/admin/sign-in", {
-        "email": account.email, "password": account.password, "code": account.code()})
+        "email": account.email, "password": account.password, "code": code or account.code()})
