@@ -62,6 +62,7 @@ class Decision:
     categories: frozenset[DataCategory] = frozenset()
     consent_ids: tuple[uuid.UUID, ...] = ()
     breakglass_id: uuid.UUID | None = None
+    breakglass_expires_at: datetime | None = None
     reason: str | None = None
     missing: dict = field(default_factory=dict)
 
@@ -292,7 +293,8 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
     if purpose is Purpose.GREEN_CHANNEL_REFERRAL:
         release = _open_release(facts, question)
         if release is not None:
-            return Decision(True, requested, breakglass_id=release.id)
+            return Decision(True, requested, breakglass_id=release.id,
+                            breakglass_expires_at=release.expires_at)
     if absent:
         who = " and ".join(absent)
         return _deny(f"a {who} consent for '{purpose.value}' to this recipient is missing",

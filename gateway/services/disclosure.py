@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from gateway.models import (
-    BreakGlassRelease,
     DataCategory,
     Priority,
     Purpose,
@@ -73,7 +72,7 @@ def _question(actor: Actor, referral: Referral, record: dict) -> consent.Questio
                             frozenset(requested), referral.breakglass_id)
 
 
-def _shown(session: Session, actor: Actor, referral: Referral, record: dict,
+def _shown(actor: Actor, referral: Referral, record: dict,
            decision: consent.Decision) -> tuple[dict, consent.Decision | None]:
     if actor.institution_id == referral.sender_id:
         shown = record if decision.allowed else {k: v for k, v in record.items()
@@ -86,9 +85,8 @@ def _shown(session: Session, actor: Actor, referral: Referral, record: dict,
         shown = minimise.minimise(record, categories)
         access = {"basis": "breakglass" if decision.breakglass_id
                   else "consent" if decision.consent_ids else "none"}
-        if decision.breakglass_id:  # loaded with the decision: no further query
-            release = session.get(BreakGlassRelease, decision.breakglass_id)
-            access["expires_at"] = release.expires_at
+        if decision.breakglass_id:
+            access["expires_at"] = decision.breakglass_expires_at
         result = decision
     shown.update(released_categories=sorted(c.value for c in categories), access=access,
                  security_labels=minimise.security_labels(categories))
@@ -108,7 +106,7 @@ def views_with_decisions(session: Session, actor: Actor, referrals: Sequence[Ref
     questions = [_question(actor, r, record)
                  for r, record in zip(referrals, records, strict=True)]
     decisions = consent.authorise_many(session, actor, questions, policy=policy)
-    return [_shown(session, actor, r, record, decision)
+    return [_shown(actor, r, record, decision)
             for r, record, decision in zip(referrals, records, decisions, strict=True)]
 
 
