@@ -54,18 +54,20 @@ def _send(scene, index: int) -> str:
         granted = scene.consent(subject=subject)
         created = scene.refer(subject=subject)
         assert scene.revoke(granted.get_json()["id"]).status_code == 200
-    else:  # no consent at all: a green-channel referral under break-glass
-        created = scene.refer(["identity", "summary"], priority="green_channel",
-                              subject=subject, emergency_justification=WHY)
+    elif index < 10:  # green channel under its own consent
+        assert scene.consent(subject=subject, purpose="green_channel_referral").status_code == 201
+        created = scene.refer(priority="green_channel", subject=subject)
+    else:  # green channel without consent, under break-glass (at most 3 a day)
+        created = scene.refer(priority="green_channel", subject=subject,
+                              emergency_justification=WHY)
     assert created.status_code == 201, created.get_json()
     return created.get_json()["id"]
 
 
 @pytest.fixture
-def inbox_of_20(client, make_partner, token_for, link, app):
+def inbox_of_20(client, make_partner, token_for, link):
     """A hospital with 20 referrals of different subjects under different consents."""
     scene = make_scene(client, make_partner, token_for, link, university_scopes=EMERGENCY_SCOPES)
-    app.config["BREAKGLASS_DAILY_LIMIT"] = 10
     ids = [_send(scene, index) for index in range(20)]
     return scene, ids
 

@@ -2,6 +2,8 @@
 
 :func:`authorise` answers for every exchange: which of the requested data categories may go to
 the recipient, under which consents (or which break-glass release), and if not, why not.
+:func:`authorise_many` answers a page of such questions with the same rules (one ``_decide``)
+on facts loaded for the whole page in a few queries; :func:`authorise` is that path for one.
 """
 
 from __future__ import annotations
