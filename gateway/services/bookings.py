@@ -68,12 +68,21 @@ class BookingRequest:
 def _view(session: Session, actor: Actor, booking: Booking,
           policy: Policy) -> tuple[dict, consent.Decision | None]:
     """The booking as the actor may see it now, and the case-material decision behind it."""
-    decision = case_material.decide(session, actor, booking, policy=policy)
-    view = {name: getattr(booking, name) for name in (
-        "id", "slot_id", "institution_id", "counsellor_ref", "status", "seat", "decline_reason",
-        "created_at", "updated_at")}
-    view["case"] = case_material.view(booking, decision)
-    return view, decision
+    return _views(session, actor, [booking], policy)[0]
+
+
+def _views(session: Session, actor: Actor, bookings: list[Booking],
+           policy: Policy) -> list[tuple[dict, consent.Decision | None]]:
+    """:func:`_view` of each booking, their case material decided together."""
+    decisions = case_material.decide_many(session, actor, bookings, policy=policy)
+    views = []
+    for booking, decision in zip(bookings, decisions, strict=True):
+        view = {name: getattr(booking, name) for name in (
+            "id", "slot_id", "institution_id", "counsellor_ref", "status", "seat",
+            "decline_reason", "created_at", "updated_at")}
+        view["case"] = case_material.view(booking, decision)
+        views.append((view, decision))
+    return views
 
 
 def _audit(session: Session, actor: Actor, action: str, booking: Booking,
@@ -154,7 +163,7 @@ def list_page(session: Session, actor: Actor, *, role: str = "booker",
     if status is not None:
         query = query.where(Booking.status == status)
     page = cursors.page(session, query, Booking.created_at, Booking.id, cursor, limit)
-    views = [_view(session, actor, booking, policy) for booking in page.items]
+    views = _views(session, actor, page.items, policy)
     consent_ids = sorted({str(c) for _, decision in views if decision and decision.allowed
                           for c in decision.consent_ids})
     audit.record(session, actor, "booking.listed", "booking", None,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
 from gateway.models import (
-    BreakGlassRelease,
     DataCategory,
     Priority,
     Purpose,
@@ -61,38 +61,59 @@ def _record(referral: Referral) -> dict:
             or key not in minimise.PERSONAL_FIELDS}
 
 
-def view_with_decision(session: Session, actor: Actor, referral: Referral,
-                       policy: Policy) -> tuple[dict, consent.Decision | None]:
-    """The actor's view of ``referral`` and the consent decision behind it (None: the sender).
-
-    The sender sees its own data, plus the recipient's outcome under a follow-up consent; the
-    recipient sees the categories :func:`consent.authorise` releases now, the rest absent.
-    """
-    record = _record(referral)
+def _question(actor: Actor, referral: Referral, record: dict) -> consent.Question:
+    """What the engine is asked for the actor's view: the follow-up for the sender, else all."""
     if actor.institution_id == referral.sender_id:
-        follow_up = consent.authorise(session, actor, subject_of(referral), Purpose.FOLLOW_UP,
-                                      referral.recipient_id, [DataCategory.CLINICAL_NOTES],
-                                      policy=policy)
-        shown = record if follow_up.allowed else {k: v for k, v in record.items()
-                                                  if k != "outcome"}
+        return consent.Question(subject_of(referral), Purpose.FOLLOW_UP, referral.recipient_id,
+                                frozenset({DataCategory.CLINICAL_NOTES}))
+    requested = {DataCategory(c) for c in referral.data_categories} | minimise.categories_of(
+        record)
+    return consent.Question(subject_of(referral), purpose_of(referral), referral.recipient_id,
+                            frozenset(requested), referral.breakglass_id)
+
+
+def _shown(actor: Actor, referral: Referral, record: dict,
+           decision: consent.Decision) -> tuple[dict, consent.Decision | None]:
+    if actor.institution_id == referral.sender_id:
+        shown = record if decision.allowed else {k: v for k, v in record.items()
+                                                 if k != "outcome"}
         categories = minimise.categories_of(shown)
         access: dict = {"basis": "holder"}
-        decision = None
+        result = None
     else:
-        requested = set(referral.data_categories) | minimise.categories_of(record)
-        decision = consent.authorise(session, actor, subject_of(referral), purpose_of(referral),
-                                     referral.recipient_id, requested,
-                                     breakglass_id=referral.breakglass_id, policy=policy)
         categories = decision.categories
         shown = minimise.minimise(record, categories)
         access = {"basis": "breakglass" if decision.breakglass_id
                   else "consent" if decision.consent_ids else "none"}
         if decision.breakglass_id:
-            release = session.get(BreakGlassRelease, decision.breakglass_id)
-            access["expires_at"] = release.expires_at
+            access["expires_at"] = decision.breakglass_expires_at
+        result = decision
     shown.update(released_categories=sorted(c.value for c in categories), access=access,
                  security_labels=minimise.security_labels(categories))
-    return shown, decision
+    return shown, result
+
+
+def views_with_decisions(session: Session, actor: Actor, referrals: Sequence[Referral],
+                         policy: Policy) -> list[tuple[dict, consent.Decision | None]]:
+    """The actor's view of each referral and the decision behind it (None: the sender).
+
+    The sender sees its own data, plus the recipient's outcome under a follow-up consent; the
+    recipient sees the categories :func:`consent.authorise` releases now, the rest absent. All
+    referrals are decided together (:func:`consent.authorise_many`), in a constant number of
+    queries.
+    """
+    records = [_record(referral) for referral in referrals]
+    questions = [_question(actor, r, record)
+                 for r, record in zip(referrals, records, strict=True)]
+    decisions = consent.authorise_many(session, actor, questions, policy=policy)
+    return [_shown(actor, r, record, decision)
+            for r, record, decision in zip(referrals, records, decisions, strict=True)]
+
+
+def view_with_decision(session: Session, actor: Actor, referral: Referral,
+                       policy: Policy) -> tuple[dict, consent.Decision | None]:
+    """The actor's view of one referral (see :func:`views_with_decisions`)."""
+    return views_with_decisions(session, actor, [referral], policy)[0]
 
 
 def disclose(session: Session, actor: Actor, referral: Referral, *,

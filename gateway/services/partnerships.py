@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -81,14 +82,33 @@ def list_for(session: Session, institution_id: uuid.UUID | None = None) -> list[
     return list(session.scalars(query))
 
 
+def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
+                   ) -> dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]:
+    """The active partnerships of each pair of institutions, in one query (keyed as ordered)."""
+    wanted = {_ordered(a, b) for a, b in pairs}
+    found: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]] = {pair: [] for pair in wanted}
+    if not wanted:
+        return found
+    rows = session.scalars(select(Partnership).where(
+        Partnership.institution_a_id.in_({a for a, _ in wanted}),
+        Partnership.institution_b_id.in_({b for _, b in wanted}),
+        Partnership.status == PartnershipStatus.ACTIVE))
+    for partnership in rows:
+        pair = (partnership.institution_a_id, partnership.institution_b_id)
+        if pair in found:
+            found[pair].append(partnership)
+    return found
+
+
+def covers(active: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]], first: uuid.UUID,
+           second: uuid.UUID, exchange: Exchange, moment: datetime) -> bool:
+    """Whether one of the pair's partnerships (from :func:`active_between`) allows ``exchange``."""
+    return any(p.allows(exchange, moment) for p in active.get(_ordered(first, second), ()))
+
+
 def allows(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> bool:
     """Whether an active partnership between the two covers ``exchange`` now."""
-    a, b = _ordered(first, second)
-    now = utcnow()
-    candidates = session.scalars(select(Partnership).where(
-        Partnership.institution_a_id == a, Partnership.institution_b_id == b,
-        Partnership.status == PartnershipStatus.ACTIVE))
-    return any(p.allows(exchange, now) for p in candidates)
+    return covers(active_between(session, [(first, second)]), first, second, exchange, utcnow())
 
 
 def require(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> None:

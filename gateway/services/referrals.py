@@ -76,6 +76,7 @@ UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
 TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
 
 DEFAULT_POLICY = Policy()
+BATCH = 200  # referrals decided together when a protected filter scans the whole box
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,17 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidInput("The cursor is not one this gateway issued.") from exc
 
 
+def _views(session: Session, actor: Actor, rows: list[Referral],
+           policy: Policy) -> list[tuple[Referral, dict]]:
+    """Each referral with the actor's view of it, decided in batches of :data:`BATCH`."""
+    views: list[tuple[Referral, dict]] = []
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        decided = disclosure.views_with_decisions(session, actor, batch, policy)
+        views.extend((r, view) for r, (view, _decision) in zip(batch, decided, strict=True))
+    return views
+
+
 def list_box(
     session: Session,
     actor: Actor,
@@ -369,10 +381,10 @@ def list_box(
         query = query.where(Referral.status == status)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
     newest_first = (Referral.created_at.desc(), Referral.id.desc())
-    if protected:
-        views = [(r, view) for r in session.scalars(query.order_by(*newest_first))
-                 if disclosure.matches(view := disclosure.disclose(session, actor, r,
-                                                                   policy=policy), protected)]
+    if protected:  # the filter and ``total`` need every referral of the box decided
+        views = [(r, view) for r, view in _views(session, actor, list(
+            session.scalars(query.order_by(*newest_first))), policy)
+                 if disclosure.matches(view, protected)]
         total = len(views)
         if cursor:
             created, ident = _decode_cursor(cursor)
@@ -387,7 +399,7 @@ def list_box(
                     and_(Referral.created_at == created, Referral.id < ident))
             )
         rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
-        page = [(r, disclosure.disclose(session, actor, r, policy=policy)) for r in rows[:limit]]
+        page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     audit.record(session, actor, "referral.listed", "referral", None,
                  purpose=Purpose.REFERRAL.value,

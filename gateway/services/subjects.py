@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -32,8 +33,20 @@ def _find(session: Session, institution_id: uuid.UUID, key: str) -> Subject | No
 
 def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | None:
     """The recorded date of birth of a subject, if the holder has given one."""
-    subject = _find(session, institution_id, key)
-    return date.fromisoformat(subject.birth_date) if subject else None
+    return birth_dates(session, [(institution_id, key)]).get((institution_id, key))
+
+
+def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
+                ) -> dict[tuple[uuid.UUID, str], date]:
+    """The recorded dates of birth of many subjects (holder, key), in one query."""
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Subject).where(
+        Subject.institution_id.in_({holder for holder, _ in wanted}),
+        Subject.subject_key.in_({key for _, key in wanted})))
+    return {(s.institution_id, s.subject_key): date.fromisoformat(s.birth_date) for s in rows
+            if (s.institution_id, s.subject_key) in wanted}
 
 
 def record_birth_date(session: Session, institution_id: uuid.UUID, key: str,
