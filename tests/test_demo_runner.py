@@ -6,6 +6,7 @@ is the same on both test databases.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from joserfc.jwk import ECKey
 from sqlalchemy import create_engine, select
 
 from gateway.models import OutboxMessage, OutboxStatus
+from tests.support import Partner, bearer
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 25
@@ -108,6 +111,17 @@ def test_runner_serves_delivers_and_stops_all_children(runner) -> None:
     finally:
         engine.dispose()
     assert "referral.submitted" in delivered
+
+    # the partner middle school sees the university's two training resources, with its demo key
+    network = json.loads((instance / "demo" / "network.json").read_text())
+    school = next(p for p in network["partners"] if p["kind"] == "middle_school")
+    partner = Partner(school["client_id"], school["institution_id"],
+                      ECKey.import_key(json.loads(Path(school["private_key_file"]).read_text())),
+                      network["issuer"])
+    token = requests.post(url + "/oauth/token", data=partner.token_form("resources:read"),
+                          timeout=5).json()["access_token"]
+    shared = requests.get(url + "/api/v1/resources", headers=bearer(token), timeout=5).json()
+    assert sorted(item["language"] for item in shared["items"]) == ["en", "zh-CN"]
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=WAIT_SECONDS) == 0
