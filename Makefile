@@ -19,12 +19,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d gateway/translations
 
-## run: set up, create keys and the SQLite database, load the demo network, serve with gunicorn
+## run: set up, create keys and the SQLite database, load the demo network, then run the API,
+## the partner simulator, the delivery worker and the SLA scheduler in the foreground (Ctrl-C stops)
 run: setup
-	$(BIN)/python -m keys init $(GATEWAY_INSTANCE_PATH)/keys
-	$(BIN)/flask --app gateway db upgrade
-	$(BIN)/flask --app gateway demo load
-	$(MAKE) serve
+	$(BIN)/python -m gateway.demo.runner --host $(HOST) --port $(PORT)
 
 serve:
 	GATEWAY_ISSUER=http://$(HOST):$(PORT) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \

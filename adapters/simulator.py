@@ -80,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.active[key] -= 1
         self._reply(status, document)
+        if sim.verbose:  # the demo's log: path, status and key only, never the document
+            print(f"POST {self.path} -> {status} (key {key})", flush=True)
 
 
 class SimulatorServer(ThreadingHTTPServer):
@@ -94,6 +96,7 @@ class SimulatorServer(ThreadingHTTPServer):
         self.delay = delay
         self.fail_first = fail_first
         self.secrets = dict(secrets or {})
+        self.verbose = False
         self._thread: threading.Thread | None = None
 
     @property
@@ -172,6 +175,7 @@ def main() -> None:
     secrets = {path: known for path, known in ((HOSPITAL_PATH, args.hospital_secret),
                                                (SCHOOL_PATH, args.school_secret)) if known}
     server = SimulatorServer(args.host, args.port, secrets=secrets)
+    server.verbose = True
     print(f"hospital: {server.base_url}{HOSPITAL_PATH}  school: {server.base_url}{SCHOOL_PATH}")
     try:
         server.serve_forever()

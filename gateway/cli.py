@@ -132,7 +132,7 @@ def audit_verify() -> None:
 def init_cli(app: Flask) -> None:
     """Register the command groups on ``app``."""
     from gateway.delivery.cli import deliver_command, scheduler_command
-    from gateway.demo import demo_cli
+    from gateway.demo.load import demo_cli
 
     for group in (db_cli, keys_cli, institutions_cli, clients_cli, audit_cli, demo_cli,
                   deliver_command, scheduler_command):

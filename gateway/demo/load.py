@@ -1,7 +1,10 @@
 """``flask --app gateway demo load``: a small demo network for trying the gateway locally.
 
-Private keys of the demo partners are written to ``<instance>/demo/`` (mode 0600, outside git)
-so that a developer can sign client assertions as those partners.
+Six institutions with their clients and partnerships, a coordinator for the admin UI, push
+endpoints at the partner simulator, and (``gateway.demo.circulation``) supervision slots,
+training resources and one green-channel referral waiting to be delivered. Private keys of the
+demo partners are written to ``<instance>/demo/`` (mode 0600, outside git) so that a developer
+can sign client assertions as those partners.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from joserfc.jwk import ECKey
 
 from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
+from gateway.demo import circulation
 from gateway.models import (
     AuthMethod,
     CoordinatorRole,
@@ -34,6 +38,7 @@ from gateway.services import (
     partnerships,
     sla,
 )
+from gateway.services.actor import Actor
 from keys.store import ensure_private_dir, write_private_json
 
 demo_cli = AppGroup("demo", help="Demo network.")
@@ -41,10 +46,10 @@ REGION = "shanghai-minhang"
 NETWORK = [
     ("示范大学 Demo University", InstitutionKind.UNIVERSITY, "CN",
      ["referrals:read", "referrals:write", "consents:read", "consents:write", "cases:read",
-      "cases:write"]),
+      "cases:write", "resources:read", "resources:write", "bookings:read", "bookings:write"]),
     ("闵行第一中学 Minhang No.1 Middle School", InstitutionKind.MIDDLE_SCHOOL, "CN",
      ["referrals:read", "referrals:write", "consents:read", "consents:write", "cases:read",
-      "cases:write"]),
+      "cases:write", "resources:read", "bookings:read", "bookings:write"]),
     ("闵行实验小学 Minhang Experimental Primary School", InstitutionKind.PRIMARY_SCHOOL, "CN",
      ["consents:read", "consents:write", "resources:read"]),
     ("江川社区心理服务中心 Jiangchuan Community Centre", InstitutionKind.COMMUNITY_CENTRE, "CN",
@@ -92,13 +97,13 @@ def _demo_delivery(session, member_ids: list) -> dict:
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Create the demo network once (institutions, clients, an admin client, a coordinator)."""
+    """Create the demo network once: institutions, clients, coordinator, slots, a referral."""
     directory = ensure_private_dir(Path(current_app.instance_path) / "demo")
     if (directory / "network.json").exists():
         click.echo(f"demo network already loaded; see {directory / 'network.json'}")
         return
     summary: dict = {"issuer": current_app.config["ISSUER"], "partners": []}
-    member_ids = []
+    member_ids, actors = [], []
     with transaction(current_app) as session:
         admin = clients.register(session, "demo", name="Regional coordination", institution_id=None,
                                  auth_method=AuthMethod.CLIENT_SECRET_BASIC,
@@ -114,6 +119,7 @@ def demo_load() -> None:
                 session, "demo", name=f"{name} gateway client", institution_id=institution.id,
                 auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
                 jwks=_demo_key(directory, slug))
+            actors.append(Actor(registration.client.client_id, institution.id, frozenset(scopes)))
             summary["partners"].append({
                 "institution_id": str(institution.id), "name": name, "kind": kind.value,
                 "client_id": registration.client.client_id,
@@ -138,5 +144,6 @@ def demo_load() -> None:
                             f"print(pyotp.TOTP('{coordinator.totp_secret}').now())\"",
         }
         summary["delivery"] = _demo_delivery(session, member_ids)
+        summary["circulation"] = circulation.populate(session, actors[0], member_ids[4])
     write_private_json(directory / "network.json", summary)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

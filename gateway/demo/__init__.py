@@ -1,0 +1,1 @@
+"""The demo: ``flask --app gateway demo load`` (``load``) and ``make run`` (``runner``)."""
