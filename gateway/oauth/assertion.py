@@ -78,14 +78,18 @@ class PrivateKeyJwt:
     def _refetched_key(self, client_id: str, kid: str) -> dict | None:
         """The key ``kid`` after a (throttled) refetch of the client's ``jwks_uri``.
 
-        The refetch has its own transaction, so its claim and audit stay even when this
-        assertion is then refused. The request has written nothing yet; ending its
-        transaction frees SQLite's write lock for that one.
+        Claim and result have transactions of their own, committed even when this assertion
+        is then refused, and none is open while fetching. The request has written nothing
+        yet; ending its transaction frees SQLite's write lock for them.
         """
         db_session().rollback()
         with transaction(current_app) as session:
-            jwks = clients.refetch_jwks(session, "gateway", client_id, self.fetch_policy,
-                                        self.refetch_interval)
+            claim = clients.claim_refetch(session, client_id, self.refetch_interval)
+        if claim is None:
+            return None
+        outcome = clients.refetch(claim, self.fetch_policy)
+        with transaction(current_app) as session:
+            jwks = clients.record_refetch(session, "gateway", claim, outcome)
         for jwk in (jwks or {}).get("keys", []):
             if jwk.get("kid") == kid:
                 return jwk

@@ -208,13 +208,21 @@ def use_jwks_uri(session: Session, actor: Actor | str, client_id: str, jwks_uri:
     return client
 
 
-def refetch_jwks(session: Session, actor: Actor | str, client_id: str,
-                 fetch_policy: FetchPolicy, min_interval: float) -> dict | None:
-    """Refetch a URL client's keys, at most once per ``min_interval`` seconds.
+@dataclass(frozen=True)
+class RefetchClaim:
+    """The right to refetch one client's keys now: its URL and algorithms at claim time."""
+
+    client_id: str
+    jwks_uri: str
+    allowed_algs: list[str]
+
+
+def claim_refetch(session: Session, client_id: str, min_interval: float) -> RefetchClaim | None:
+    """Claim a refetch of a URL client's keys, at most one per ``min_interval`` seconds.
 
     For an assertion naming an unknown ``kid`` (the partner rotated). The claim is a
-    conditional UPDATE, so the interval holds across workers and hosts. Returns the new JWK
-    Set, or None when throttled, not a URL client, or the fetch failed (audited, keys kept).
+    conditional UPDATE, so the interval holds across workers and hosts; commit it before
+    fetching, so no lock is held over the network and a refused assertion keeps it.
     """
     now = utcnow()
     claimed = session.execute(
@@ -229,17 +237,35 @@ def refetch_jwks(session: Session, actor: Actor | str, client_id: str,
     if claimed != 1:
         return None
     client = session.get(Client, client_id, populate_existing=True)
+    return RefetchClaim(client_id, client.jwks_uri, list(client.allowed_algs))
+
+
+def refetch(claim: RefetchClaim, fetch_policy: FetchPolicy) -> dict | str:
+    """Fetch and check the claimed URL's keys: the JWK Set, or why it was refused."""
     try:
-        jwks = _fetched_jwks(client.jwks_uri, client.allowed_algs, fetch_policy)
+        return _fetched_jwks(claim.jwks_uri, claim.allowed_algs, fetch_policy)
     except InvalidInput as exc:
-        audit.record(session, actor, "client.keys_refetch_failed", "client", client_id,
-                     detail={"reason": exc.detail})
+        return exc.detail
+
+
+def record_refetch(session: Session, actor: Actor | str, claim: RefetchClaim,
+                   outcome: dict | str) -> dict | None:
+    """Cache refetched keys (unless the client changed meanwhile) and audit the refetch.
+
+    A failed refetch keeps the cached keys. Returns the keys now cached, or None.
+    """
+    client = session.get(Client, claim.client_id)
+    if client is None or not client.active or client.jwks_uri != claim.jwks_uri:
         return None
-    client.jwks, client.jwks_fetched_at = jwks, now
+    if isinstance(outcome, str):
+        audit.record(session, actor, "client.keys_refetch_failed", "client", claim.client_id,
+                     detail={"reason": outcome})
+        return None
+    client.jwks, client.jwks_fetched_at = outcome, utcnow()
     session.flush()
-    audit.record(session, actor, "client.keys_refetched", "client", client_id,
-                 detail={"kids": _kids(jwks)})
-    return jwks
+    audit.record(session, actor, "client.keys_refetched", "client", claim.client_id,
+                 detail={"kids": _kids(outcome)})
+    return outcome
 
 
 def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
