@@ -46,6 +46,7 @@ class DefaultConfig:
     JWKS_ALLOW_INSECURE_LOOPBACK = False
     JWKS_FETCH_TIMEOUT = 5.0
     JWKS_MAX_BYTES = 64 * 1024
+    JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
 

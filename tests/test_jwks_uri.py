@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
 from gateway.db import transaction
@@ -33,6 +39,7 @@ class Served:
     location: str | None = None
     declare_length: bool = True
     hits: int = 0
+    host: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def jwks(self, *keys) -> None:
@@ -42,13 +49,15 @@ class Served:
 class JwksServer:
     """A real HTTP server on a free loopback port, serving :class:`Served`."""
 
-    def __init__(self) -> None:
+    def __init__(self, server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+                 address: str = "127.0.0.1") -> None:
         served = self.served = Served()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 with served.lock:
                     served.hits += 1
+                    served.host = self.headers["Host"]
                 self.send_response(served.status)
                 self.send_header("Content-Type", served.content_type)
                 if served.location:
@@ -61,7 +70,7 @@ class JwksServer:
             def log_message(self, *_args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = server_class((address, 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -270,3 +279,66 @@ def test_admin_registers_by_url_and_switches_keys_to_a_url(app, client, partner_
         actions = session.scalars(select(AuditEntry.action).where(
             AuditEntry.actor == account.label, AuditEntry.object_id == client_id)).all()
     assert actions == ["client.registered", "client.keys_rotated"]
+
+
+def _certificate(name: str, issuer_name: x509.Name, issuer_key, key, ca: bool = False):
+    now = datetime.now(UTC)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+               .issuer_name(issuer_name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(minutes=5))
+               .not_valid_after(now + timedelta(hours=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]),
+                                        critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture
+def tls_files(tmp_path) -> dict:
+    """A test CA (its file) and server certificates it signed for two host names."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test partner CA")])
+    ca_cert = _certificate("test partner CA", ca_name, ca_key, ca_key, ca=True)
+    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    files = {"ca": str(tmp_path / "ca.pem")}
+    for name in ("localhost", "elsewhere.example"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = (_certificate(name, ca_name, ca_key, key).public_bytes(serialization.Encoding.PEM)
+               + key.private_bytes(serialization.Encoding.PEM,
+                                   serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()))
+        (tmp_path / f"{name}.pem").write_bytes(pem)
+        files[name] = str(tmp_path / f"{name}.pem")
+    return files
+
+
+@pytest.mark.parametrize("certificate_for, accepted", [("localhost", True),
+                                                       ("elsewhere.example", False)])
+def test_https_goes_to_the_checked_address_and_verifies_the_host_name(
+        app, client, admin_token, monkeypatch, tls_files, certificate_for, accepted):
+    family, *_rest, address = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM)[0]
+
+    class Server(ThreadingHTTPServer):
+        address_family = family
+
+    server = JwksServer(Server, address[0])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files[certificate_for])
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    server.served.jwks(new_key("tls-k1"))
+    server.thread.start()
+    monkeypatch.setitem(app.config, "JWKS_CA_BUNDLE", tls_files["ca"])
+    url = f"https://localhost:{server.server.server_port}/jwks.json"
+    try:
+        response = _register(client, admin_token, _institution(app), url)
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+    if accepted:
+        assert response.status_code == 201, response.get_json()
+        assert server.served.host == f"localhost:{server.server.server_port}"
+    else:
+        assert_problem(response, 422, slug="jwks-unavailable")

@@ -34,13 +34,15 @@ class FetchPolicy:
     allow_insecure_loopback: bool = False
     timeout: float = 5.0
     max_bytes: int = 64 * 1024
+    ca_bundle: str | None = None  # None: the default trust store
 
     @classmethod
     def from_config(cls, config: Mapping) -> FetchPolicy:
         """The policy in an app's configuration."""
         return cls(allow_insecure_loopback=config["JWKS_ALLOW_INSECURE_LOOPBACK"] is True,
                    timeout=float(config["JWKS_FETCH_TIMEOUT"]),
-                   max_bytes=int(config["JWKS_MAX_BYTES"]))
+                   max_bytes=int(config["JWKS_MAX_BYTES"]),
+                   ca_bundle=config["JWKS_CA_BUNDLE"] or None)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def _get(target: _Target, policy: FetchPolicy) -> dict | str:
     deadline = time.monotonic() + policy.timeout
     with requests.Session() as http:
         http.trust_env = False  # no proxy or netrc from the environment
+        http.verify = policy.ca_bundle or True
         if target.tls:
             http.mount("https://", _PinnedHostAdapter(target.hostname))
         try:
