@@ -20,6 +20,9 @@ class ClientCreateSchema(InputSchema):
     allowed_algs = fields.List(fields.String(validate=validate.OneOf(ASYMMETRIC_ALGS)),
                                load_default=lambda: ["ES256"], validate=validate.Length(1, 5))
     jwks = fields.Dict(metadata={"description": "Public JWK Set (private_key_jwt only)"})
+    jwks_uri = fields.String(validate=validate.Length(1, 2048), metadata={
+        "description": "https URL of the public JWK Set, instead of jwks (private_key_jwt only); "
+                       "the gateway fetches it now and again when an assertion names a new kid"})
 
 
 class ClientSchema(Schema):
@@ -31,6 +34,8 @@ class ClientSchema(Schema):
     auth_method = fields.Enum(AuthMethod, by_value=True)
     allowed_scopes = fields.List(fields.String(), data_key="scopes")
     allowed_algs = fields.List(fields.String())
+    jwks_uri = fields.String(allow_none=True)
+    jwks_fetched_at = fields.DateTime(allow_none=True)
     active = fields.Boolean()
     created_at = fields.DateTime()
 

@@ -1,11 +1,11 @@
-"""OAuth clients of institutions: register (keys pasted), rotate keys, revoke."""
+"""OAuth clients of institutions: register (keys pasted or by URL), rotate keys, revoke."""
 
 from __future__ import annotations
 
 import json
 import uuid
 
-from flask import g, redirect, render_template, url_for
+from flask import current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -16,6 +16,7 @@ from gateway.db import db_session
 from gateway.models import AuthMethod
 from gateway.services import clients, coordination
 from gateway.services.errors import InvalidInput
+from gateway.services.jwks_fetch import FetchPolicy
 
 
 def _client_form() -> ClientForm:
@@ -24,6 +25,10 @@ def _client_form() -> ClientForm:
         SelectChoice(str(i.id), i.name)
         for i in coordination.institution_list(db_session(), g.coordinator) if i.active]
     return form
+
+
+def _fetch_policy() -> FetchPolicy:
+    return FetchPolicy.from_config(current_app.config)
 
 
 @bp.route("/clients")
@@ -41,14 +46,16 @@ def client_new():
     if form.validate_on_submit():
         session = db_session()
         method = AuthMethod(form.auth_method.data)
+        keys = method is AuthMethod.PRIVATE_KEY_JWT
         try:
             institution = coordination.institution(session, g.coordinator,
                                                    uuid.UUID(form.institution.data))
             registration = clients.register(
                 session, actor(), name=form.name.data.strip(), institution_id=institution.id,
                 auth_method=method, scopes=form.scopes.data, allowed_algs=form.algs.data or None,
-                jwks=json.loads(form.jwks.data)
-                if method is AuthMethod.PRIVATE_KEY_JWT and form.jwks.data else None)
+                jwks=json.loads(form.jwks.data) if keys and form.jwks.data else None,
+                jwks_uri=form.jwks_uri.data.strip() if keys and form.jwks_uri.data else None,
+                fetch_policy=_fetch_policy())
         except InvalidInput as exc:
             session.rollback()
             error = exc.detail
@@ -63,23 +70,32 @@ def client_new():
 
 @bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])
 def client_keys(client_id: str):
-    """Rotate keys: the pasted JWK Set replaces the registered one."""
+    """Rotate keys: a pasted JWK Set, or one fetched from a URL, replaces the registered one."""
     client = coordination.client(db_session(), g.coordinator, client_id)
     form = KeysForm()
-    if client.jwks and not form.is_submitted():
-        form.jwks.data = json.dumps(client.jwks, indent=2)
+    if not form.is_submitted():
+        if client.jwks_uri:
+            form.jwks_uri.data = client.jwks_uri
+        elif client.jwks:
+            form.jwks.data = json.dumps(client.jwks, indent=2)
     error = None
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        error = _("Please correct the marked fields.") if form.errors else None
+    elif bool(form.jwks.data) == bool(form.jwks_uri.data):
+        error = _("Paste a JWK Set or give its URL, not both.")
+    else:
         try:
-            clients.replace_jwks(db_session(), actor(), client.client_id,
-                                 json.loads(form.jwks.data))
+            if form.jwks_uri.data:
+                clients.use_jwks_uri(db_session(), actor(), client.client_id,
+                                     form.jwks_uri.data.strip(), _fetch_policy())
+            else:
+                clients.replace_jwks(db_session(), actor(), client.client_id,
+                                     json.loads(form.jwks.data))
         except InvalidInput as exc:
             db_session().rollback()
             error = exc.detail
         else:
             return redirect(url_for("admin.client_list"))
-    elif form.errors:
-        error = _("Please correct the marked fields.")
     return render_template("admin/client_keys.html", form=form, client=client, error=error), \
         422 if error else 200
 

@@ -98,13 +98,17 @@ class ClientForm(FlaskForm):
                            choices=[SelectChoice(a, a) for a in ASYMMETRIC_ALGS])
     jwks = TextAreaField(_l("Public JWK Set (JSON)"), validators=[Optional(), _jwks],
                          render_kw={"rows": 8, "spellcheck": "false"})
+    jwks_uri = StringField(_l("Or the URL of its public JWK Set (https)"),
+                           validators=[Optional(), Length(max=2048)])
 
 
 class KeysForm(FlaskForm):
     """Replace a client's public keys."""
 
-    jwks = TextAreaField(_l("New public JWK Set (JSON)"), validators=[DataRequired(), _jwks],
+    jwks = TextAreaField(_l("New public JWK Set (JSON)"), validators=[Optional(), _jwks],
                          render_kw={"rows": 10, "spellcheck": "false"})
+    jwks_uri = StringField(_l("Or the URL of its public JWK Set (https)"),
+                           validators=[Optional(), Length(max=2048)])
 
 
 class AuditFilterForm(FlaskForm):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.services import clients, institutions, partnerships
+from gateway.services.jwks_fetch import FetchPolicy
 from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
 from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
 from schemas.partnerships import (
@@ -50,8 +52,13 @@ class Clients(MethodView):
     @blp.arguments(ClientCreateSchema)
     @blp.response(201, ClientRegisteredSchema)
     def post(self, body: dict):
-        """Register a client; a generated secret is returned once and stored hashed."""
-        return clients.register(db_session(), current_actor(), **body)
+        """Register a client; a generated secret is returned once and stored hashed.
+
+        A ``private_key_jwt`` client gives its public ``jwks`` or a ``jwks_uri`` (https) that
+        the gateway fetches now and again when an assertion names a key it does not know.
+        """
+        return clients.register(db_session(), current_actor(),
+                                fetch_policy=FetchPolicy.from_config(current_app.config), **body)
 
 
 @blp.route("/clients/<client_id>/revoke")

@@ -32,7 +32,11 @@ class Client(Base):
     name: Mapped[str] = mapped_column(String(200))
     auth_method: Mapped[AuthMethod] = mapped_column(enum_type(AuthMethod))
     secret_hash: Mapped[str | None] = mapped_column(String(256))
-    jwks: Mapped[dict | None] = mapped_column(JSON)
+    jwks: Mapped[dict | None] = mapped_column(JSON)  # pasted, or the cached copy of jwks_uri's
+    jwks_uri: Mapped[str | None] = mapped_column(String(2048))
+    jwks_fetched_at: Mapped[datetime | None]
+    # the last refetch prompted by an unknown kid, so refetches are rare on every worker
+    jwks_refetched_at: Mapped[datetime | None]
     allowed_algs: Mapped[list[str]] = mapped_column(JSON)
     allowed_scopes: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)

@@ -3,7 +3,8 @@
 Rules beyond a plain signature check: an explicit algorithm allow-list per client, the key
 picked by ``kid`` and matching ``alg``; ``iss`` = ``sub`` = client id; ``aud`` exactly the
 issuer or the token endpoint; a short lifetime; and a ``jti`` that is spent once, in the
-database, so replays fail on every worker and host.
+database, so replays fail on every worker and host. A client registered by ``jwks_uri`` whose
+assertion names an unknown ``kid`` gets its keys refetched (throttled in the database).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import time
 from datetime import UTC, datetime
 
 from authlib.oauth2.rfc6749 import InvalidClientError
+from flask import current_app
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import import_key
 from joserfc.util import to_bytes
 
-from gateway.db import db_session
+from gateway.db import db_session, transaction
 from gateway.services import clients
+from gateway.services.jwks_fetch import FetchPolicy
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 METHOD = "private_key_jwt"
@@ -32,10 +35,13 @@ def _refuse(why: str) -> InvalidClientError:
 class PrivateKeyJwt:
     """A client authentication method for Authlib's ``register_client_auth_method``."""
 
-    def __init__(self, audiences: list[str], max_lifetime: int, leeway: int) -> None:
+    def __init__(self, audiences: list[str], max_lifetime: int, leeway: int,
+                 fetch_policy: FetchPolicy, refetch_interval: float) -> None:
         self.audiences = audiences
         self.max_lifetime = max_lifetime
         self.leeway = leeway
+        self.fetch_policy = fetch_policy
+        self.refetch_interval = refetch_interval
 
     def __call__(self, query_client, request):
         form = request.form
@@ -55,6 +61,8 @@ class PrivateKeyJwt:
         if alg not in client.model.allowed_algs:
             raise _refuse("algorithm not allowed for this client")
         jwk = client.public_key(header.get("kid"))
+        if jwk is None and client.model.jwks_uri and isinstance(header.get("kid"), str):
+            jwk = self._refetched_key(client_id, header["kid"])
         if jwk is None or jwk.get("alg") != alg:
             raise _refuse("no registered key matches kid and alg")
         try:
@@ -66,6 +74,26 @@ class PrivateKeyJwt:
         if not clients.spend_assertion(db_session(), client_id, token.claims["jti"], expires):
             raise _refuse("jti already used")
         return client
+
+    def _refetched_key(self, client_id: str, kid: str) -> dict | None:
+        """The key ``kid`` after a (throttled) refetch of the client's ``jwks_uri``.
+
+        Claim and result have transactions of their own, committed even when this assertion
+        is then refused, and none is open while fetching. The request has written nothing
+        yet; ending its transaction frees SQLite's write lock for them.
+        """
+        db_session().rollback()
+        with transaction(current_app) as session:
+            claim = clients.claim_refetch(session, client_id, self.refetch_interval)
+        if claim is None:
+            return None
+        outcome = clients.refetch(claim, self.fetch_policy)
+        with transaction(current_app) as session:
+            jwks = clients.record_refetch(session, "gateway", claim, outcome)
+        for jwk in (jwks or {}).get("keys", []):
+            if jwk.get("kid") == kid:
+                return jwk
+        return None
 
     @staticmethod
     def _peek(assertion: str) -> tuple[dict, dict]:

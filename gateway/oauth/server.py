@@ -20,6 +20,7 @@ from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
 from gateway.services import audit, clients
+from gateway.services.jwks_fetch import FetchPolicy
 
 OAUTH_ERROR_TITLES = {
     "invalid_client": "Client authentication failed",
@@ -106,6 +107,8 @@ def init_oauth(app: Flask) -> None:
             audiences=[issuer, issuer + "/oauth/token"],
             max_lifetime=app.config["CLIENT_ASSERTION_MAX_LIFETIME"],
             leeway=app.config["CLOCK_SKEW_SECONDS"],
+            fetch_policy=FetchPolicy.from_config(app.config),
+            refetch_interval=float(app.config["JWKS_REFETCH_MIN_INTERVAL"]),
         ),
     )
     authorization.register_grant(ClientCredentialsGrant)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,6 +18,7 @@ from gateway.models import AuthMethod, Client, RevokedToken, UsedAssertion, utcn
 from gateway.services import audit, institutions
 from gateway.services.actor import Actor
 from gateway.services.errors import InvalidInput, NotFound
+from gateway.services.jwks_fetch import FetchPolicy, fetch
 
 SCOPES = (
     "referrals:read",
@@ -67,6 +68,17 @@ def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
     return {"keys": keys}
 
 
+def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
+    """The JWK Set at ``uri``, checked exactly as a pasted one."""
+    if len(uri) > 2048:
+        raise InvalidInput("jwks_uri is too long.")
+    return _checked_jwks(fetch(uri, policy), algs)
+
+
+def _kids(jwks: dict) -> list[str]:
+    return [key["kid"] for key in jwks["keys"]]
+
+
 def register(
     session: Session,
     actor: Actor | str,
@@ -77,8 +89,14 @@ def register(
     scopes: list[str],
     jwks: dict | None = None,
     allowed_algs: list[str] | None = None,
+    jwks_uri: str | None = None,
+    fetch_policy: FetchPolicy | None = None,
 ) -> Registration:
-    """Register a client; ``institution_id`` None makes a network-coordination client."""
+    """Register a client; ``institution_id`` None makes a network-coordination client.
+
+    A ``private_key_jwt`` client brings either its public ``jwks`` or a ``jwks_uri`` that the
+    gateway fetches now (under ``fetch_policy``) and keeps a copy of.
+    """
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
         raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.")
@@ -99,18 +117,25 @@ def register(
         allowed_scopes=sorted(set(scopes)),
     )
     if auth_method is AuthMethod.PRIVATE_KEY_JWT:
-        if jwks is None:
-            raise InvalidInput("private_key_jwt clients must register a public JWK Set.")
-        client.jwks = _checked_jwks(jwks, algs)
+        if (jwks is None) == (jwks_uri is None):
+            raise InvalidInput("private_key_jwt clients register either a public JWK Set or "
+                               "its URL (jwks_uri), not both.")
+        if jwks_uri is not None:
+            client.jwks = _fetched_jwks(jwks_uri, algs, fetch_policy or FetchPolicy())
+            client.jwks_uri, client.jwks_fetched_at = jwks_uri, utcnow()
+        else:
+            client.jwks = _checked_jwks(jwks, algs)
     else:
-        if jwks is not None:
+        if jwks is not None or jwks_uri is not None:
             raise InvalidInput("client_secret_basic clients register no keys.")
         secret = secrets.token_urlsafe(32)
         client.secret_hash = generate_password_hash(secret)
     session.add(client)
     session.flush()
-    audit.record(session, actor, "client.registered", "client", client.client_id,
-                 detail={"auth_method": auth_method.value, "scopes": client.allowed_scopes})
+    detail: dict = {"auth_method": auth_method.value, "scopes": client.allowed_scopes}
+    if client.jwks is not None:
+        detail.update(kids=_kids(client.jwks), jwks_uri=client.jwks_uri)
+    audit.record(session, actor, "client.registered", "client", client.client_id, detail=detail)
     return Registration(client, secret)
 
 
@@ -148,18 +173,99 @@ def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[
     return list(session.scalars(query))
 
 
-def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dict) -> Client:
-    """Rotate a private_key_jwt client's keys: the new JWK Set replaces the old at once."""
+def _key_client(session: Session, client_id: str) -> Client:
     client = session.get(Client, client_id)
     if client is None:
         raise NotFound("No client with that id.")
     if client.auth_method is not AuthMethod.PRIVATE_KEY_JWT or not client.active:
         raise InvalidInput("Only an active private_key_jwt client has keys to rotate.")
+    return client
+
+
+def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dict) -> Client:
+    """Rotate a private_key_jwt client's keys: the new JWK Set replaces the old at once.
+
+    Pasted keys end any ``jwks_uri``: the gateway stops fetching.
+    """
+    client = _key_client(session, client_id)
     client.jwks = _checked_jwks(jwks, client.allowed_algs)
+    client.jwks_uri = client.jwks_fetched_at = client.jwks_refetched_at = None
     session.flush()
     audit.record(session, actor, "client.keys_rotated", "client", client_id,
-                 detail={"kids": [key["kid"] for key in client.jwks["keys"]]})
+                 detail={"kids": _kids(client.jwks)})
     return client
+
+
+def use_jwks_uri(session: Session, actor: Actor | str, client_id: str, jwks_uri: str,
+                 fetch_policy: FetchPolicy) -> Client:
+    """Take a client's keys from ``jwks_uri`` (fetched now) instead of what it had."""
+    client = _key_client(session, client_id)
+    client.jwks = _fetched_jwks(jwks_uri, client.allowed_algs, fetch_policy)
+    client.jwks_uri, client.jwks_fetched_at, client.jwks_refetched_at = jwks_uri, utcnow(), None
+    session.flush()
+    audit.record(session, actor, "client.keys_rotated", "client", client_id,
+                 detail={"kids": _kids(client.jwks), "jwks_uri": jwks_uri})
+    return client
+
+
+@dataclass(frozen=True)
+class RefetchClaim:
+    """The right to refetch one client's keys now: its URL and algorithms at claim time."""
+
+    client_id: str
+    jwks_uri: str
+    allowed_algs: list[str]
+
+
+def claim_refetch(session: Session, client_id: str, min_interval: float) -> RefetchClaim | None:
+    """Claim a refetch of a URL client's keys, at most one per ``min_interval`` seconds.
+
+    For an assertion naming an unknown ``kid`` (the partner rotated). The claim is a
+    conditional UPDATE, so the interval holds across workers and hosts; commit it before
+    fetching, so no lock is held over the network and a refused assertion keeps it.
+    """
+    now = utcnow()
+    claimed = session.execute(
+        update(Client)
+        .where(Client.client_id == client_id, Client.active.is_(True),
+               Client.jwks_uri.is_not(None),
+               or_(Client.jwks_refetched_at.is_(None),
+                   Client.jwks_refetched_at < now - timedelta(seconds=min_interval)))
+        .values(jwks_refetched_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    client = session.get(Client, client_id, populate_existing=True)
+    return RefetchClaim(client_id, client.jwks_uri, list(client.allowed_algs))
+
+
+def refetch(claim: RefetchClaim, fetch_policy: FetchPolicy) -> dict | str:
+    """Fetch and check the claimed URL's keys: the JWK Set, or why it was refused."""
+    try:
+        return _fetched_jwks(claim.jwks_uri, claim.allowed_algs, fetch_policy)
+    except InvalidInput as exc:
+        return exc.detail
+
+
+def record_refetch(session: Session, actor: Actor | str, claim: RefetchClaim,
+                   outcome: dict | str) -> dict | None:
+    """Cache refetched keys (unless the client changed meanwhile) and audit the refetch.
+
+    A failed refetch keeps the cached keys. Returns the keys now cached, or None.
+    """
+    client = session.get(Client, claim.client_id)
+    if client is None or not client.active or client.jwks_uri != claim.jwks_uri:
+        return None
+    if isinstance(outcome, str):
+        audit.record(session, actor, "client.keys_refetch_failed", "client", claim.client_id,
+                     detail={"reason": outcome})
+        return None
+    client.jwks, client.jwks_fetched_at = outcome, utcnow()
+    session.flush()
+    audit.record(session, actor, "client.keys_refetched", "client", claim.client_id,
+                 detail={"kids": _kids(outcome)})
+    return outcome
 
 
 def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:

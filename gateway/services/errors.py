@@ -107,3 +107,10 @@ class RateLimited(DomainError):
 
     slug = "rate-limited"
     title = "Rate limit reached"
+
+
+class JwksUnavailable(InvalidInput):
+    """A JWK Set URL that is refused or whose answer cannot be used; never echoes the answer."""
+
+    slug = "jwks-unavailable"
+    title = "JWK Set URL refused"
