@@ -5,6 +5,7 @@ Only pseudonyms, institution names and numbers leave this module: no personal da
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -13,30 +14,36 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gateway.models import AuditEntry, Priority, Referral, ReferralStatus, utcnow
+from gateway.models import Priority, Referral, ReferralStatus, utcnow
 
-DECISIONS = ("referral.accepted", "referral.declined")
-# receipt SLA of a green-channel referral (DESIGN.md); the referral lifecycle owns the real value
-GREEN_CHANNEL_RECEIPT_MINUTES = 15
 # upper bounds in minutes of the time-to-decision histogram; the last bin is open
 DECISION_BINS = (15, 60, 120, 480, 1440)
+# green-channel statuses that wait for the recipient: to be received, then decided
+WAITING = {ReferralStatus.SUBMITTED: "receipt", ReferralStatus.RECEIVED: "decision"}
 
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A green-channel referral still waiting for the recipient."""
+    """A green-channel referral still waiting for the recipient, against its SLA deadline."""
 
     referral_id: uuid.UUID
     pseudonym: str
     sender_id: uuid.UUID
     recipient_id: uuid.UUID
     submitted_at: datetime
-    waiting_minutes: int
+    stage: str
+    due_at: datetime
+    now: datetime
+
+    @property
+    def waiting_minutes(self) -> int:
+        """Minutes since submission."""
+        return int((self.now - self.submitted_at).total_seconds() // 60)
 
     @property
     def minutes_left(self) -> int:
-        """Minutes until the receipt SLA is missed; negative once it is breached."""
-        return GREEN_CHANNEL_RECEIPT_MINUTES - self.waiting_minutes
+        """Minutes until the deadline of the current stage; negative once it is breached."""
+        return math.floor((self.due_at - self.now).total_seconds() / 60)
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class Board:
 
     @property
     def breaches(self) -> int:
-        """Green-channel referrals waiting past their receipt SLA."""
+        """Green-channel referrals waiting past the deadline of their current stage."""
         return sum(1 for item in self.green_channel if item.minutes_left < 0)
 
     def histogram(self) -> list[dict]:
@@ -69,16 +76,13 @@ def summary(session: Session, institution_ids: list[uuid.UUID] | None) -> Board:
     referrals = list(session.scalars(query.order_by(Referral.created_at)))
     now = utcnow()
     counts = Counter(r.status.value for r in referrals)
-    queue = [
-        QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id, r.created_at,
-                  int((now - r.created_at).total_seconds() // 60))
-        for r in referrals
-        if r.priority is Priority.GREEN_CHANNEL and r.status is ReferralStatus.SUBMITTED
-    ]
-    created = {str(r.id): r.created_at for r in referrals}
-    decided = session.execute(
-        select(AuditEntry.object_id, AuditEntry.recorded_at)
-        .where(AuditEntry.action.in_(DECISIONS), AuditEntry.object_id.in_(list(created)))
-    ) if created else []
-    minutes = [int((at - created[oid]).total_seconds() // 60) for oid, at in decided]
+    queue = []
+    for r in referrals:
+        stage = WAITING.get(r.status)
+        due = r.receipt_due_at if stage == "receipt" else r.decision_due_at
+        if r.priority is Priority.GREEN_CHANNEL and stage and due and r.submitted_at:
+            queue.append(QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id,
+                                   r.submitted_at, stage, due, now))
+    minutes = [int((r.decided_at - r.submitted_at).total_seconds() // 60)
+               for r in referrals if r.decided_at and r.submitted_at]
     return Board({s.value: counts.get(s.value, 0) for s in ReferralStatus}, queue, minutes)
