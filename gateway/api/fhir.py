@@ -17,7 +17,7 @@ from gateway.db import db_session
 from gateway.models import BusinessStatus, DeclineReason, ReferralStatus
 from gateway.privacy import current_policy
 from gateway.problems import status_of
-from gateway.services import disclosure, referrals
+from gateway.services import disclosure, referral_access, referral_lifecycle, referrals
 from gateway.services.errors import DomainError, NotFound
 from schemas.referrals import ReferralSchema
 
@@ -83,15 +83,15 @@ class TaskItem(MethodView):
         session, actor = db_session(), current_actor()
         status = ReferralStatus(update.status)
         business = BusinessStatus(update.business_status) if update.business_status else None
-        referral = referrals.get_visible(session, actor, referral_id)
+        referral = referral_access.get_visible(session, actor, referral_id)
         if status is referral.status:
             if business or update.note:
-                referrals.post_update(session, actor, referral_id,
-                                      referrals.Update(business_status=business,
-                                                       note=update.note))
+                referral_lifecycle.post_update(
+                    session, actor, referral_id,
+                    referral_lifecycle.Update(business_status=business, note=update.note))
         else:
-            referrals.transition(session, actor, referral_id, policy=current_policy(),
-                                 change=referrals.Transition(
+            referral_lifecycle.transition(session, actor, referral_id, policy=current_policy(),
+                                          change=referral_lifecycle.Transition(
                 status=status, note=update.note, diagnosis_code=update.diagnosis_code,
                 business_status=business,
                 reason_code=DeclineReason(update.reason_code) if update.reason_code else None))

@@ -14,7 +14,7 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import attachments, disclosure, metrics, referrals
+from gateway.services import attachments, disclosure, metrics, referral_lifecycle, referrals
 from schemas.attachments import AttachmentQuerySchema, AttachmentSchema
 from schemas.common import InputSchema
 from schemas.referrals import (
@@ -103,8 +103,9 @@ class ReferralTransitions(MethodView):
     def post(self, body: dict, referral_id: uuid.UUID):
         """Receive, accept, decline (reason_code), start, complete (outcome), or withdraw."""
         session, actor, policy = db_session(), current_actor(), current_policy()
-        referral = referrals.transition(session, actor, referral_id,
-                                        referrals.Transition(**body), policy=policy)
+        referral = referral_lifecycle.transition(session, actor, referral_id,
+                                                 referral_lifecycle.Transition(**body),
+                                                 policy=policy)
         return disclosure.disclose(session, actor, referral, policy=policy)
 
 
@@ -118,8 +119,8 @@ class ReferralUpdates(MethodView):
     @blp.response(201, ReferralEventSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
         """Report a business status (e.g. event_scheduled with appointment_at) or a message."""
-        return referrals.post_update(db_session(), current_actor(), referral_id,
-                                     referrals.Update(**body))
+        return referral_lifecycle.post_update(db_session(), current_actor(), referral_id,
+                                              referral_lifecycle.Update(**body))
 
 
 @blp.route("/<uuid:referral_id>/events")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Attachment, Purpose
-from gateway.services import audit, outbox, referrals
+from gateway.services import audit, outbox, referral_access
 from gateway.services.actor import Actor
 from gateway.services.errors import ConsentRequired, InvalidInput, InvalidTransition, NotFound
 
@@ -53,7 +53,7 @@ def _check_content(content_type: str, data: bytes, max_bytes: int) -> None:
 def add(session: Session, actor: Actor, referral_id: uuid.UUID, *, filename: str,
         content_type: str, data: bytes, max_bytes: int) -> Attachment:
     """Attach a file to an open referral (either party); the other side is told."""
-    referral = referrals.get_visible(session, actor, referral_id, for_update=True)
+    referral = referral_access.get_visible(session, actor, referral_id, for_update=True)
     if referral.status.is_final:
         raise InvalidTransition("A closed referral takes no attachments.",
                                 current_status=referral.status.value)
@@ -82,7 +82,7 @@ def add(session: Session, actor: Actor, referral_id: uuid.UUID, *, filename: str
 
 def list_for(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[Attachment]:
     """Attachment metadata of a referral the actor may see."""
-    referral = referrals.get_visible(session, actor, referral_id)
+    referral = referral_access.get_visible(session, actor, referral_id)
     return list(session.scalars(select(Attachment).where(Attachment.referral_id == referral.id)
                                 .order_by(Attachment.created_at)))
 
@@ -93,12 +93,12 @@ def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
 
     Attachments count as clinical notes: the other party needs a consent releasing them.
     """
-    referral = referrals.get_visible(session, actor, referral_id)
+    referral = referral_access.get_visible(session, actor, referral_id)
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.referral_id != referral.id:
         raise NotFound("No attachment with that id.")
     if attachment.uploader_institution_id != actor.institution_id and \
-            not referrals.notes_visible(session, referral, actor.institution_id):
+            not referral_access.notes_visible(session, referral, actor.institution_id):
         raise ConsentRequired("No consent in force releases this attachment to the caller.")
     content = base64.b64decode(attachment.content)
     if hashlib.sha256(content).hexdigest() != attachment.sha256:

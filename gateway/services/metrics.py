@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gateway.services import referrals
+from gateway.services import referral_access
 from gateway.services.actor import Actor
 
 
@@ -32,7 +32,7 @@ def _since(start: datetime | None, end: datetime | None) -> float | None:
 
 def for_referral(session: Session, actor: Actor, referral_id: uuid.UUID) -> ReferralMetrics:
     """The metrics of a referral the actor sent or received."""
-    r = referrals.get_visible(session, actor, referral_id)
+    r = referral_access.get_visible(session, actor, referral_id)
     return ReferralMetrics(r.id, r.submitted_at, _since(r.submitted_at, r.received_at),
                            _since(r.submitted_at, r.decided_at),
                            _since(r.submitted_at, r.first_appointment_at),

@@ -1,8 +1,7 @@
-"""Referrals: creation under consent, tenant-isolated and minimised reads, and the lifecycle.
+"""Referrals: creation under consent (idempotent on request), minimised reads and listings.
 
-Lifecycle (modelled on FHIR Task): draft → submitted → received → accepted → in_progress →
-completed, with the exits declined, withdrawn and expired. Each step is audited, recorded as an
-event and queued for the other side in the same transaction.
+Who may see a referral is :mod:`gateway.services.referral_access`; how it moves on is
+:mod:`gateway.services.referral_lifecycle`.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.models import (
-    BusinessStatus,
-    DataCategory,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
@@ -40,9 +37,9 @@ from gateway.services import (
     disclosure,
     institutions,
     minimise,
-    outbox,
     partnerships,
-    sla,
+    referral_access,
+    referral_lifecycle,
     subjects,
 )
 from gateway.services.actor import Actor
@@ -52,28 +49,11 @@ from gateway.services.errors import (
     Forbidden,
     IdempotencyKeyReused,
     InvalidInput,
-    InvalidTransition,
-    NotFound,
 )
 from gateway.services.policy import Policy
 from keys.pseudonym import PseudonymKey
-from schemas.referrals import ReferralSchema
 
-S = ReferralStatus
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
-NEXT_STATUSES = {
-    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
-    S.SUBMITTED: {S.RECEIVED, S.WITHDRAWN, S.EXPIRED},
-    S.RECEIVED: {S.ACCEPTED, S.DECLINED, S.WITHDRAWN},
-    S.ACCEPTED: {S.IN_PROGRESS, S.COMPLETED, S.WITHDRAWN},
-    S.IN_PROGRESS: {S.COMPLETED, S.WITHDRAWN},
-}
-SENDER_MOVES = {S.SUBMITTED, S.WITHDRAWN}
-RECIPIENT_MOVES = {S.RECEIVED, S.ACCEPTED, S.DECLINED, S.IN_PROGRESS, S.COMPLETED}
-# Moves the recipient reports about an open referral, without changing its status.
-UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
-# Statuses the sender is told about (everything else goes to the recipient).
-TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
 
 DEFAULT_POLICY = Policy()
 BATCH = 200  # referrals decided together when a protected filter scans the whole box
@@ -115,26 +95,6 @@ class Created:
 
     referral: Referral
     replayed: bool
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A requested status change with what the acting side reports."""
-
-    status: ReferralStatus
-    reason_code: str | None = None
-    note: str | None = None
-    diagnosis_code: str | None = None
-    business_status: BusinessStatus | None = None
-
-
-@dataclass(frozen=True)
-class Update:
-    """Interim feedback from the recipient: a business status and/or a message."""
-
-    business_status: BusinessStatus | None = None
-    note: str | None = None
-    appointment_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +207,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         summary=request.summary,
         diagnosis_code=request.diagnosis_code,
         case_id=request.case_id,
-        status=S.DRAFT,
+        status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )
     session.add(referral)
@@ -263,31 +223,14 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                          "case_id": str(request.case_id) if request.case_id else None,
                          **decision.audit_detail})
     if not request.draft:
-        _apply(session, actor, referral, S.SUBMITTED, Transition(S.SUBMITTED), now or utcnow())
+        referral_lifecycle.submit_new(session, actor, referral, now or utcnow())
     return Created(referral, replayed=False)
-
-
-def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
-                *, for_update: bool = False) -> Referral:
-    """A referral the actor's institution sent or received; any other is 'not found'.
-
-    The recipient does not see a draft until it is submitted.
-    """
-    query = select(Referral).where(Referral.id == referral_id)
-    if for_update:
-        query = query.with_for_update()
-    referral = session.scalar(query)
-    if referral is None or actor.institution_id not in (referral.sender_id, referral.recipient_id):
-        raise NotFound("No referral with that id.")
-    if referral.status is S.DRAFT and actor.institution_id != referral.sender_id:
-        raise NotFound("No referral with that id.")
-    return referral
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy = DEFAULT_POLICY) -> dict:
     """Read one referral, minimised to what the actor may see; the access is audited."""
-    referral = get_visible(session, actor, referral_id)
+    referral = referral_access.get_visible(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     audit.record(session, actor, "referral.read", "referral", referral.id,
                  purpose=disclosure.purpose_of(referral).value,
@@ -299,12 +242,13 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
 def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
     """The referral's events (status changes and feedback), oldest first; audited.
 
-    Free-text notes are clinical notes: shown only when :func:`notes_visible` allows.
+    Free-text notes are clinical notes: shown only when
+    :func:`gateway.services.referral_access.notes_visible` allows.
     """
-    referral = get_visible(session, actor, referral_id)
+    referral = referral_access.get_visible(session, actor, referral_id)
     audit.record(session, actor, "referral.history_read", "referral", referral.id,
                  purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
-    with_notes = notes_visible(session, referral, actor.institution_id)
+    with_notes = referral_access.notes_visible(session, referral, actor.institution_id)
     events = session.scalars(select(ReferralEvent).where(
         ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
                                                            ReferralEvent.id))
@@ -312,22 +256,6 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict
              "from_status": e.from_status, "to_status": e.to_status,
              "business_status": e.business_status, "appointment_at": e.appointment_at,
              "note": e.note if with_notes else None} for e in events]
-
-
-def notes_visible(session: Session, referral: Referral, institution_id: uuid.UUID,
-                  policy: Policy = DEFAULT_POLICY) -> bool:
-    """Whether a party may read the referral's free-text notes (category clinical notes).
-
-    The recipient may under the referral's own consent; the sender hears the recipient's notes
-    back only under a follow-up consent, as with the outcome.
-    """
-    is_recipient = institution_id == referral.recipient_id
-    decision = consent.authorise(
-        session, _party(institution_id), disclosure.subject_of(referral),
-        disclosure.purpose_of(referral) if is_recipient else Purpose.FOLLOW_UP,
-        referral.recipient_id, [DataCategory.CLINICAL_NOTES],
-        breakglass_id=referral.breakglass_id if is_recipient else None, policy=policy)
-    return decision.allowed
 
 
 def _encode_cursor(referral: Referral) -> str:
@@ -374,7 +302,7 @@ def list_box(
         raise Forbidden("Only an institution's client may list referrals.")
     if box == "inbox":  # a draft is the sender's until submitted
         query = select(Referral).where(Referral.recipient_id == actor.institution_id,
-                                       Referral.status != S.DRAFT)
+                                       Referral.status != ReferralStatus.DRAFT)
     else:
         query = select(Referral).where(Referral.sender_id == actor.institution_id)
     if status is not None:
@@ -407,192 +335,3 @@ def list_box(
                          "filters": sorted(protected)})
     return Page([view for _, view in page], _encode_cursor(page[-1][0]) if more else None,
                 total)
-
-
-def _path(current: ReferralStatus, target: ReferralStatus) -> list[ReferralStatus]:
-    """The steps from ``current`` to ``target``; deciding on an unreceived referral receives it."""
-    if target in NEXT_STATUSES.get(current, set()):
-        return [target]
-    if current is S.SUBMITTED and target in NEXT_STATUSES[S.RECEIVED]:
-        return [S.RECEIVED, target]
-    raise InvalidTransition(
-        f"A referral cannot go from '{current.value}' to '{target.value}'.",
-        current_status=current.value,
-    )
-
-
-def _check_role(actor: Actor, referral: Referral, target: ReferralStatus) -> None:
-    if target in SENDER_MOVES and actor.institution_id != referral.sender_id:
-        raise Forbidden(f"Only the sending institution may set '{target.value}'.")
-    if target in RECIPIENT_MOVES and actor.institution_id != referral.recipient_id:
-        raise Forbidden("Only the receiving institution may move this referral forward.")
-    if target not in SENDER_MOVES | RECIPIENT_MOVES:
-        raise Forbidden(f"'{target.value}' is set by the gateway, not by a partner.")
-
-
-def _check_change(session: Session, referral: Referral, change: Transition) -> None:
-    if change.status is S.DECLINED and not change.reason_code:
-        raise InvalidInput("Declining needs a reason_code.")
-    if change.diagnosis_code:
-        if change.status is not S.COMPLETED:
-            raise InvalidInput("A diagnosis is reported with the completed outcome only.")
-        if not institutions.get_active(session, referral.recipient_id).may_diagnose:
-            raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
-
-
-def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: Transition,
-               *, policy: Policy = DEFAULT_POLICY, now: datetime | None = None) -> Referral:
-    """Move a referral along its lifecycle.
-
-    The sender submits a draft and may withdraw; only the recipient moves it forward.
-    """
-    referral = get_visible(session, actor, referral_id, for_update=True)
-    _check_role(actor, referral, change.status)
-    steps = _path(referral.status, change.status)
-    _check_change(session, referral, change)
-    if change.status is S.SUBMITTED:  # a draft is checked again when it leaves
-        partnerships.require(session, referral.sender_id, referral.recipient_id,
-                             Exchange.REFERRAL)
-        decision = consent.authorise(session, actor, disclosure.subject_of(referral),
-                                     disclosure.purpose_of(referral), referral.recipient_id,
-                                     referral.data_categories,
-                                     breakglass_id=referral.breakglass_id, policy=policy)
-        if not decision.allowed:
-            raise ConsentRequired(f"Refused: {decision.reason}.",
-                                  missing_consent=decision.missing)
-    moment = now or utcnow()
-    for step in steps:
-        _apply(session, actor, referral, step,
-               change if step is change.status else Transition(step), moment)
-    return referral
-
-
-def expire(session: Session, actor: str, referral: Referral, now: datetime) -> None:
-    """The gateway expires a referral that was never received (caller holds the row lock)."""
-    _path(referral.status, S.EXPIRED)
-    _apply(session, actor, referral, S.EXPIRED, Transition(S.EXPIRED), now)
-
-
-def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: Update,
-                *, now: datetime | None = None) -> ReferralEvent:
-    """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show)."""
-    referral = get_visible(session, actor, referral_id, for_update=True)
-    if actor.institution_id != referral.recipient_id:
-        raise Forbidden("Only the receiving institution reports on this referral.")
-    if referral.status not in UPDATABLE:
-        raise InvalidTransition(
-            f"A referral in '{referral.status.value}' takes no updates.",
-            current_status=referral.status.value)
-    if update.business_status is None and not update.note:
-        raise InvalidInput("An update needs a business_status or a note.")
-    if (update.business_status is BusinessStatus.EVENT_SCHEDULED) != (
-            update.appointment_at is not None):
-        raise InvalidInput("appointment_at goes with business_status 'event_scheduled' only.")
-    moment = now or utcnow()
-    if update.appointment_at and referral.first_appointment_at is None:
-        referral.first_appointment_at = update.appointment_at
-    if update.business_status:
-        referral.business_status = update.business_status.value
-    event = _record_event(session, actor, referral, None, update.business_status, update.note,
-                          moment, update.appointment_at)
-    audit.record(session, actor, "referral.updated", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"business_status": referral.business_status})
-    _notify(session, referral, "referral.updated", event, to_sender=True)
-    return event
-
-
-def _record_event(session: Session, actor: Actor | str, referral: Referral,
-                  from_status: ReferralStatus | None, business: BusinessStatus | None,
-                  note: str | None, moment: datetime,
-                  appointment_at: datetime | None = None) -> ReferralEvent:
-    event = ReferralEvent(
-        referral_id=referral.id, recorded_at=moment,
-        actor=actor.label if isinstance(actor, Actor) else actor,
-        from_status=from_status.value if from_status else None,
-        to_status=referral.status.value if from_status else None,
-        business_status=business.value if business else None,
-        appointment_at=appointment_at, note=note)
-    session.add(event)
-    session.flush()
-    return event
-
-
-def _stamp(session: Session, referral: Referral, status: ReferralStatus,
-           change: Transition, moment: datetime) -> None:
-    if status is S.SUBMITTED:
-        referral.submitted_at = moment
-        due = sla.deadlines(session, referral, moment)
-        referral.receipt_due_at, referral.decision_due_at = due.receipt_due_at, due.decision_due_at
-        referral.expires_at = due.expires_at
-    elif status is S.RECEIVED:
-        referral.received_at = moment
-    elif status in (S.ACCEPTED, S.DECLINED):
-        referral.decided_at = moment
-    if status is S.DECLINED:
-        referral.decline_reason = change.reason_code
-    if status is S.COMPLETED:
-        referral.completed_at = moment
-        referral.outcome_note = change.note
-        referral.outcome_diagnosis_code = change.diagnosis_code
-
-
-def _apply(session: Session, actor: Actor | str, referral: Referral, status: ReferralStatus,
-           change: Transition, moment: datetime) -> None:
-    """One audited step: stamp the clock, record the event, tell the other side."""
-    previous = referral.status
-    referral.status = status
-    _stamp(session, referral, status, change, moment)
-    if change.business_status:
-        referral.business_status = change.business_status.value
-    session.flush()
-    event = _record_event(session, actor, referral, previous, change.business_status,
-                          change.note, moment)
-    audit.record(session, actor, f"referral.{status.value}", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"from": previous.value, "reason_code": change.reason_code})
-    if previous is not S.DRAFT or status is S.SUBMITTED:  # a draft was never seen
-        _notify(session, referral, f"referral.{status.value}", event,
-                to_sender=status not in TO_RECIPIENT)
-    if referral.case_id is not None and status.is_final:
-        outcome = addressee_view(session, referral, referral.sender_id).get("outcome") or {}
-        cases.record_referral_outcome(session, actor, referral, outcome.get("note"))
-
-
-def _party(institution_id: uuid.UUID) -> Actor:
-    """The gateway acting for one party, to see a referral as that party may."""
-    return Actor(client_id="gateway", institution_id=institution_id, scopes=frozenset())
-
-
-def addressee_view(session: Session, referral: Referral, institution_id: uuid.UUID,
-                   policy: Policy = DEFAULT_POLICY) -> dict:
-    """The referral as ``institution_id`` may see it now, in wire form (JSON-ready).
-
-    Minimisation happens here, before any adapter: fields of unreleased data categories are
-    absent, and adapters map only what is present.
-    """
-    view = disclosure.disclose(session, _party(institution_id), referral, policy=policy)
-    return ReferralSchema().dump(view)
-
-
-def _notify(session: Session, referral: Referral, topic: str, event: ReferralEvent,
-            *, to_sender: bool) -> None:
-    """Queue the change for the other side, in this transaction (transactional outbox)."""
-    to = referral.sender_id if to_sender else referral.recipient_id
-    sender = institutions.get_active(session, referral.sender_id)
-    recipient = institutions.get_active(session, referral.recipient_id)
-    payload = {
-        "event": topic,
-        "event_id": str(event.id),
-        "occurred_at": event.recorded_at.isoformat(),
-        "referral": addressee_view(session, referral, to),
-        "sender": {"id": str(sender.id), "name": sender.name},
-        "recipient": {"id": str(recipient.id), "name": recipient.name},
-    }
-    note = event.note if event.note and notes_visible(session, referral, to) else None
-    if event.business_status or note:
-        payload["update"] = {key: value for key, value in {
-            "business_status": event.business_status, "note": note,
-            "appointment_at": event.appointment_at and event.appointment_at.isoformat(),
-        }.items() if value is not None}
-    outbox.enqueue(session, topic, payload, institution_id=to)

@@ -21,7 +21,7 @@ from gateway.models import (
     SlaBreach,
     SlaKind,
 )
-from gateway.services import audit, institutions, outbox, referrals, sla
+from gateway.services import audit, institutions, outbox, referral_access, referral_lifecycle, sla
 
 ACTOR = "scheduler"
 AWAITING = {
@@ -59,7 +59,7 @@ def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime
               "recipient_institution_id": str(recipient.id), "priority": referral.priority.value}
     outbox.enqueue(session, "referral.sla_breached",
                    {**notice, "on_call_contact": policy.on_call_contact,
-                    "referral": referrals.addressee_view(session, referral, recipient.id)},
+                    "referral": referral_access.addressee_view(session, referral, recipient.id)},
                    institution_id=recipient.id)
     outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
     audit.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,
@@ -82,5 +82,5 @@ def sweep(session: Session, now: datetime, limit: int = 100) -> Sweep:
                                Referral.expires_at <= now)
         .limit(limit).with_for_update(skip_locked=True, of=Referral)).all()
     for referral in expiring:
-        referrals.expire(session, ACTOR, referral, now)
+        referral_lifecycle.expire(session, ACTOR, referral, now)
     return Sweep(breaches, len(expiring))
