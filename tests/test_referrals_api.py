@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import text, update
@@ -92,6 +94,15 @@ def test_a_cursor_the_gateway_did_not_issue_is_422(client, pair):
     response = client.get("/api/v1/referrals?box=inbox&cursor=bm90LWEtY3Vyc29y",
                           headers=bearer(pair.hosp_token))
     assert_problem(response, 422, slug="invalid-input")
+
+
+def test_a_cursor_without_a_time_zone_is_422_on_every_listing_path(client, pair, referral):
+    naive = base64.urlsafe_b64encode(
+        json.dumps(["2026-01-01T00:00:00", referral["id"]]).encode()).decode()
+    for extra in ("", "&risk_level=high"):
+        response = client.get(f"/api/v1/referrals?box=inbox&cursor={naive}{extra}",
+                              headers=bearer(pair.hosp_token))
+        assert_problem(response, 422, slug="invalid-input")
 
 
 def test_idempotency_key_replay_returns_the_same_referral(pair, grant_consent, send_referral,

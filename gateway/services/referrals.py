@@ -6,7 +6,6 @@ Who may see a referral is :mod:`gateway.services.referral_access`; how it moves 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
@@ -34,6 +33,7 @@ from gateway.services import (
     breakglass,
     cases,
     consent,
+    cursors,
     disclosure,
     institutions,
     minimise,
@@ -258,19 +258,6 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict
              "note": e.note if with_notes else None} for e in events]
 
 
-def _encode_cursor(referral: Referral) -> str:
-    raw = json.dumps([referral.created_at.isoformat(), str(referral.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), uuid.UUID(ident)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("The cursor is not one this gateway issued.") from exc
-
-
 def _views(session: Session, actor: Actor, rows: list[Referral],
            policy: Policy) -> list[tuple[Referral, dict]]:
     """Each referral with the actor's view of it, decided in batches of :data:`BATCH`."""
@@ -315,13 +302,13 @@ def list_box(
                  if disclosure.matches(view, protected)]
         total = len(views)
         if cursor:
-            created, ident = _decode_cursor(cursor)
+            created, ident = cursors.decode(cursor)
             views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
         page, more = views[:limit], len(views) > limit
     else:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         if cursor:
-            created, ident = _decode_cursor(cursor)
+            created, ident = cursors.decode(cursor)
             query = query.where(
                 or_(Referral.created_at < created,
                     and_(Referral.created_at == created, Referral.id < ident))
@@ -333,5 +320,6 @@ def list_box(
                  purpose=Purpose.REFERRAL.value,
                  detail={"box": box, "ids": [str(r.id) for r, _ in page],
                          "filters": sorted(protected)})
-    return Page([view for _, view in page], _encode_cursor(page[-1][0]) if more else None,
-                total)
+    last = page[-1][0] if more else None
+    next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
+    return Page([view for _, view in page], next_cursor, total)
