@@ -5,11 +5,18 @@ whose message carries the statement's bound values."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +26,7 @@ from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
 from gateway.services import outbox
 from tests.network_support import set_endpoint
 
+ROOT = Path(__file__).resolve().parent.parent
 MARKER = "Zhang-Xiaoming-13812345678-MARKER"
 
 
@@ -135,3 +143,33 @@ def test_an_unhandled_error_in_a_view_is_logged_without_bound_values(app, caplog
     assert any("IntegrityError" in record.getMessage() for record in caplog.records)
     for record in caplog.records:
         assert MARKER not in record.getMessage() and not record.exc_info
+
+
+def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    access = tmp_path / "access.log"
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
+           "GATEWAY_INSTANCE_PATH": str(key_dir.parent),
+           "GATEWAY_ISSUER": f"http://127.0.0.1:{port}"}
+    process = subprocess.Popen(  # from the repository root, as the README says
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1", "--bind",
+         f"127.0.0.1:{port}", "--access-logfile", str(access), "gateway:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/healthz?filename={MARKER}.pdf"
+        for _ in range(600):
+            try:
+                if requests.get(url, headers={"Referer": f"http://x/?q={MARKER}"},
+                                timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                assert process.poll() is None, "gunicorn did not start"
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    logged = access.read_text()
+    assert '"GET /healthz" 200' in logged
+    assert MARKER not in logged
