@@ -20,6 +20,7 @@ import requests
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from adapters import fhir
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
@@ -173,3 +174,11 @@ def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir,
     logged = access.read_text()
     assert '"GET /healthz" 200' in logged
     assert MARKER not in logged
+
+
+def test_an_unmappable_fhir_task_is_refused_without_echoing_the_partners_text():
+    task = {"resourceType": "Task", "id": "t-1", "status": MARKER, "intent": "order"}
+    with pytest.raises(fhir.Unmappable) as refused:
+        fhir.parse_task_update(task, "t-1")
+    assert "Task.status must be one of accepted" in str(refused.value)
+    assert MARKER not in str(refused.value)
