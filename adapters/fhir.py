@@ -286,7 +286,8 @@ def parse_task_update(document: object, task_id: str) -> TaskUpdate:
         raise Malformed("the Task id must match the id in the URL")
     status = INBOUND_STATUS.get(task.status)
     if status is None:
-        raise Unmappable(f"Task.status '{task.status}' does not map onto the referral lifecycle")
+        raise Unmappable("Task.status must be one of "  # the partner's value is not echoed
+                         f"{', '.join(sorted(INBOUND_STATUS))}")
     reason = _one_code(task.statusReason, DECLINE_CODES, "Task.statusReason")
     if status == "declined" and reason is None:
         raise Unmappable("a rejected Task needs a statusReason with a decline code")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
 from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
+from gateway.redacted import log_failure
 from gateway.services import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -70,8 +70,7 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 def handle_unexpected(exc: Exception) -> Response:
     """Anything else: log type and frames, never the message (it may hold data); say 500."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unhandled %s\n%s", type(exc).__name__, frames)
+    log_failure(log, "unhandled", exc)
     return problem(500, "Internal Server Error")
 
 

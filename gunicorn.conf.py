@@ -1,0 +1,7 @@
+"""gunicorn settings read from the repository root (``gunicorn -c gunicorn.conf.py`` elsewhere).
+
+The access log names the method and path but never the query string or the Referer: a query
+string may hold personal data (an attachment's file name, a search) and the log keeps it.
+"""
+
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
