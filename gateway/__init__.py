@@ -8,6 +8,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from gateway.config import load_config
+from gateway.jsonbody import JSONProvider
 
 
 def _security_headers(response: Response) -> Response:
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
+    app.json = JSONProvider(app)
     load_config(app, config)
 
     from gateway import cli, db, keystore, problems
