@@ -20,7 +20,7 @@ from tests.network_support import (
     referral_body,
 )
 from tests.openapi_fuzz import assert_no_server_errors, documented, operations_under
-from tests.support import bearer
+from tests.support import assert_problem, bearer, new_key, public_jwks
 
 PATHS = r"^/api/v1/(referrals|consents|cases|network)"
 PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/network")
@@ -123,3 +123,15 @@ def test_no_server_errors(app, world):
 def _order(operation) -> tuple[bool, int]:
     return (operation.path.endswith(CLOSING),
             next(i for i, prefix in enumerate(ORDER) if operation.path.startswith(prefix)))
+
+
+@pytest.mark.parametrize("kid", [["k"], {"k": 1}, 5, ""])
+def test_a_client_key_whose_kid_is_not_a_string_is_refused(client, admin_token, make_partner,
+                                                            kid):
+    """Found by hand past the generator: an unhashable kid was a 500."""
+    school = make_partner("university")
+    jwk = {**public_jwks(new_key())["keys"][0], "kid": kid}
+    response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
+        "name": "school client", "institution_id": str(school.institution_id),
+        "scopes": ["referrals:read"], "jwks": {"keys": [jwk]}})
+    assert_problem(response, 422)
