@@ -9,6 +9,7 @@ from flask_smorest import Api
 
 from gateway.config import load_config
 from gateway.jsonbody import JSONProvider
+from gateway.urls import CONVERTERS
 
 
 def _security_headers(response: Response) -> Response:
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
     app.json = JSONProvider(app)
+    app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
 
     from gateway import cli, db, keystore, problems

@@ -135,3 +135,18 @@ def test_a_client_key_whose_kid_is_not_a_string_is_refused(client, admin_token, 
         "name": "school client", "institution_id": str(school.institution_id),
         "scopes": ["referrals:read"], "jwks": {"keys": [jwk]}})
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(("method", "url", "body", "status"), [
+    ("get", "/api/v1/network/delivery/dead-letters?region=r%00", None, 422),
+    ("post", "/api/v1/network/institutions", {"name": "School\x00", "kind": "university",
+                                              "region": "r1", "country": "CN"}, 422),
+    ("put", "/api/v1/network/delivery/regions/r%00/endpoint",
+     {"format": "webhook", "url": "https://hooks.example/gateway"}, 404),
+    ("post", "/api/v1/network/clients/client%00/revoke", None, 404),
+])
+def test_nul_characters_are_refused_before_the_database(client, admin_token, method, url,
+                                                        body, status):
+    """Found by the property on PostgreSQL (text cannot hold NUL): these were 500s."""
+    response = getattr(client, method)(url, json=body, headers=bearer(admin_token))
+    assert_problem(response, status)

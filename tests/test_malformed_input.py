@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
-from tests.support import ASSERTION_TYPE, bearer, hand_made_jwt
+from tests.support import ASSERTION_TYPE, basic, bearer, hand_made_jwt
 
 HUGE = 300 * 1024  # beyond MAX_CONTENT_LENGTH
 
@@ -39,6 +39,7 @@ GARBAGE_ASSERTIONS = [
     _segments([1], {"sub": "x"}), _segments("alg", {"sub": "x"}), _segments({}, [1]),
     _segments({"alg": "ES256"}, "sub"), _segments({"alg": None}, {"sub": None}),
     _segments({"alg": ["ES256"], "kid": {"a": 1}}, {"sub": 12}),
+    _segments({"alg": "ES256"}, {"sub": "client\x00"}),  # NUL never reaches PostgreSQL
     hand_made_jwt({"alg": "none"}, {"sub": "nobody"}),
     hand_made_jwt({"alg": "HS256"}, {"sub": "nobody"}, hmac_key=b"k"),
 ]
@@ -66,7 +67,7 @@ def test_token_endpoint_refuses_odd_assertion_headers_of_a_real_client(client, m
     {"exp": "soon"}, {"exp": 1e30}, {"exp": 2 ** 70}, {"exp": -(2 ** 70)}, {"exp": None},
     {"exp": True}, {"iat": "then"}, {"iat": 2 ** 70}, {"iat": [1]}, {"jti": 5}, {"jti": None},
     {"jti": ["a" * 10]}, {"aud": ["a", "b"]}, {"aud": {"x": 1}}, {"aud": 5}, {"nbf": "x"},
-    {"iss": None}, {"iss": 5},
+    {"iss": None}, {"iss": 5}, {"jti": "jti\x00" * 4},
 ])
 def test_token_endpoint_refuses_odd_claims_signed_by_a_real_client(client, make_partner,
                                                                    claims):
@@ -83,6 +84,7 @@ def test_token_endpoint_refuses_odd_claims_signed_by_a_real_client(client, make_
     ({"grant_type": "client_credentials"}, {"Authorization": "Basic " + _b64(b"no-colon")}),
     ({"grant_type": "client_credentials"}, {"Authorization": "Basic " + _b64(b"\xff\xfe:\xff")}),
     ({"grant_type": "client_credentials"}, {"Authorization": "Basic "}),
+    ({"grant_type": "client_credentials"}, basic("id\x00", "s")),
     ({"grant_type": "client_credentials"}, {"Authorization": "Bearer x"}),
     ({"grant_type": "client_credentials", "scope": "\x00 \uffff"}, {}),
     ({"grant_type": "client_credentials", "client_assertion": "x" * HUGE}, {}),
@@ -157,7 +159,10 @@ def test_fhir_task_update_refuses_malformed_bodies(client, task, body):
 
 
 @pytest.mark.parametrize("extra", [
-    {"id": 5}, {"id": None}, {"status": 1}, {"status": None}, {"status": ["accepted"]},
+    {"id": 5}, {"id": None},
+    {"status": "completed", "output": [{"type": {"text": "d"}, "valueCodeableConcept": {
+        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "F\x00"}]}}]},
+    {"status": 1}, {"status": None}, {"status": ["accepted"]},
     {"intent": {"x": 1}}, {"note": "text"}, {"note": [{"text": 5}]}, {"note": [None]},
     {"businessStatus": "x"}, {"businessStatus": {"coding": "x"}},
     {"businessStatus": {"coding": [{"code": None}]}}, {"statusReason": [1]},

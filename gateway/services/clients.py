@@ -141,7 +141,13 @@ def register(
 
 
 def find_active(session: Session, client_id: str) -> Client | None:
-    """An active client whose institution (if any) is active, else None."""
+    """An active client whose institution (if any) is active, else None.
+
+    ``client_id`` is untrusted (a Basic credential, an assertion's ``sub``): one holding NUL
+    names no client, and is not sent to the database (PostgreSQL text cannot hold NUL).
+    """
+    if "\x00" in client_id:
+        return None
     client = session.get(Client, client_id)
     if client is None or not client.active:
         return None
