@@ -24,7 +24,7 @@ from tests.support import assert_problem, bearer, new_key, public_jwks
 
 PATHS = r"^/api/v1/(referrals|consents|cases|network)"
 PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/network")
-EXAMPLES = 20
+EXAMPLES = 40
 ORDER = ("/api/v1/referrals", "/api/v1/cases", "/api/v1/consents", "/api/v1/network")
 # state changes that shut doors run after everything else
 CLOSING = ("/transitions", "/close", "/revoke", "/status")
