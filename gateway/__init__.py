@@ -8,7 +8,9 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from gateway.config import load_config
+from gateway.jsonbody import JSONProvider
 from gateway.redacted import RedactingFlask
+from gateway.urls import CONVERTERS
 
 
 def _security_headers(response: Response) -> Response:
@@ -23,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
     app = RedactingFlask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
+    app.json = JSONProvider(app)
+    app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
 
     from gateway import cli, db, keystore, problems

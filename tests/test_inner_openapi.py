@@ -6,16 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.checks import not_a_server_error
 
 from tests.circulation import book, new_supervisor, one_slot
+from tests.openapi_fuzz import assert_no_server_errors, documented, operations_under
 from tests.support import bearer
 from tests.test_resources import share
 
-EXAMPLES = 10
 INNER = r"^/api/v1/(supervisors|slots|bookings|resources|events)"
+PREFIXES = ("/api/v1/supervisors", "/api/v1/slots", "/api/v1/bookings", "/api/v1/resources",
+            "/api/v1/events")
 SCOPES = ["bookings:read", "bookings:write", "resources:read", "resources:write",
           "consents:read", "consents:write"]
 OPERATIONS = {
@@ -69,38 +68,16 @@ def world(client, make_partner, link, token_for) -> World:
                  (host_token, school_token))
 
 
-@pytest.fixture
-def inner_schema(app):
-    return schemathesis.openapi.from_wsgi("/openapi.json", app).include(path_regex=INNER)
-
-
 def test_every_inner_endpoint_is_documented(client):
     spec = client.get("/openapi.json").get_json()
-    documented = {(method.upper(), path) for path, item in spec["paths"].items()
-                  for method in item if method != "parameters" and path.startswith(
-                      ("/api/v1/supervisors", "/api/v1/slots", "/api/v1/bookings",
-                       "/api/v1/resources", "/api/v1/events"))}
-    assert documented == OPERATIONS
+    assert documented(spec, PREFIXES) == OPERATIONS
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if (method.upper(), path) in OPERATIONS:
                 assert operation["summary"] and operation["security"]
 
 
-def test_no_server_errors(inner_schema, world):
-    operations = [result.ok() for result in inner_schema.get_all_operations()]
+def test_no_server_errors(app, world):
+    operations = operations_under(app, INNER)
     assert {(op.method.upper(), op.path) for op in operations} == OPERATIONS
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
-        def no_server_error(case):
-            for name in case.path_parameters or {}:
-                case.path_parameters[name] = world.ids.get(name, case.path_parameters[name])
-            for token in world.tokens:
-                response = case.call(headers=bearer(token))
-                case.validate_response(response, checks=[not_a_server_error])
-
-        no_server_error()
+    assert_no_server_errors(operations, world.ids, lambda _path: world.tokens)

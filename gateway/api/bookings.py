@@ -6,9 +6,9 @@ import uuid
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from adapters import ical
+from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.api.calendar import ICS_RESPONSE, ics
 from gateway.db import db_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring

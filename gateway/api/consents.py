@@ -6,8 +6,8 @@ import uuid
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring

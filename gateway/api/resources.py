@@ -7,8 +7,8 @@ import uuid
 
 from flask import request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.services import documents, resources

@@ -132,5 +132,5 @@ class PrivateKeyJwt:
                                 or iat > now + self.leeway):
             raise _refuse("iat invalid or lifetime too long")
         jti = claims["jti"]
-        if not isinstance(jti, str) or not 8 <= len(jti) <= 256:
-            raise _refuse("jti must be a string of 8 to 256 characters")
+        if not isinstance(jti, str) or not 8 <= len(jti) <= 256 or "\x00" in jti:
+            raise _refuse("jti must be a string of 8 to 256 characters, without NUL")

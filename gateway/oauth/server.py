@@ -8,6 +8,7 @@ from typing import ClassVar
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, abort, current_app
 from joserfc import jws
@@ -95,12 +96,21 @@ def _save_token(token: dict, request) -> None:
                  detail={"scope": token["scope"], "auth_method": request.auth_method})
 
 
+def _client_secret_basic(query_client, request):
+    """Authlib's ``client_secret_basic``, but a scheme without credentials (``Basic ``) is no
+    credential: Authlib's header split raises ValueError on it."""
+    if len(request.headers.get("Authorization", "").split()) < 2:
+        return None
+    return authenticate_client_secret_basic(query_client, request)
+
+
 def init_oauth(app: Flask) -> None:
     """Wire grants, client authentication, endpoints and token validation into ``app``."""
     issuer = app.config["ISSUER"]
     authorization = GatewayAuthorizationServer()
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)
     authorization.scopes_supported = list(clients.SCOPES)
+    authorization.register_client_auth_method("client_secret_basic", _client_secret_basic)
     authorization.register_client_auth_method(
         PRIVATE_KEY_JWT,
         PrivateKeyJwt(

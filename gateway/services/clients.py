@@ -56,11 +56,12 @@ def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
     for jwk in keys:
         if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & jwk.keys():
             raise InvalidInput("jwks must hold public keys only.")
-        if not jwk.get("kid") or jwk["kid"] in kids:
-            raise InvalidInput("every key needs a unique kid.")
+        kid = jwk.get("kid")
+        if not isinstance(kid, str) or not kid or kid in kids:
+            raise InvalidInput("every key needs a unique kid (a string).")
         if jwk.get("alg") not in algs or KTY_OF_ALG[jwk["alg"]] != jwk.get("kty"):
             raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.")
-        kids.add(jwk["kid"])
+        kids.add(kid)
     try:
         KeySet.import_key_set(jwks)
     except (JoseError, ValueError, TypeError) as exc:
@@ -140,7 +141,13 @@ def register(
 
 
 def find_active(session: Session, client_id: str) -> Client | None:
-    """An active client whose institution (if any) is active, else None."""
+    """An active client whose institution (if any) is active, else None.
+
+    ``client_id`` is untrusted (a Basic credential, an assertion's ``sub``): one holding NUL
+    names no client, and is not sent to the database (PostgreSQL text cannot hold NUL).
+    """
+    if "\x00" in client_id:
+        return None
     client = session.get(Client, client_id)
     if client is None or not client.active:
         return None
