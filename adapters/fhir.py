@@ -29,6 +29,7 @@ from adapters.webhook import encode, signed_headers
 FORMAT = "fhir_r4"
 FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
+NOTE_MAX_CHARS = 4000  # as the REST API's notes
 ID_NAMESPACE = uuid.UUID("6f1d6c1e-5d0c-4f43-9d8e-2a8f5f0b7c11")
 SYSTEM = {
     "referral": "urn:gateway:referral",
@@ -296,11 +297,13 @@ def parse_task_update(document: object, task_id: str) -> TaskUpdate:
         concept = getattr(output, "valueCodeableConcept", None)
         diagnosis = next((code for system, code in _codes(concept)
                           if system == SYSTEM["icd10"]), diagnosis)
-    notes = [note.text for note in task.note or [] if note.text]
+    note = "\n".join(note.text for note in task.note or [] if note.text) or None
+    if note is not None and len(note) > NOTE_MAX_CHARS:
+        raise Unmappable(f"Task.note may hold at most {NOTE_MAX_CHARS} characters in all")
     return TaskUpdate(status=status,
                       business_status=_one_code(task.businessStatus, BUSINESS_CODES,
                                                 "Task.businessStatus"),
-                      reason_code=reason, note="\n".join(notes) or None,
+                      reason_code=reason, note=note,
                       diagnosis_code=diagnosis)
 
 

@@ -128,6 +128,8 @@ def test_hospital_moves_the_referral_through_task_updates(client, sent):
     ({"resourceType": "Task", "intent": "order", "status": "accepted",
       "businessStatus": {"coding": [{"code": "teleported"}]}}, 422),
     ({"resourceType": "Task", "intent": "order", "status": "completed"}, 409),
+    ({"resourceType": "Task", "intent": "order", "status": "received",
+      "note": [{"text": "x" * 2500}, {"text": "y" * 2500}]}, 422),  # notes over 4,000 in all
 ])
 def test_malformed_or_unmappable_task_gets_operation_outcome_and_changes_nothing(
         client, sent, row_count, body, status):
