@@ -21,6 +21,7 @@ from gateway.models import (
     OutboxStatus,
     Partnership,
     PartnershipStatus,
+    ReferralStatus,
 )
 from gateway.services import institutions, outbox
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
@@ -371,3 +372,12 @@ def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
     account = Account(uuid.uuid4(), demo["email"], demo["totp_secret"], demo["password"])
     assert sign_in(client, account).status_code == 302
     assert "Demo University" in client.get("/admin/institutions").get_data(as_text=True)
+
+
+def test_board_names_every_status_distinctly_in_chinese(signed_in):
+    html = signed_in.get("/admin/board").get_data(as_text=True)
+    labels = dict(re.findall(
+        r'data-status="(\w+)"><span class="n">\d+</span>\s*([^<]+?)\s*</li>', html))
+    assert set(labels) == {s.value for s in ReferralStatus}
+    assert len(set(labels.values())) == len(labels)
+    assert labels["received"] == "已收到" and labels["accepted"] == "已接受"
