@@ -18,7 +18,8 @@ from pathlib import Path
 import psycopg
 from flask import Flask
 
-from bench.network import gateway, network, postgres_database
+from bench.network import gateway, network
+from gateway.migrate import scratch_postgres_database
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
@@ -99,7 +100,7 @@ def databases(directory: Path) -> Iterator[list[tuple[str, str]]]:
         print("postgresql  (not reachable; skipped)")
         yield found
         return
-    with postgres_database(PG_URL) as url:
+    with scratch_postgres_database(PG_URL, "gw_bench") as url:
         yield [*found, ("postgresql", url)]
 
 

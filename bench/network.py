@@ -5,17 +5,13 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import ECKey
-from sqlalchemy.engine import make_url
 
 from gateway import create_app
 from gateway.db import transaction
@@ -45,22 +41,6 @@ class Member:
                                algorithms=["ES256"])
         return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                 "client_assertion": assertion}
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A new PostgreSQL database on ``server_url``, dropped afterwards."""
-    server = make_url(server_url)
-    name = f"gw_bench_{uuid.uuid4().hex[:10]}"
-    admin = (f"host={server.host} port={server.port or 5432} user={server.username} "
-             f"dbname={server.database} connect_timeout=3")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def gateway(database_url: str, directory: Path) -> Flask:

@@ -11,17 +11,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 from joserfc import jwt
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
 from adapters.simulator import SimulatorServer
 from gateway import create_app
 from gateway.db import engine_of, transaction
-from gateway.migrate import upgrade
+from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services import clients, institutions, partnerships
 from keys import Keyring
@@ -40,34 +38,17 @@ TEST_ISSUER = "http://gateway.test"
 PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _fresh_postgres_database() -> Iterator[str]:
-    name = f"gw_test_{uuid.uuid4().hex[:10]}"
-    server = make_url(PG_SERVER_URL)
-    admin = (f"host={server.host} port={server.port or 5432} "
-             f"user={server.username} dbname={server.database}")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     """A new, migrated database for this test session."""
-    backend = os.environ.get("GATEWAY_TEST_DATABASE", "sqlite")
-    if backend == "postgresql":
-        databases = _fresh_postgres_database()
-        url = next(databases)
+    if os.environ.get("GATEWAY_TEST_DATABASE", "sqlite") == "postgresql":
+        with scratch_postgres_database(PG_SERVER_URL, "gw_test") as url:
+            upgrade(url)
+            yield url
     else:
-        databases = None
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.sqlite3'}"
-    upgrade(url)
-    yield url
-    if databases is not None:
-        next(databases, None)
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,16 @@ def operations_under(app: Flask, path_regex: str) -> list:
     return [result.ok() for result in schema.get_all_operations()]
 
 
-def documented(spec: dict, prefixes: tuple[str, ...]) -> set[tuple[str, str]]:
-    """(METHOD, path) of every operation in ``spec`` under one of ``prefixes``."""
-    return {(method.upper(), path) for path, item in spec["paths"].items()
-            for method in item if method != "parameters" and path.startswith(prefixes)}
+def assert_documented(spec: dict, prefixes: tuple[str, ...],
+                      expected: set[tuple[str, str]]) -> None:
+    """``spec`` documents exactly ``expected`` (METHOD, path) under ``prefixes``, each operation
+    with a summary and a security requirement."""
+    operations = {(method.upper(), path): operation for path, item in spec["paths"].items()
+                  for method, operation in item.items()
+                  if method != "parameters" and path.startswith(prefixes)}
+    assert set(operations) == expected
+    for operation in operations.values():
+        assert operation["summary"] and operation["security"]
 
 
 def assert_no_server_errors(operations: Sequence, ids: Mapping[str, str],
