@@ -17,7 +17,7 @@ from gateway import create_app
 from gateway.db import transaction
 from gateway.migrate import upgrade
 from gateway.models import AuthMethod, Exchange, InstitutionKind, PartnershipStatus, utcnow
-from gateway.services import clients, institutions, partnerships
+from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 
 ISSUER = "http://bench.gateway"

@@ -13,7 +13,9 @@ from flask.cli import AppGroup
 
 from gateway.db import transaction
 from gateway.models import AuthMethod, InstitutionKind
-from gateway.services import audit, clients, fieldkeys, institutions
+from gateway.services.audit import journal
+from gateway.services.network import clients, institutions
+from gateway.services.privacy import reencryption
 from keys.field import FieldKeyring
 from keys.signing import SigningKeys
 
@@ -41,7 +43,7 @@ def keys_rotate_signing() -> None:
     """Add a new signing key; it signs from the next start, old keys still verify."""
     kid = SigningKeys.generate(Path(current_app.config["KEY_DIR"]) / "signing")
     with transaction(current_app) as session:
-        audit.record(session, CLI_ACTOR, "key.rotated", "signing_key", kid)
+        journal.record(session, CLI_ACTOR, "key.rotated", "signing_key", kid)
     click.echo(f"new signing key {kid}; restart the gateway to sign with it")
 
 
@@ -50,7 +52,7 @@ def keys_rotate_field() -> None:
     """Add a new field KEK; it wraps new values from the next start, old values stay readable."""
     kid = FieldKeyring.generate(Path(current_app.config["KEY_DIR"]) / "field")
     with transaction(current_app) as session:
-        audit.record(session, CLI_ACTOR, "key.rotated", "field_key", kid)
+        journal.record(session, CLI_ACTOR, "key.rotated", "field_key", kid)
     click.echo(f"new field KEK {kid}; restart the gateway, then run 'keys rewrap'")
 
 
@@ -62,12 +64,12 @@ def keys_rewrap(batch_size: int) -> None:
     total = batches = 0
     while True:
         with transaction(current_app) as session:
-            done = fieldkeys.rewrap_batch(session, keyring, batch_size)
+            done = reencryption.rewrap_batch(session, keyring, batch_size)
         if not done:
             break
         total, batches = total + done, batches + 1
     with transaction(current_app) as session:
-        audit.record(session, CLI_ACTOR, "key.rewrapped", "field_key", keyring.current_kid,
+        journal.record(session, CLI_ACTOR, "key.rewrapped", "field_key", keyring.current_kid,
                      detail={"values": total, "batches": batches})
     click.echo(f"rewrapped {total} values in {batches} batches under {keyring.current_kid}")
 
@@ -120,7 +122,7 @@ def clients_add(name: str, institution_id: uuid.UUID | None, scopes: tuple[str, 
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first bad entry."""
     with transaction(current_app) as session:
-        result = audit.verify(session)
+        result = journal.verify(session)
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} entries")
         return

@@ -87,6 +87,6 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
         raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")
     app.config["ACCESS_TOKEN_TTL"] = ttl
-    from gateway.services.policy import Policy
+    from gateway.services.privacy.policy import Policy
 
     Policy.from_config(app.config)  # fail at start-up, not at the first request

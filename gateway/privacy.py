@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from gateway.services.policy import Policy
+from gateway.services.privacy.policy import Policy
 
 EXTENSION_KEY = "gateway.privacy_policy"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, post_dump, validate
 
 from gateway.models import AuthMethod
-from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
+from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 from schemas.common import InputSchema
 
 

@@ -11,7 +11,7 @@ import pyotp
 
 from gateway.db import transaction
 from gateway.models import CoordinatorRole
-from gateway.services import coordinators
+from gateway.services.coordination import accounts
 
 PASSWORD = "a long test password"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -42,7 +42,7 @@ class Account:
 def make_account(app, region: str | None = "r1", role: str = "coordinator") -> Account:
     """Create a coordinator (or admin) directly through the service."""
     with transaction(app) as session:
-        created = coordinators.create(
+        created = accounts.create(
             session, "test", email=f"{uuid.uuid4().hex[:8]}@example.org", password=PASSWORD,
             role=CoordinatorRole(role), region=region)
         return Account(created.coordinator.id, created.coordinator.email, created.totp_secret)

@@ -21,7 +21,7 @@ from gateway import create_app
 from gateway.db import engine_of, transaction
 from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
-from gateway.services import clients, institutions, partnerships
+from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.support import (
     SUBJECT_REF,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from gateway.db import transaction
-from gateway.services import endpoints
+from gateway.services.network import endpoints
 
 SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
                  "cases:read", "cases:write"]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from gateway.services.minimise import PERSONAL_FIELDS
+from gateway.services.privacy.minimise import PERSONAL_FIELDS
 from tests.circulation import (
     BOOKING_SCOPES,
     book,

@@ -23,7 +23,8 @@ from gateway.models import (
     PartnershipStatus,
     ReferralStatus,
 )
-from gateway.services import institutions, outbox
+from gateway.services import outbox
+from gateway.services.network import institutions
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
 from tests.support import bearer, new_key, public_jwks
 
@@ -150,7 +151,7 @@ def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
     other = make_partner("university", region="r2")
     with transaction(app) as session:
         from gateway.models import Exchange
-        from gateway.services import partnerships
+        from gateway.services.network import partnerships
         now = datetime.now(UTC)
         foreign = partnerships.propose(session, "test",
                                        institution_ids=(partner.institution_id,

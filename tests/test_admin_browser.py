@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
-from gateway.services import institutions
+from gateway.services.network import institutions
 from tests.admin_support import make_account
 from tests.privacy_support import NOTE, personal, personal_keys
 from tests.support import Partner, bearer, new_key, public_jwks

@@ -7,7 +7,7 @@ from sqlalchemy import delete, update
 
 from gateway.db import engine_of, transaction
 from gateway.models import AuditEntry
-from gateway.services import audit
+from gateway.services.audit import journal
 
 
 @pytest.fixture
@@ -15,13 +15,13 @@ def chain(app) -> int:
     """Five entries in the log; returns their number."""
     with transaction(app) as session:
         for number in range(5):
-            audit.record(session, "test", "test.event", "thing", number, detail={"n": number})
+            journal.record(session, "test", "test.event", "thing", number, detail={"n": number})
     return 5
 
 
-def _verify(app) -> audit.Verification:
+def _verify(app) -> journal.Verification:
     with transaction(app) as session:
-        return audit.verify(session)
+        return journal.verify(session)
 
 
 def _tamper(app, statement) -> None:
@@ -30,7 +30,7 @@ def _tamper(app, statement) -> None:
 
 
 def test_an_intact_chain_verifies(app, chain):
-    assert _verify(app) == audit.Verification(True, chain)
+    assert _verify(app) == journal.Verification(True, chain)
 
 
 def test_an_edited_entry_is_named(app, chain):

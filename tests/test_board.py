@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from gateway.db import transaction
 from gateway.models import Referral
-from gateway.services import board, sla
+from gateway.services.coordination import board
+from gateway.services.referrals import sla
 from tests.support import bearer
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, BreakGlassRelease, OutboxMessage, ReviewOutcome, utcnow
-from gateway.services import breakglass
 from gateway.services.errors import InvalidTransition, NotFound
+from gateway.services.privacy import breakglass
 from tests.privacy_support import make_scene, personal_keys
 
 WHY = "Student on the roof edge, guardian unreachable; ambulance called, hospital must prepare."

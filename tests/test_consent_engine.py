@@ -8,7 +8,7 @@ from gateway import create_app
 from gateway.db import transaction
 from gateway.models import Institution
 from gateway.privacy import EXTENSION_KEY
-from gateway.services.policy import Policy
+from gateway.services.privacy.policy import Policy
 from tests.privacy_support import NAME, NOTE, PHONE, born_years_ago, personal_keys
 from tests.support import bearer
 

@@ -20,9 +20,9 @@ from gateway.models import (
     ReviewOutcome,
     utcnow,
 )
-from gateway.services import consent, subjects
 from gateway.services.actor import Actor
-from gateway.services.policy import Policy, age_on
+from gateway.services.privacy import consent, subjects
+from gateway.services.privacy.policy import Policy, age_on
 
 KEY = "psn_subject"
 PURPOSES = [Purpose.REFERRAL, Purpose.GREEN_CHANNEL_REFERRAL, Purpose.FOLLOW_UP]

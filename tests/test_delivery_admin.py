@@ -6,7 +6,8 @@ from sqlalchemy import select, text
 
 from gateway.db import engine_of, transaction
 from gateway.models import OutboxMessage, OutboxStatus, Referral
-from gateway.services import outbox, sla
+from gateway.services import outbox
+from gateway.services.referrals import sla
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
 from tests.support import bearer
 

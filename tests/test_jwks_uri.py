@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, Client, InstitutionKind, utcnow
-from gateway.services import institutions
+from gateway.services.network import institutions
 from tests.admin_support import make_account, post_form, sign_in
 from tests.support import Partner, assert_problem, bearer, new_key, public_jwks
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from gateway.db import transaction
-from gateway.services import clients
+from gateway.services.network import clients
 from tests.support import ASSERTION_TYPE, Partner, assert_problem, basic, hand_made_jwt, new_key
 
 

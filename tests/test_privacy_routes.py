@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import pytest
 
-from gateway.services.minimise import PERSONAL_FIELDS
+from gateway.services.privacy.minimise import PERSONAL_FIELDS
 from tests.privacy_support import PHONE, Conference, make_conference, personal_keys
 from tests.support import bearer
 

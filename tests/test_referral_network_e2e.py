@@ -12,7 +12,8 @@ from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry
-from gateway.services import audit, sla
+from gateway.services.audit import journal
+from gateway.services.referrals import sla
 from tests.network_support import (
     HOSPITAL_SCOPES,
     SCHOOL_SCOPES,
@@ -100,7 +101,7 @@ def test_crisis_case_to_closed_loop_over_http(app, live_server, simulator, make_
 
     with transaction(app) as session:
         actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
-        assert audit.verify(session).ok
+        assert journal.verify(session).ok
     story = ["case.opened", "case.escalated", "consent.granted", "referral.created",
              "referral.submitted", "outbox.delivered", "referral.received", "referral.accepted",
              "referral.completed", "outbox.delivered", "case.followed_up", "case.closed"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage, Referral
-from gateway.services import scheduler, sla
+from gateway.services.referrals import sla, sla_sweep
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
 from tests.support import bearer
 
@@ -41,9 +41,9 @@ def send(client, make_partner, token_for, link, app):
     return make
 
 
-def _sweep(app, at: datetime) -> scheduler.Sweep:
+def _sweep(app, at: datetime) -> sla_sweep.Sweep:
     with transaction(app) as session:
-        return scheduler.sweep(session, at)
+        return sla_sweep.sweep(session, at)
 
 
 def _escalations(app) -> list[tuple[uuid.UUID | None, str | None, dict]]:

@@ -11,7 +11,7 @@ from gateway.admin import bp
 from gateway.admin.auth import actor
 from gateway.admin.forms import AuditFilterForm
 from gateway.db import db_session
-from gateway.services import audit, audit_log
+from gateway.services.audit import journal, viewer
 
 
 def _day(value, shift: int = 0) -> datetime | None:
@@ -19,7 +19,7 @@ def _day(value, shift: int = 0) -> datetime | None:
     return datetime.combine(value, time(), UTC) + timedelta(days=shift) if value else None
 
 
-def _filter(form: AuditFilterForm) -> audit_log.AuditFilter | None:
+def _filter(form: AuditFilterForm) -> viewer.AuditFilter | None:
     """The filter the form describes, or None when the form is invalid."""
     if not form.validate():
         return None
@@ -28,7 +28,7 @@ def _filter(form: AuditFilterForm) -> audit_log.AuditFilter | None:
     except ValueError:
         form.institution.errors = [*form.institution.errors, "?"]
         return None
-    return audit_log.AuditFilter(
+    return viewer.AuditFilter(
         institution_id=institution, actor=form.actor.data or None,
         action=form.action.data or None, object_type=form.object_type.data or None,
         object_id=form.object_id.data or None, since=_day(form.since.data),
@@ -40,7 +40,7 @@ def audit_list():
     """The newest matching entries the coordinator may see."""
     form = AuditFilterForm(request.args)
     wanted = _filter(form)
-    entries = audit_log.search(db_session(), g.coordinator, wanted) if wanted else []
+    entries = viewer.search(db_session(), g.coordinator, wanted) if wanted else []
     return render_template("admin/audit.html", form=form, entries=entries,
                            query=request.query_string.decode()), 200 if wanted else 422
 
@@ -49,8 +49,8 @@ def audit_list():
 def audit_verify():
     """Recompute the whole chain and show the result."""
     session = db_session()
-    result = audit.verify(session)
-    audit.record(session, actor(), "audit.verified", "audit_log", None,
+    result = journal.verify(session)
+    journal.record(session, actor(), "audit.verified", "audit_log", None,
                  detail={"ok": result.ok, "checked": result.checked})
     return render_template("admin/audit_verified.html", result=result)
 
@@ -59,9 +59,9 @@ def audit_verify():
 def audit_export():
     """Matching entries as JSON lines, with their hashes; the export is itself audited."""
     session = db_session()
-    wanted = _filter(AuditFilterForm(request.args)) or audit_log.AuditFilter()
-    body = "".join(audit_log.export_lines(session, g.coordinator, wanted))
-    audit.record(session, actor(), "audit.exported", "audit_log", None,
+    wanted = _filter(AuditFilterForm(request.args)) or viewer.AuditFilter()
+    body = "".join(viewer.export_lines(session, g.coordinator, wanted))
+    journal.record(session, actor(), "audit.exported", "audit_log", None,
                  detail=wanted.as_detail())
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Response(body, mimetype="application/jsonl", headers={

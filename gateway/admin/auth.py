@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from gateway.admin import LANGUAGE_COOKIE, LANGUAGES, bp, csrf
 from gateway.db import db_session
-from gateway.services import coordinators
+from gateway.services.coordination import accounts
 from gateway.services.errors import SignInFailed
 
 PUBLIC_ENDPOINTS = {"admin.sign_in", "admin.static", "admin.set_language"}
@@ -46,7 +46,7 @@ def _require_coordinator():
         csrf.protect()
     g.coordinator = None
     if "cid" in session:
-        g.coordinator = coordinators.current(db_session(), session["cid"],
+        g.coordinator = accounts.current(db_session(), session["cid"],
                                              session.get("epoch", -1))
     if g.coordinator is None and request.endpoint not in PUBLIC_ENDPOINTS:
         session.clear()
@@ -66,7 +66,7 @@ def sign_in():
     error = None
     if form.validate_on_submit():
         try:
-            coordinator = coordinators.authenticate(
+            coordinator = accounts.authenticate(
                 db_session(), email=form.email.data, password=form.password.data,
                 code=form.code.data)
         except SignInFailed as exc:
@@ -86,7 +86,7 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session here and everywhere else this coordinator is signed in."""
-    coordinators.sign_out(db_session(), g.coordinator)
+    accounts.sign_out(db_session(), g.coordinator)
     session.clear()
     return redirect(url_for("admin.sign_in"))
 

@@ -11,7 +11,8 @@ from gateway.admin import bp
 from gateway.admin.forms import OUTCOME_LABELS, ReviewForm
 from gateway.db import db_session
 from gateway.models import ReviewOutcome
-from gateway.services import breakglass_queue, institutions
+from gateway.services.coordination import release_reviews
+from gateway.services.network import institutions
 
 
 def _names() -> dict:
@@ -23,14 +24,14 @@ def breakglass_list():
     """Releases waiting for review (justification shown, reading audited), then recent reviews."""
     session = db_session()
     return render_template("admin/breakglass.html", names=_names(), outcomes=OUTCOME_LABELS,
-                           pending=breakglass_queue.queue(session, g.coordinator),
-                           reviewed=breakglass_queue.reviewed(session, g.coordinator))
+                           pending=release_reviews.queue(session, g.coordinator),
+                           reviewed=release_reviews.reviewed(session, g.coordinator))
 
 
 def _page(release_id: uuid.UUID, form: ReviewForm, error: str | None = None):
     # always 200, even with form errors: the page shows the justification, and the audit
     # entry of that reading must be committed (a 4xx response rolls the request back)
-    release = breakglass_queue.read(db_session(), g.coordinator, release_id)
+    release = release_reviews.read(db_session(), g.coordinator, release_id)
     return render_template("admin/breakglass_release.html", release=release, form=form,
                            error=error, names=_names(), outcomes=OUTCOME_LABELS)
 
@@ -47,6 +48,6 @@ def breakglass_review(release_id: uuid.UUID):
     form = ReviewForm()
     if not form.validate_on_submit():
         return _page(release_id, form, _("Choose an outcome and write a note."))
-    breakglass_queue.review(db_session(), g.coordinator, release_id,
+    release_reviews.review(db_session(), g.coordinator, release_id,
                             ReviewOutcome(form.outcome.data), form.note.data)
     return redirect(url_for("admin.breakglass_release", release_id=release_id))

@@ -14,16 +14,17 @@ from gateway.admin.auth import actor
 from gateway.admin.forms import ClientForm, KeysForm
 from gateway.db import db_session
 from gateway.models import AuthMethod
-from gateway.services import clients, coordination
+from gateway.services.coordination import tenancy
 from gateway.services.errors import InvalidInput
-from gateway.services.jwks_fetch import FetchPolicy
+from gateway.services.network import clients
+from gateway.services.network.jwks_fetch import FetchPolicy
 
 
 def _client_form() -> ClientForm:
     form = ClientForm()
     form.institution.choices = [
         SelectChoice(str(i.id), i.name)
-        for i in coordination.institution_list(db_session(), g.coordinator) if i.active]
+        for i in tenancy.institution_list(db_session(), g.coordinator) if i.active]
     return form
 
 
@@ -35,7 +36,7 @@ def _fetch_policy() -> FetchPolicy:
 def client_list():
     """The clients of the coordinator's institutions."""
     return render_template("admin/clients.html",
-                           clients=coordination.client_list(db_session(), g.coordinator))
+                           clients=tenancy.client_list(db_session(), g.coordinator))
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
@@ -48,7 +49,7 @@ def client_new():
         method = AuthMethod(form.auth_method.data)
         keys = method is AuthMethod.PRIVATE_KEY_JWT
         try:
-            institution = coordination.institution(session, g.coordinator,
+            institution = tenancy.institution(session, g.coordinator,
                                                    uuid.UUID(form.institution.data))
             registration = clients.register(
                 session, actor(), name=form.name.data.strip(), institution_id=institution.id,
@@ -71,7 +72,7 @@ def client_new():
 @bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])
 def client_keys(client_id: str):
     """Rotate keys: a pasted JWK Set, or one fetched from a URL, replaces the registered one."""
-    client = coordination.client(db_session(), g.coordinator, client_id)
+    client = tenancy.client(db_session(), g.coordinator, client_id)
     form = KeysForm()
     if not form.is_submitted():
         if client.jwks_uri:
@@ -103,6 +104,6 @@ def client_keys(client_id: str):
 @bp.route("/clients/<client_id>/revoke", methods=["POST"])
 def client_revoke(client_id: str):
     """Revoke a client: no new tokens, and its live tokens stop at once."""
-    client = coordination.client(db_session(), g.coordinator, client_id)
+    client = tenancy.client(db_session(), g.coordinator, client_id)
     clients.revoke(db_session(), actor(), client.client_id)
     return redirect(url_for("admin.client_list"))

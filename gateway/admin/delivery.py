@@ -8,7 +8,8 @@ from flask import g, redirect, render_template, url_for
 
 from gateway.admin import bp
 from gateway.db import db_session
-from gateway.services import coordination, institutions
+from gateway.services.coordination import tenancy
+from gateway.services.network import institutions
 
 
 @bp.route("/delivery")
@@ -17,11 +18,11 @@ def dead_letters():
     session = db_session()
     names = {i.id: i.name for i in institutions.list_all(session)}
     return render_template("admin/delivery.html", names=names,
-                           messages=coordination.dead_letters(session, g.coordinator))
+                           messages=tenancy.dead_letters(session, g.coordinator))
 
 
 @bp.route("/delivery/<uuid:message_id>/replay", methods=["POST"])
 def replay(message_id: uuid.UUID):
     """Queue a dead letter again for immediate delivery."""
-    coordination.replay(db_session(), g.coordinator, message_id)
+    tenancy.replay(db_session(), g.coordinator, message_id)
     return redirect(url_for("admin.dead_letters"))

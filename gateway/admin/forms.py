@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from gateway.models import Exchange, InstitutionKind, ReviewOutcome
-from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
+from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 KIND_LABELS = {
     InstitutionKind.UNIVERSITY: _l("University"),

@@ -12,7 +12,8 @@ from gateway.admin.auth import actor
 from gateway.admin.forms import KIND_LABELS, InstitutionForm
 from gateway.db import db_session
 from gateway.models import InstitutionKind
-from gateway.services import coordination, institutions
+from gateway.services.coordination import tenancy
+from gateway.services.network import institutions
 
 
 def _form(form: InstitutionForm) -> InstitutionForm:
@@ -27,7 +28,7 @@ def _form(form: InstitutionForm) -> InstitutionForm:
 def institution_list():
     """The institutions the coordinator manages, searchable by name or region."""
     text = request.args.get("q", "").strip()[:100]
-    found = coordination.institution_list(db_session(), g.coordinator, text or None)
+    found = tenancy.institution_list(db_session(), g.coordinator, text or None)
     return render_template("admin/institutions.html", institutions=found, q=text,
                            kinds=KIND_LABELS)
 
@@ -48,7 +49,7 @@ def institution_new():
 @bp.route("/institutions/<uuid:institution_id>/edit", methods=["GET", "POST"])
 def institution_edit(institution_id: uuid.UUID):
     """Change an institution's details."""
-    institution = coordination.institution(db_session(), g.coordinator, institution_id)
+    institution = tenancy.institution(db_session(), g.coordinator, institution_id)
     form = _form(InstitutionForm(obj=institution if request.method == "GET" else None))
     if request.method == "GET":
         form.kind.data = institution.kind.value
@@ -64,7 +65,7 @@ def institution_edit(institution_id: uuid.UUID):
 @bp.route("/institutions/<uuid:institution_id>/deactivate", methods=["POST"])
 def institution_deactivate(institution_id: uuid.UUID):
     """Take an institution out of the network."""
-    institution = coordination.institution(db_session(), g.coordinator, institution_id)
+    institution = tenancy.institution(db_session(), g.coordinator, institution_id)
     institutions.deactivate(db_session(), actor(), institution.id)
     return redirect(url_for("admin.institution_list"))
 

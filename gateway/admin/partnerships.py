@@ -13,8 +13,9 @@ from gateway.admin.auth import actor
 from gateway.admin.forms import EXCHANGE_LABELS, PartnershipForm
 from gateway.db import db_session
 from gateway.models import Exchange, PartnershipStatus, utcnow
-from gateway.services import coordination, institutions, partnerships
+from gateway.services.coordination import tenancy
 from gateway.services.errors import InvalidInput, NotFound
+from gateway.services.network import institutions, partnerships
 
 ACTIONS = {"approve": PartnershipStatus.ACTIVE, "suspend": PartnershipStatus.SUSPENDED,
            "resume": PartnershipStatus.ACTIVE, "end": PartnershipStatus.ENDED}
@@ -23,7 +24,7 @@ ACTIONS = {"approve": PartnershipStatus.ACTIVE, "suspend": PartnershipStatus.SUS
 def _form() -> PartnershipForm:
     form = PartnershipForm()
     choices = [SelectChoice(str(i.id), i.name)
-               for i in coordination.institution_list(db_session(), g.coordinator) if i.active]
+               for i in tenancy.institution_list(db_session(), g.coordinator) if i.active]
     form.first.choices = form.second.choices = choices
     if request.method == "GET":
         today = utcnow().date()
@@ -35,7 +36,7 @@ def _page(form: PartnershipForm, error: str | None = None, status: int = 200):
     session = db_session()
     names = {i.id: i.name for i in institutions.list_all(session)}
     return render_template("admin/partnerships.html", form=form, error=error, names=names,
-                           partnerships=coordination.partnership_list(session, g.coordinator),
+                           partnerships=tenancy.partnership_list(session, g.coordinator),
                            exchanges=EXCHANGE_LABELS, next_statuses=partnerships.NEXT_STATUSES,
                            statuses=PartnershipStatus), status
 
@@ -54,7 +55,7 @@ def partnership_new():
         return _page(form, status=422)
     session = db_session()
     try:
-        parties = tuple(coordination.institution(session, g.coordinator, uuid.UUID(value)).id
+        parties = tuple(tenancy.institution(session, g.coordinator, uuid.UUID(value)).id
                         for value in (form.first.data, form.second.data))
         partnerships.propose(
             session, actor(), institution_ids=parties,
@@ -71,6 +72,6 @@ def partnership_new():
           methods=["POST"])
 def partnership_status(partnership_id: uuid.UUID, action: str):
     """Change a partnership's status; the API honours it from the next request on."""
-    found = coordination.partnership(db_session(), g.coordinator, partnership_id)
+    found = tenancy.partnership(db_session(), g.coordinator, partnership_id)
     partnerships.change_status(db_session(), actor(), found.id, ACTIONS[action])
     return redirect(url_for("admin.partnership_list"))

@@ -14,7 +14,7 @@ from gateway.api.calendar import ICS_RESPONSE, ics
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import bookings, hours
+from gateway.services.inner import bookings, hours
 from schemas.bookings import (
     AttendanceSchema,
     BookingCreateSchema,

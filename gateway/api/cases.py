@@ -10,7 +10,8 @@ from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
-from gateway.services import cases, subjects
+from gateway.services.cases import casework
+from gateway.services.privacy import subjects
 from schemas.cases import (
     AssessmentCreateSchema,
     CaseCareSchema,
@@ -39,9 +40,9 @@ class Cases(MethodView):
         actor = current_actor()
         key = subjects.subject_key(current_keyring().pseudonyms, actor.institution_id,
                                    body.pop("subject_ref"))
-        return cases.open_case(db_session(), actor, cases.NewCase(
+        return casework.open_case(db_session(), actor, casework.NewCase(
             subject_key=key, reported_level=body.pop("reported_level"),
-            reporter_role=body.pop("reporter_role"), care=cases.Care(**body)))
+            reporter_role=body.pop("reporter_role"), care=casework.Care(**body)))
 
 
 @blp.route("/<uuid:case_id>")
@@ -53,7 +54,7 @@ class CaseItem(MethodView):
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id: uuid.UUID):
         """Read a case with its entries and referrals."""
-        return cases.read(db_session(), current_actor(), case_id)
+        return casework.read(db_session(), current_actor(), case_id)
 
     @authenticated("cases:write")
     @blp.doc(security=WRITE)
@@ -61,7 +62,7 @@ class CaseItem(MethodView):
     @blp.response(200, CaseSchema)
     def patch(self, body: dict, case_id: uuid.UUID):
         """Change tier, leader, team or plan."""
-        return cases.change_care(db_session(), current_actor(), case_id, cases.Care(**body))
+        return casework.change_care(db_session(), current_actor(), case_id, casework.Care(**body))
 
 
 @blp.route("/<uuid:case_id>/escalations")
@@ -73,7 +74,7 @@ class CaseEscalations(MethodView):
     @blp.response(200, CaseSchema)
     def post(self, case_id: uuid.UUID):
         """Report the case one level up."""
-        return cases.escalate(db_session(), current_actor(), case_id)
+        return casework.escalate(db_session(), current_actor(), case_id)
 
 
 @blp.route("/<uuid:case_id>/assessments")
@@ -86,8 +87,8 @@ class CaseAssessments(MethodView):
     @blp.response(201, CaseEntrySchema)
     def post(self, body: dict, case_id: uuid.UUID):
         """Record an assessment."""
-        return cases.assess(db_session(), current_actor(), case_id, score=body.pop("score", None),
-                            note=body.pop("note", None), **body)
+        return casework.assess(db_session(), current_actor(), case_id,
+                               score=body.pop("score", None), note=body.pop("note", None), **body)
 
 
 @blp.route("/<uuid:case_id>/follow-ups")
@@ -100,7 +101,7 @@ class CaseFollowUps(MethodView):
     @blp.response(201, CaseEntrySchema)
     def post(self, body: dict, case_id: uuid.UUID):
         """Record a follow-up visit."""
-        return cases.follow_up(db_session(), current_actor(), case_id, **body)
+        return casework.follow_up(db_session(), current_actor(), case_id, **body)
 
 
 @blp.route("/<uuid:case_id>/close")
@@ -112,4 +113,4 @@ class CaseClosure(MethodView):
     @blp.response(200, CaseSchema)
     def post(self, case_id: uuid.UUID):
         """Close the case; needs a recorded follow-up and no open referral."""
-        return cases.close(db_session(), current_actor(), case_id)
+        return casework.close(db_session(), current_actor(), case_id)

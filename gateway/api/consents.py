@@ -12,7 +12,7 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import consent, receipts, revocation, subjects
+from gateway.services.privacy import consent, receipts, revocation, subjects
 from schemas.consents import (
     ConsentCreateSchema,
     ConsentGrantedSchema,

@@ -9,7 +9,9 @@ from flask.views import MethodView
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services import endpoints, institutions, outbox, sla
+from gateway.services import outbox
+from gateway.services.network import endpoints, institutions
+from gateway.services.referrals import sla
 from schemas.delivery import (
     DeadLetterQuerySchema,
     EndpointSchema,

@@ -10,7 +10,7 @@ from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
-from gateway.services import events, hours
+from gateway.services.inner import events, hours
 from schemas.bookings import HoursQuerySchema, HoursReportSchema
 from schemas.events import EventAttendanceSchema, RegistrationCreateSchema, RegistrationSchema
 

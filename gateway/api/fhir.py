@@ -17,8 +17,9 @@ from gateway.db import db_session
 from gateway.models import BusinessStatus, DeclineReason, ReferralStatus
 from gateway.privacy import current_policy
 from gateway.problems import status_of
-from gateway.services import disclosure, referral_access, referral_lifecycle, referrals
 from gateway.services.errors import DomainError, NotFound
+from gateway.services.privacy import disclosure
+from gateway.services.referrals import access, lifecycle, reads
 from schemas.referrals import ReferralSchema
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
@@ -71,7 +72,7 @@ class TaskItem(MethodView):
     @authenticated("referrals:read")
     def get(self, task_id: str) -> Response:
         """Read the Task (the referral's current status)."""
-        view = referrals.read(db_session(), current_actor(), _referral_id(task_id),
+        view = reads.read(db_session(), current_actor(), _referral_id(task_id),
                               policy=current_policy())
         return fhir_response(fhir.task_resource(ReferralSchema().dump(view)))
 
@@ -83,15 +84,15 @@ class TaskItem(MethodView):
         session, actor = db_session(), current_actor()
         status = ReferralStatus(update.status)
         business = BusinessStatus(update.business_status) if update.business_status else None
-        referral = referral_access.get_visible(session, actor, referral_id)
+        referral = access.get_visible(session, actor, referral_id)
         if status is referral.status:
             if business or update.note:
-                referral_lifecycle.post_update(
+                lifecycle.post_update(
                     session, actor, referral_id,
-                    referral_lifecycle.Update(business_status=business, note=update.note))
+                    lifecycle.Update(business_status=business, note=update.note))
         else:
-            referral_lifecycle.transition(session, actor, referral_id, policy=current_policy(),
-                                          change=referral_lifecycle.Transition(
+            lifecycle.transition(session, actor, referral_id, policy=current_policy(),
+                                          change=lifecycle.Transition(
                 status=status, note=update.note, diagnosis_code=update.diagnosis_code,
                 business_status=business,
                 reason_code=DeclineReason(update.reason_code) if update.reason_code else None))

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services import clients, institutions, partnerships
-from gateway.services.jwks_fetch import FetchPolicy
+from gateway.services.network import clients, institutions, partnerships
+from gateway.services.network.jwks_fetch import FetchPolicy
 from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
 from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
 from schemas.partnerships import (

@@ -14,7 +14,8 @@ from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
-from gateway.services import attachments, disclosure, metrics, referral_lifecycle, referrals
+from gateway.services.privacy import disclosure
+from gateway.services.referrals import attachments, intake, lifecycle, metrics, reads
 from schemas.attachments import AttachmentQuerySchema, AttachmentSchema
 from schemas.common import InputSchema
 from schemas.referrals import (
@@ -58,11 +59,11 @@ class Referrals(MethodView):
         """Send a referral; consents must cover purpose, recipient and every data category."""
         session, actor, policy = db_session(), current_actor(), current_policy()
         recipient_id = body.pop("recipient_institution_id")
-        request = referrals.NewReferral(
+        request = intake.NewReferral(
             recipient_id=recipient_id,
             personal={name: body.pop(name) for name in PERSONAL_INPUTS if name in body},
             **body)
-        created = referrals.create(session, actor, current_keyring().pseudonyms, request,
+        created = intake.create(session, actor, current_keyring().pseudonyms, request,
                                    idempotency_key, policy=policy)
         headers = {"Location": f"/api/v1/referrals/{created.referral.id}"}
         if created.replayed:
@@ -75,7 +76,7 @@ class Referrals(MethodView):
     @blp.response(200, ReferralPageSchema)
     def get(self, query: dict):
         """List the inbox (received) or sent box, newest first, with keyset pagination."""
-        return referrals.list_box(db_session(), current_actor(), policy=current_policy(),
+        return reads.list_box(db_session(), current_actor(), policy=current_policy(),
                                   **query)
 
 
@@ -88,7 +89,7 @@ class ReferralItem(MethodView):
     @blp.response(200, ReferralSchema)
     def get(self, referral_id: uuid.UUID):
         """Read a referral."""
-        return referrals.read(db_session(), current_actor(), referral_id,
+        return reads.read(db_session(), current_actor(), referral_id,
                               policy=current_policy())
 
 
@@ -103,8 +104,8 @@ class ReferralTransitions(MethodView):
     def post(self, body: dict, referral_id: uuid.UUID):
         """Receive, accept, decline (reason_code), start, complete (outcome), or withdraw."""
         session, actor, policy = db_session(), current_actor(), current_policy()
-        referral = referral_lifecycle.transition(session, actor, referral_id,
-                                                 referral_lifecycle.Transition(**body),
+        referral = lifecycle.transition(session, actor, referral_id,
+                                                 lifecycle.Transition(**body),
                                                  policy=policy)
         return disclosure.disclose(session, actor, referral, policy=policy)
 
@@ -119,8 +120,8 @@ class ReferralUpdates(MethodView):
     @blp.response(201, ReferralEventSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
         """Report a business status (e.g. event_scheduled with appointment_at) or a message."""
-        return referral_lifecycle.post_update(db_session(), current_actor(), referral_id,
-                                              referral_lifecycle.Update(**body))
+        return lifecycle.post_update(db_session(), current_actor(), referral_id,
+                                              lifecycle.Update(**body))
 
 
 @blp.route("/<uuid:referral_id>/events")
@@ -132,7 +133,7 @@ class ReferralHistory(MethodView):
     @blp.response(200, ReferralEventSchema(many=True))
     def get(self, referral_id: uuid.UUID):
         """Status changes, business statuses and feedback, oldest first."""
-        return referrals.history(db_session(), current_actor(), referral_id)
+        return reads.history(db_session(), current_actor(), referral_id)
 
 
 @blp.route("/<uuid:referral_id>/metrics")

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services import documents, resources
+from gateway.services.inner import documents, resources
 from schemas.common import InputSchema
 from schemas.resources import (
     ResourceCreateSchema,

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services import slots
+from gateway.services.inner import slots
 from schemas.slots import SlotSchema
 
 blp = Blueprint("slots", __name__, url_prefix="/api/v1/slots",

@@ -12,7 +12,7 @@ from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.api.calendar import ICS_RESPONSE, ics
 from gateway.db import db_session
-from gateway.services import slots, supervisors
+from gateway.services.inner import slots, supervisors
 from schemas.slots import AvailabilitySchema, SlotQuerySchema, SlotSchema
 from schemas.supervisors import SupervisorCreateSchema, SupervisorSchema
 

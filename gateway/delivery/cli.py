@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import utcnow
-from gateway.services import scheduler
+from gateway.services.referrals import sla_sweep
 
 
 def _stop_event() -> threading.Event:
@@ -49,7 +49,7 @@ def scheduler_command(once: bool) -> None:
     stop = _stop_event()
     while not stop.is_set():
         with transaction(app) as session:
-            done = scheduler.sweep(session, utcnow())
+            done = sla_sweep.sweep(session, utcnow())
         if done.breaches or done.expired:
             click.echo(f"escalated {done.breaches} breach(es), expired {done.expired}")
         if once:

@@ -28,7 +28,8 @@ from sqlalchemy import or_, select
 import adapters
 from gateway.db import transaction
 from gateway.models import OutboxMessage, OutboxStatus, utcnow
-from gateway.services import audit, endpoints
+from gateway.services.audit import journal
+from gateway.services.network import endpoints
 
 log = logging.getLogger(__name__)
 RETRYABLE_4XX = {408, 425, 429}
@@ -131,7 +132,7 @@ class Worker:
     def _park(session, message: OutboxMessage, error: str | None) -> None:
         message.status, message.last_error = OutboxStatus.DEAD, error
         message.claimed_by, message.claimed_until = None, None
-        audit.record(session, "delivery", "outbox.dead_lettered", "outbox_message", message.id,
+        journal.record(session, "delivery", "outbox.dead_lettered", "outbox_message", message.id,
                      detail={"topic": message.topic, "error": error,
                              "attempts": message.attempts})
 
@@ -159,7 +160,7 @@ class Worker:
             if delivered:
                 message.status, message.delivered_at, message.last_error = (
                     OutboxStatus.DELIVERED, now, None)
-                audit.record(session, "delivery", "outbox.delivered", "outbox_message",
+                journal.record(session, "delivery", "outbox.delivered", "outbox_message",
                              message.id, detail={"topic": message.topic,
                                                  "attempts": message.attempts})
                 return Result(OutboxStatus.DELIVERED)

@@ -31,8 +31,11 @@ from gateway.models import (
     utcnow,
 )
 from gateway.privacy import current_policy
-from gateway.services import cases, consent, referrals, resources, slots, subjects, supervisors
 from gateway.services.actor import Actor
+from gateway.services.cases import casework
+from gateway.services.inner import resources, slots, supervisors
+from gateway.services.privacy import consent, subjects
+from gateway.services.referrals import intake
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STUDENT = "demo-stu-0001"  # the university's local reference of a fictional student
@@ -86,10 +89,10 @@ def _training(session: Session, university: Actor) -> list[str]:
 def _crisis(session: Session, university: Actor, hospital_id: uuid.UUID) -> dict:
     """A crisis case, the student's consents, and a green-channel referral from the case."""
     key = subjects.subject_key(current_keyring().pseudonyms, university.institution_id, STUDENT)
-    case = cases.open_case(session, university, cases.NewCase(
+    case = casework.open_case(session, university, casework.NewCase(
         subject_key=key, reported_level=ReportLevel.DORMITORY,
         reporter_role="dormitory_officer",
-        care=cases.Care(attention_tier=AttentionTier.CRISIS, leader="Deputy head Wang",
+        care=casework.Care(attention_tier=AttentionTier.CRISIS, leader="Deputy head Wang",
                         team=["counsellor Li", "class teacher Zhao"],
                         plan="24h watch; parents informed; green-channel referral.")))
     for purpose in (Purpose.GREEN_CHANNEL_REFERRAL, Purpose.FOLLOW_UP):
@@ -97,8 +100,8 @@ def _crisis(session: Session, university: Actor, hospital_id: uuid.UUID) -> dict
                       purpose=purpose, data_categories=[DataCategory.CLINICAL_NOTES],
                       valid_until=utcnow() + timedelta(days=30), recipient_id=hospital_id,
                       subject_birth_date=datetime(2004, 3, 1).date(), policy=current_policy())
-    created = referrals.create(
-        session, university, current_keyring().pseudonyms, referrals.NewReferral(
+    created = intake.create(
+        session, university, current_keyring().pseudonyms, intake.NewReferral(
             recipient_id=hospital_id, subject_ref=STUDENT, priority=Priority.GREEN_CHANNEL,
             reason=ReferralReason.SUICIDE_RISK, case_id=case.id,
             summary="Student expressed a plan; dormitory officer escalated."),

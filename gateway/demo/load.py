@@ -30,15 +30,10 @@ from gateway.models import (
     PartnershipStatus,
     utcnow,
 )
-from gateway.services import (
-    clients,
-    coordinators,
-    endpoints,
-    institutions,
-    partnerships,
-    sla,
-)
 from gateway.services.actor import Actor
+from gateway.services.coordination import accounts
+from gateway.services.network import clients, endpoints, institutions, partnerships
+from gateway.services.referrals import sla
 from keys.store import ensure_private_dir, write_private_json
 
 demo_cli = AppGroup("demo", help="Demo network.")
@@ -132,7 +127,7 @@ def demo_load() -> None:
                 exchanges=exchanges, valid_from=now, valid_until=now + timedelta(days=365))
             partnerships.change_status(session, "demo", partnership.id, PartnershipStatus.ACTIVE)
         password = secrets.token_urlsafe(12)
-        coordinator = coordinators.create(session, "demo", email="coordinator@demo.example",
+        coordinator = accounts.create(session, "demo", email="coordinator@demo.example",
                                           password=password, role=CoordinatorRole.COORDINATOR,
                                           region=REGION)
         summary["coordinator"] = {

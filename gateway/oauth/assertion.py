@@ -21,8 +21,8 @@ from joserfc.jwk import import_key
 from joserfc.util import to_bytes
 
 from gateway.db import db_session, transaction
-from gateway.services import clients
-from gateway.services.jwks_fetch import FetchPolicy
+from gateway.services.network import clients
+from gateway.services.network.jwks_fetch import FetchPolicy
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 METHOD = "private_key_jwt"

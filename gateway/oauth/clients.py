@@ -5,7 +5,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import ClientMixin
 
 from gateway.models import Client
-from gateway.services import clients
+from gateway.services.network import clients
 
 
 class OAuthClient(ClientMixin):

@@ -10,7 +10,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from gateway.db import db_session
 from gateway.oauth.tokens import AccessToken, decode_access_token
-from gateway.services import clients
+from gateway.services.network import clients
 
 CLIENT_AUTH_METHODS = ["private_key_jwt", "client_secret_basic"]
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 
 from gateway.keystore import current_keyring
 from gateway.oauth.server import authorization_server
-from gateway.services.clients import ASYMMETRIC_ALGS, SCOPES
+from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 bp = Blueprint("oauth", __name__)
 AUTH_METHODS = ["private_key_jwt", "client_secret_basic"]

@@ -20,8 +20,9 @@ from gateway.oauth.clients import OAuthClient
 from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
-from gateway.services import audit, clients
-from gateway.services.jwks_fetch import FetchPolicy
+from gateway.services.audit import journal
+from gateway.services.network import clients
+from gateway.services.network.jwks_fetch import FetchPolicy
 
 OAUTH_ERROR_TITLES = {
     "invalid_client": "Client authentication failed",
@@ -92,7 +93,7 @@ def _save_token(token: dict, request) -> None:
     """Tokens are never stored; the issue is audited by ``jti``."""
     jti = json.loads(jws.extract_compact(token["access_token"].encode()).payload)["jti"]
     client = request.client.model
-    audit.record(db_session(), f"client:{client.client_id}", "token.issued", "token", jti,
+    journal.record(db_session(), f"client:{client.client_id}", "token.issued", "token", jti,
                  detail={"scope": token["scope"], "auth_method": request.auth_method})
 
 

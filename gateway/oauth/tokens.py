@@ -19,7 +19,7 @@ from joserfc.errors import JoseError
 
 from gateway.db import db_session
 from gateway.keystore import current_keyring
-from gateway.services import clients
+from gateway.services.network import clients
 from keys.signing import SIGNING_ALG
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")

@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Institution, OutboxMessage, OutboxStatus, utcnow
-from gateway.services import audit
 from gateway.services.actor import Actor
+from gateway.services.audit import journal
 from gateway.services.errors import InvalidTransition, NotFound
 
 
@@ -63,6 +63,6 @@ def replay(session: Session, actor: Actor | str, message_id: uuid.UUID) -> Outbo
     message.attempts = 0
     message.next_attempt_at = utcnow()
     session.flush()
-    audit.record(session, actor, "outbox.replayed", "outbox_message", message.id,
+    journal.record(session, actor, "outbox.replayed", "outbox_message", message.id,
                  detail={"topic": message.topic})
     return message

@@ -1,0 +1,1 @@
+"""Services: the domain rules, grouped by domain (see docs/architecture.md)."""

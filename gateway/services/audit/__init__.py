@@ -1,0 +1,1 @@
+"""The audit log: entries written in the caller's transaction, verification, reading."""

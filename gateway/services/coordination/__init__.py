@@ -1,0 +1,1 @@
+"""Coordination: coordinator accounts, region tenancy, the board, break-glass review."""

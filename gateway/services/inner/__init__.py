@@ -1,0 +1,1 @@
+"""Inner circulation: supervisors, slots, bookings, case material, resources, events, hours."""

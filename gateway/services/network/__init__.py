@@ -1,0 +1,1 @@
+"""The network: institutions, partnerships, OAuth clients and their keys, endpoints."""

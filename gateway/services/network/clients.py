@@ -1,0 +1,308 @@
+"""OAuth clients: registration, secrets, assertion replay protection and the token deny-list."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gateway.models import AuthMethod, Client, RevokedToken, UsedAssertion, utcnow
+from gateway.services.actor import Actor
+from gateway.services.audit import journal
+from gateway.services.errors import InvalidInput, NotFound
+from gateway.services.network import institutions
+from gateway.services.network.jwks_fetch import FetchPolicy, fetch
+
+SCOPES = (
+    "referrals:read",
+    "referrals:write",
+    "referrals:emergency",
+    "consents:read",
+    "consents:write",
+    "cases:read",
+    "cases:write",
+    "bookings:read",
+    "bookings:write",
+    "resources:read",
+    "resources:write",
+    "network:admin",
+)
+ASYMMETRIC_ALGS = ("ES256", "ES384", "EdDSA", "PS256", "RS384")
+KTY_OF_ALG = {"ES256": "EC", "ES384": "EC", "EdDSA": "OKP", "PS256": "RSA", "RS384": "RSA"}
+PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new client, with its secret when one was made (shown once, stored only hashed)."""
+
+    client: Client
+    client_secret: str | None
+
+
+def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
+    """Accept only public asymmetric keys, each with a ``kid`` and an allowed ``alg``."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not keys or not isinstance(keys, list):
+        raise InvalidInput("jwks must be a JWK Set with at least one key.")
+    kids = set()
+    for jwk in keys:
+        if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & jwk.keys():
+            raise InvalidInput("jwks must hold public keys only.")
+        kid = jwk.get("kid")
+        if not isinstance(kid, str) or not kid or kid in kids:
+            raise InvalidInput("every key needs a unique kid (a string).")
+        if jwk.get("alg") not in algs or KTY_OF_ALG[jwk["alg"]] != jwk.get("kty"):
+            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.")
+        kids.add(kid)
+    try:
+        KeySet.import_key_set(jwks)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidInput("jwks holds a key that cannot be imported.") from exc
+    return {"keys": keys}
+
+
+def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
+    """The JWK Set at ``uri``, checked exactly as a pasted one."""
+    if len(uri) > 2048:
+        raise InvalidInput("jwks_uri is too long.")
+    return _checked_jwks(fetch(uri, policy), algs)
+
+
+def _kids(jwks: dict) -> list[str]:
+    return [key["kid"] for key in jwks["keys"]]
+
+
+def register(
+    session: Session,
+    actor: Actor | str,
+    *,
+    name: str,
+    institution_id: uuid.UUID | None,
+    auth_method: AuthMethod,
+    scopes: list[str],
+    jwks: dict | None = None,
+    allowed_algs: list[str] | None = None,
+    jwks_uri: str | None = None,
+    fetch_policy: FetchPolicy | None = None,
+) -> Registration:
+    """Register a client; ``institution_id`` None makes a network-coordination client.
+
+    A ``private_key_jwt`` client brings either its public ``jwks`` or a ``jwks_uri`` that the
+    gateway fetches now (under ``fetch_policy``) and keeps a copy of.
+    """
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not scopes:
+        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.")
+    if institution_id is not None:
+        institutions.get_active(session, institution_id)
+    elif set(scopes) != {"network:admin"}:
+        raise InvalidInput("a client without an institution may only hold network:admin.")
+    algs = list(allowed_algs or ["ES256"])
+    if not set(algs) <= set(ASYMMETRIC_ALGS):
+        raise InvalidInput(f"allowed_algs must be drawn from {', '.join(ASYMMETRIC_ALGS)}.")
+    secret = None
+    client = Client(
+        client_id="gw_" + secrets.token_urlsafe(18),
+        institution_id=institution_id,
+        name=name,
+        auth_method=auth_method,
+        allowed_algs=algs,
+        allowed_scopes=sorted(set(scopes)),
+    )
+    if auth_method is AuthMethod.PRIVATE_KEY_JWT:
+        if (jwks is None) == (jwks_uri is None):
+            raise InvalidInput("private_key_jwt clients register either a public JWK Set or "
+                               "its URL (jwks_uri), not both.")
+        if jwks_uri is not None:
+            client.jwks = _fetched_jwks(jwks_uri, algs, fetch_policy or FetchPolicy())
+            client.jwks_uri, client.jwks_fetched_at = jwks_uri, utcnow()
+        else:
+            client.jwks = _checked_jwks(jwks, algs)
+    else:
+        if jwks is not None or jwks_uri is not None:
+            raise InvalidInput("client_secret_basic clients register no keys.")
+        secret = secrets.token_urlsafe(32)
+        client.secret_hash = generate_password_hash(secret)
+    session.add(client)
+    session.flush()
+    detail: dict = {"auth_method": auth_method.value, "scopes": client.allowed_scopes}
+    if client.jwks is not None:
+        detail.update(kids=_kids(client.jwks), jwks_uri=client.jwks_uri)
+    journal.record(session, actor, "client.registered", "client", client.client_id, detail=detail)
+    return Registration(client, secret)
+
+
+def find_active(session: Session, client_id: str) -> Client | None:
+    """An active client whose institution (if any) is active, else None.
+
+    ``client_id`` is untrusted (a Basic credential, an assertion's ``sub``): one holding NUL
+    names no client, and is not sent to the database (PostgreSQL text cannot hold NUL).
+    """
+    if "\x00" in client_id:
+        return None
+    client = session.get(Client, client_id)
+    if client is None or not client.active:
+        return None
+    if client.institution is not None and not client.institution.active:
+        return None
+    return client
+
+
+def secret_matches(client: Client, secret: str) -> bool:
+    """Constant-time check of a presented secret against the stored hash."""
+    return client.secret_hash is not None and check_password_hash(client.secret_hash, secret)
+
+
+def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
+    """Deactivate a client: no new tokens, and its live tokens stop working at once."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    client.active = False
+    client.revoked_at = utcnow()
+    journal.record(session, actor, "client.revoked", "client", client_id)
+    return client
+
+
+def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:
+    """Clients of the given institutions (None: every client), newest first."""
+    query = select(Client).order_by(Client.created_at.desc())
+    if institution_ids is not None:
+        query = query.where(Client.institution_id.in_(institution_ids))
+    return list(session.scalars(query))
+
+
+def _key_client(session: Session, client_id: str) -> Client:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    if client.auth_method is not AuthMethod.PRIVATE_KEY_JWT or not client.active:
+        raise InvalidInput("Only an active private_key_jwt client has keys to rotate.")
+    return client
+
+
+def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dict) -> Client:
+    """Rotate a private_key_jwt client's keys: the new JWK Set replaces the old at once.
+
+    Pasted keys end any ``jwks_uri``: the gateway stops fetching.
+    """
+    client = _key_client(session, client_id)
+    client.jwks = _checked_jwks(jwks, client.allowed_algs)
+    client.jwks_uri = client.jwks_fetched_at = client.jwks_refetched_at = None
+    session.flush()
+    journal.record(session, actor, "client.keys_rotated", "client", client_id,
+                 detail={"kids": _kids(client.jwks)})
+    return client
+
+
+def use_jwks_uri(session: Session, actor: Actor | str, client_id: str, jwks_uri: str,
+                 fetch_policy: FetchPolicy) -> Client:
+    """Take a client's keys from ``jwks_uri`` (fetched now) instead of what it had."""
+    client = _key_client(session, client_id)
+    client.jwks = _fetched_jwks(jwks_uri, client.allowed_algs, fetch_policy)
+    client.jwks_uri, client.jwks_fetched_at, client.jwks_refetched_at = jwks_uri, utcnow(), None
+    session.flush()
+    journal.record(session, actor, "client.keys_rotated", "client", client_id,
+                 detail={"kids": _kids(client.jwks), "jwks_uri": jwks_uri})
+    return client
+
+
+@dataclass(frozen=True)
+class RefetchClaim:
+    """The right to refetch one client's keys now: its URL and algorithms at claim time."""
+
+    client_id: str
+    jwks_uri: str
+    allowed_algs: list[str]
+
+
+def claim_refetch(session: Session, client_id: str, min_interval: float) -> RefetchClaim | None:
+    """Claim a refetch of a URL client's keys, at most one per ``min_interval`` seconds.
+
+    For an assertion naming an unknown ``kid`` (the partner rotated). The claim is a
+    conditional UPDATE, so the interval holds across workers and hosts; commit it before
+    fetching, so no lock is held over the network and a refused assertion keeps it.
+    """
+    now = utcnow()
+    claimed = session.execute(
+        update(Client)
+        .where(Client.client_id == client_id, Client.active.is_(True),
+               Client.jwks_uri.is_not(None),
+               or_(Client.jwks_refetched_at.is_(None),
+                   Client.jwks_refetched_at < now - timedelta(seconds=min_interval)))
+        .values(jwks_refetched_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    client = session.get(Client, client_id, populate_existing=True)
+    return RefetchClaim(client_id, client.jwks_uri, list(client.allowed_algs))
+
+
+def refetch(claim: RefetchClaim, fetch_policy: FetchPolicy) -> dict | str:
+    """Fetch and check the claimed URL's keys: the JWK Set, or why it was refused."""
+    try:
+        return _fetched_jwks(claim.jwks_uri, claim.allowed_algs, fetch_policy)
+    except InvalidInput as exc:
+        return exc.detail
+
+
+def record_refetch(session: Session, actor: Actor | str, claim: RefetchClaim,
+                   outcome: dict | str) -> dict | None:
+    """Cache refetched keys (unless the client changed meanwhile) and audit the refetch.
+
+    A failed refetch keeps the cached keys. Returns the keys now cached, or None.
+    """
+    client = session.get(Client, claim.client_id)
+    if client is None or not client.active or client.jwks_uri != claim.jwks_uri:
+        return None
+    if isinstance(outcome, str):
+        journal.record(session, actor, "client.keys_refetch_failed", "client", claim.client_id,
+                     detail={"reason": outcome})
+        return None
+    client.jwks, client.jwks_fetched_at = outcome, utcnow()
+    session.flush()
+    journal.record(session, actor, "client.keys_refetched", "client", claim.client_id,
+                 detail={"kids": _kids(outcome)})
+    return outcome
+
+
+def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
+    """Record a client assertion's ``jti``; False if it was already used (a replay).
+
+    The unique key (client, jti) in the database makes this hold across workers and hosts.
+    """
+    session.execute(
+        delete(UsedAssertion).where(
+            UsedAssertion.client_id == client_id, UsedAssertion.expires_at < utcnow()
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.add(UsedAssertion(client_id=client_id, jti=jti, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def deny_token(session: Session, actor: Actor | str, jti: str, client_id: str,
+               expires_at: datetime) -> None:
+    """Put an access token on the deny-list until it expires."""
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, client_id=client_id, expires_at=expires_at))
+        journal.record(session, actor, "token.revoked", "token", jti)
+        session.flush()
+
+
+def is_denied(session: Session, jti: str) -> bool:
+    """Whether an access token was revoked."""
+    return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None

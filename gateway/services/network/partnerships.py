@@ -1,0 +1,137 @@
+"""Partnerships: no active partnership covering an exchange, no exchange."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gateway.models import Exchange, Partnership, PartnershipStatus, utcnow
+from gateway.services.actor import Actor
+from gateway.services.audit import journal
+from gateway.services.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from gateway.services.network import institutions
+
+NEXT_STATUSES = {
+    PartnershipStatus.PROPOSED: {PartnershipStatus.ACTIVE, PartnershipStatus.ENDED},
+    PartnershipStatus.ACTIVE: {PartnershipStatus.SUSPENDED, PartnershipStatus.ENDED},
+    PartnershipStatus.SUSPENDED: {PartnershipStatus.ACTIVE, PartnershipStatus.ENDED},
+}
+
+
+def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    return (a, b) if str(a) < str(b) else (b, a)
+
+
+def propose(
+    session: Session,
+    actor: Actor | str,
+    *,
+    institution_ids: tuple[uuid.UUID, uuid.UUID],
+    exchanges: list[Exchange],
+    valid_from: datetime,
+    valid_until: datetime,
+) -> Partnership:
+    """Record a proposed partnership; it allows nothing until approved."""
+    first, second = institution_ids
+    if first == second:
+        raise InvalidInput("A partnership needs two different institutions.")
+    if valid_until <= valid_from:
+        raise InvalidInput("valid_until must be after valid_from.")
+    if not exchanges:
+        raise InvalidInput("A partnership allows at least one exchange.")
+    for institution_id in institution_ids:
+        institutions.get_active(session, institution_id)
+    a, b = _ordered(first, second)
+    partnership = Partnership(
+        institution_a_id=a, institution_b_id=b, exchanges=sorted({e.value for e in exchanges}),
+        status=PartnershipStatus.PROPOSED, valid_from=valid_from, valid_until=valid_until,
+    )
+    session.add(partnership)
+    session.flush()
+    journal.record(session, actor, "partnership.proposed", "partnership", partnership.id,
+                 detail={"exchanges": partnership.exchanges})
+    return partnership
+
+
+def change_status(session: Session, actor: Actor | str, partnership_id: uuid.UUID,
+                  status: PartnershipStatus) -> Partnership:
+    """Approve (``active``), suspend, resume or end a partnership; effective at once."""
+    partnership = session.get(Partnership, partnership_id, with_for_update=True)
+    if partnership is None:
+        raise NotFound("No partnership with that id.")
+    if status not in NEXT_STATUSES.get(partnership.status, set()):
+        raise InvalidTransition(
+            f"A partnership cannot go from '{partnership.status.value}' to '{status.value}'.")
+    partnership.status = status
+    if status is PartnershipStatus.ACTIVE and partnership.approved_at is None:
+        partnership.approved_at = utcnow()
+    session.flush()
+    journal.record(session, actor, f"partnership.{status.value}", "partnership", partnership.id)
+    return partnership
+
+
+def list_for(session: Session, institution_id: uuid.UUID | None = None) -> list[Partnership]:
+    """Partnerships, all or those of one institution."""
+    query = select(Partnership).order_by(Partnership.created_at)
+    if institution_id is not None:
+        query = query.where(or_(Partnership.institution_a_id == institution_id,
+                                Partnership.institution_b_id == institution_id))
+    return list(session.scalars(query))
+
+
+def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
+                   ) -> dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]:
+    """The active partnerships of each pair of institutions, in one query (keyed as ordered)."""
+    wanted = {_ordered(a, b) for a, b in pairs}
+    found: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]] = {pair: [] for pair in wanted}
+    if not wanted:
+        return found
+    rows = session.scalars(select(Partnership).where(
+        Partnership.institution_a_id.in_({a for a, _ in wanted}),
+        Partnership.institution_b_id.in_({b for _, b in wanted}),
+        Partnership.status == PartnershipStatus.ACTIVE))
+    for partnership in rows:
+        pair = (partnership.institution_a_id, partnership.institution_b_id)
+        if pair in found:
+            found[pair].append(partnership)
+    return found
+
+
+def covers(active: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]], first: uuid.UUID,
+           second: uuid.UUID, exchange: Exchange, moment: datetime) -> bool:
+    """Whether one of the pair's partnerships (from :func:`active_between`) allows ``exchange``."""
+    return any(p.allows(exchange, moment) for p in active.get(_ordered(first, second), ()))
+
+
+def allows(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> bool:
+    """Whether an active partnership between the two covers ``exchange`` now."""
+    return covers(active_between(session, [(first, second)]), first, second, exchange, utcnow())
+
+
+def require(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> None:
+    """Raise :class:`Forbidden` unless :func:`allows`."""
+    if not allows(session, first, second, exchange):
+        raise Forbidden(f"No active partnership allows '{exchange.value}' between these "
+                        "institutions.", missing_partnership={"exchange": exchange.value})
+
+
+def partnerships_by_partner(session: Session, institution_id: uuid.UUID,
+                            exchange: Exchange) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Partner institution id → ids of the partnerships with it that allow ``exchange`` now."""
+    now = utcnow()
+    rows = session.scalars(select(Partnership).where(
+        or_(Partnership.institution_a_id == institution_id,
+            Partnership.institution_b_id == institution_id),
+        Partnership.status == PartnershipStatus.ACTIVE))
+    reach: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for partnership in rows:
+        if partnership.allows(exchange, now):
+            other = (partnership.institution_b_id if partnership.institution_a_id == institution_id
+                     else partnership.institution_a_id)
+            reach[other].append(partnership.id)
+    return dict(reach)

@@ -1,0 +1,1 @@
+"""Privacy: consent decisions, policy, minimisation, pseudonyms, revocation, break-glass."""

@@ -1,0 +1,357 @@
+"""Consent: the one place that decides whether personal data about a student may be shared.
+
+:func:`authorise` answers for every exchange: which of the requested data categories may go to
+the recipient, under which consents (or which break-glass release), and if not, why not.
+:func:`authorise_many` answers a page of such questions with the same rules (one ``_decide``)
+on facts loaded for the whole page in a few queries; :func:`authorise` is that path for one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import (
+    BreakGlassRelease,
+    Consent,
+    DataCategory,
+    Exchange,
+    Grantor,
+    Institution,
+    InstitutionKind,
+    Partnership,
+    Purpose,
+    utcnow,
+)
+from gateway.services.actor import Actor
+from gateway.services.audit import journal
+from gateway.services.errors import ConsentRequired, Forbidden, InvalidInput, NotFound
+from gateway.services.network import institutions, partnerships
+from gateway.services.privacy import subjects
+from gateway.services.privacy.policy import Policy, age_on
+
+MAX_VALIDITY = timedelta(days=366)
+DEFAULT_POLICY = Policy()
+EXCHANGE_OF = {
+    Purpose.REFERRAL: Exchange.REFERRAL,
+    Purpose.GREEN_CHANNEL_REFERRAL: Exchange.REFERRAL,
+    Purpose.FOLLOW_UP: Exchange.REFERRAL,
+    Purpose.CASE_CONFERENCE: Exchange.SUPERVISION,
+    Purpose.SUPERVISION_CASE: Exchange.SUPERVISION,
+}
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """A student as the gateway keys it: the holding institution and its subject key."""
+
+    holder_id: uuid.UUID
+    key: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of :func:`authorise`.
+
+    ``allowed`` means every requested category may go; ``categories`` is what may go in any
+    case (a subset of the request, possibly empty), so a read can show the minimised record.
+    """
+
+    allowed: bool
+    categories: frozenset[DataCategory] = frozenset()
+    consent_ids: tuple[uuid.UUID, ...] = ()
+    breakglass_id: uuid.UUID | None = None
+    breakglass_expires_at: datetime | None = None
+    reason: str | None = None
+    missing: dict = field(default_factory=dict)
+
+    @property
+    def consent_id(self) -> uuid.UUID | None:
+        """The first consent the decision rests on (the one a referral records)."""
+        return self.consent_ids[0] if self.consent_ids else None
+
+    @property
+    def audit_detail(self) -> dict:
+        """What the audit entry of an exchange under this decision records (no personal data)."""
+        detail: dict = {"categories": sorted(c.value for c in self.categories)}
+        if self.breakglass_id:
+            detail.update(breakglass=True, breakglass_id=str(self.breakglass_id))
+        if len(self.consent_ids) > 1:
+            detail["consent_ids"] = [str(c) for c in self.consent_ids]
+        return detail
+
+
+def _own_institution(actor: Actor) -> uuid.UUID:
+    if actor.institution_id is None:
+        raise Forbidden("Only an institution's client may do this.")
+    return actor.institution_id
+
+
+def grant(
+    session: Session,
+    actor: Actor,
+    *,
+    subject_key: str,
+    grantor: Grantor,
+    purpose: Purpose,
+    data_categories: Iterable[DataCategory],
+    valid_until: datetime,
+    recipient_id: uuid.UUID | None = None,
+    recipient_kinds: Iterable[InstitutionKind] | None = None,
+    valid_from: datetime | None = None,
+    subject_birth_date: date | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Consent:
+    """Record a consent given to the actor's institution for one purpose and recipient.
+
+    The recipient is one named institution, or institution kinds (which then must also have an
+    active partnership with the holder at the time of each exchange).
+    """
+    holder = _own_institution(actor)
+    kinds = sorted({kind.value for kind in recipient_kinds or ()})
+    if (recipient_id is None) == (not kinds):
+        raise InvalidInput("Name either a recipient institution or recipient kinds.")
+    if recipient_id is not None:
+        recipient = institutions.get_active(session, recipient_id)
+        if recipient_id == holder:
+            raise InvalidInput("the recipient must be another institution.")
+        if recipient.country != policy.network_country:
+            raise InvalidInput("An institution outside the network's country receives no "
+                               "personal data; no consent can change that.")
+    categories = sorted({category.value for category in data_categories})
+    if not categories:
+        raise InvalidInput("A consent names at least one data category.")
+    start = valid_from or utcnow()
+    if valid_until <= start:
+        raise InvalidInput("valid_until must be after valid_from.")
+    if valid_until - start > MAX_VALIDITY:
+        raise InvalidInput("a consent may be valid for at most 366 days.")
+    if subject_birth_date is not None:
+        subjects.record_birth_date(session, holder, subject_key, subject_birth_date)
+    consent = Consent(
+        institution_id=holder, subject_key=subject_key, grantor=grantor, purpose=purpose,
+        recipient_id=recipient_id, recipient_kinds=kinds or None, data_categories=categories,
+        valid_from=start, valid_until=valid_until, created_by=actor.client_id,
+    )
+    session.add(consent)
+    session.flush()
+    journal.record(session, actor, "consent.granted", "consent", consent.id, purpose=purpose.value,
+                 consent_id=consent.id,
+                 detail={"grantor": grantor.value, "categories": categories,
+                         "recipient_id": str(recipient_id) if recipient_id else None,
+                         "recipient_kinds": kinds or None})
+    return consent
+
+
+def get_own(session: Session, actor: Actor, consent_id: uuid.UUID) -> Consent:
+    """A consent held by the actor's institution, or :class:`NotFound`."""
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.institution_id != _own_institution(actor):
+        raise NotFound("No consent with that id.")
+    return consent
+
+
+def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str) -> Consent:
+    """Revoke a consent; from now on it covers no exchange (see ``services.revocation``)."""
+    consent = get_own(session, actor, consent_id)
+    if consent.revoked_at is not None:
+        raise InvalidInput("the consent is already revoked.")
+    consent.revoked_at = utcnow()
+    consent.revocation_reason = reason
+    consent.revoked_by = actor.client_id
+    journal.record(session, actor, "consent.revoked", "consent", consent.id,
+                 purpose=consent.purpose.value, consent_id=consent.id)
+    session.flush()
+    return consent
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question to the engine: may ``data_categories`` about ``subject`` go to the recipient?"""
+
+    subject: SubjectRef
+    purpose: Purpose
+    recipient_id: uuid.UUID
+    data_categories: frozenset[DataCategory]
+    breakglass_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """Everything the rules read, loaded for a batch of questions in a few queries."""
+
+    now: datetime
+    institutions: dict[uuid.UUID, Institution]
+    birth_dates: dict[tuple[uuid.UUID, str], date]
+    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]]
+    partnerships: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]
+    releases: dict[uuid.UUID, BreakGlassRelease]
+
+
+def _may_ask(actor: Actor, question: Question) -> bool:
+    return actor.institution_id in (question.subject.holder_id, question.recipient_id)
+
+
+def _consents_of(session: Session, questions: list[Question]
+                 ) -> dict[tuple[uuid.UUID, str, Purpose], list[Consent]]:
+    """Unrevoked consents of every (holder, subject, purpose) asked about, oldest first."""
+    wanted = {(q.subject.holder_id, q.subject.key, q.purpose) for q in questions}
+    found: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {w: [] for w in wanted}
+    if not wanted:
+        return found
+    rows = session.scalars(select(Consent).where(
+        Consent.institution_id.in_({holder for holder, _, _ in wanted}),
+        Consent.subject_key.in_({key for _, key, _ in wanted}),
+        Consent.purpose.in_({purpose for _, _, purpose in wanted}),
+        Consent.revoked_at.is_(None),
+    ).order_by(Consent.created_at, Consent.id))
+    for c in rows:
+        if (c.institution_id, c.subject_key, c.purpose) in found:
+            found[(c.institution_id, c.subject_key, c.purpose)].append(c)
+    return found
+
+
+def _load(session: Session, questions: list[Question]) -> _Facts:
+    """Load what deciding ``questions`` needs: at most five queries, whatever their number."""
+    ids = {q.subject.holder_id for q in questions} | {q.recipient_id for q in questions}
+    found = ({i.id: i for i in session.scalars(select(Institution).where(Institution.id.in_(ids)))}
+             if ids else {})
+    consents = _consents_of(session, questions)
+    by_kind = {(c.institution_id, q.recipient_id) for q in questions
+               for c in consents[(q.subject.holder_id, q.subject.key, q.purpose)]
+               if c.recipient_id is None}
+    release_ids = {q.breakglass_id for q in questions
+                   if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
+    releases = ({r.id: r for r in session.scalars(
+        select(BreakGlassRelease).where(BreakGlassRelease.id.in_(release_ids)))}
+        if release_ids else {})
+    return _Facts(
+        now=utcnow(), institutions=found,
+        birth_dates=subjects.birth_dates(session, {(q.subject.holder_id, q.subject.key)
+                                                   for q in questions}),
+        consents=consents, partnerships=partnerships.active_between(session, by_kind),
+        releases=releases)
+
+
+def _names_recipient(facts: _Facts, consent: Consent, recipient: Institution) -> bool:
+    if consent.recipient_id is not None:
+        return consent.recipient_id == recipient.id
+    if recipient.kind.value not in (consent.recipient_kinds or ()):
+        return False
+    exchanges = ([EXCHANGE_OF[consent.purpose]] if consent.purpose in EXCHANGE_OF
+                 else list(Exchange))
+    return any(partnerships.covers(facts.partnerships, consent.institution_id, recipient.id,
+                                   exchange, facts.now)
+               for exchange in exchanges)
+
+
+def _open_release(facts: _Facts, question: Question) -> BreakGlassRelease | None:
+    release = facts.releases.get(question.breakglass_id) if question.breakglass_id else None
+    subject = question.subject
+    if (release is None or release.institution_id != subject.holder_id
+            or release.subject_key != subject.key
+            or release.recipient_id != question.recipient_id):
+        return None
+    return release if release.open_at(facts.now) else None
+
+
+def _deny(reason: str, categories: frozenset[DataCategory] = frozenset(),
+          consent_ids: tuple[uuid.UUID, ...] = (), **missing: object) -> Decision:
+    return Decision(False, categories, consent_ids, reason=reason, missing=missing)
+
+
+def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> Decision:
+    """The rules (see :func:`authorise`), applied to facts already loaded."""
+    subject, purpose, recipient_id = question.subject, question.purpose, question.recipient_id
+    requested = question.data_categories
+    if not _may_ask(actor, question):
+        return _deny("the caller is neither the holder nor the recipient")
+    holder = facts.institutions.get(subject.holder_id)
+    recipient = facts.institutions.get(recipient_id)
+    if holder is None or recipient is None or not recipient.active:
+        return _deny("the recipient is not an active member of the network")
+    if recipient.country != policy.network_country:
+        return _deny("the recipient is outside the network's country (cross-border guard)",
+                     cross_border=True)
+    now = facts.now
+    birth_date = facts.birth_dates.get((subject.holder_id, subject.key))
+    age = age_on(birth_date, now.date()) if birth_date else None
+    required = policy.age_rule(holder.region).required_grantors(age)
+    in_force = [c for c in facts.consents[(subject.holder_id, subject.key, purpose)]
+                if c.is_valid_at(now) and _names_recipient(facts, c, recipient)]
+    used = tuple(c.id for c in in_force if c.grantor in required)
+    absent = sorted(g.value for g in required if all(c.grantor is not g for c in in_force))
+    granted: frozenset[DataCategory] = frozenset()
+    if not absent:  # a category goes only if every required grantor's consents name it
+        granted = frozenset.intersection(*(
+            frozenset(DataCategory(name) for c in in_force if c.grantor is g
+                      for name in c.data_categories)
+            for g in required))
+    if not absent and requested <= granted:
+        return Decision(True, requested, used)
+    if purpose is Purpose.GREEN_CHANNEL_REFERRAL:
+        release = _open_release(facts, question)
+        if release is not None:
+            return Decision(True, requested, breakglass_id=release.id,
+                            breakglass_expires_at=release.expires_at)
+    if absent:
+        who = " and ".join(absent)
+        return _deny(f"a {who} consent for '{purpose.value}' to this recipient is missing",
+                     grantors=absent, purpose=purpose.value,
+                     recipient_institution_id=str(recipient_id))
+    return _deny("the consent does not cover every requested data category",
+                 requested & granted, used, purpose=purpose.value,
+                 recipient_institution_id=str(recipient_id),
+                 data_categories=sorted(c.value for c in requested - granted))
+
+
+def authorise_many(session: Session, actor: Actor, questions: Iterable[Question], *,
+                   policy: Policy = DEFAULT_POLICY) -> list[Decision]:
+    """:func:`authorise` for many questions at once (a page of a list), in order.
+
+    The same rules on the same data, loaded in a constant number of queries for the whole batch.
+    """
+    asked = list(questions)
+    facts = _load(session, [q for q in asked if _may_ask(actor, q)])
+    return [_decide(actor, q, facts, policy) for q in asked]
+
+
+def authorise(
+    session: Session,
+    actor: Actor,
+    subject: SubjectRef,
+    purpose: Purpose,
+    recipient_id: uuid.UUID,
+    data_categories: Iterable[DataCategory | str],
+    *,
+    breakglass_id: uuid.UUID | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> Decision:
+    """Decide which of ``data_categories`` about ``subject`` may go to ``recipient_id``.
+
+    Rules, in order: the actor is the holder or the recipient; the recipient is an active
+    institution in the network's country; every grantor the subject's age requires (per the
+    holder's region) has a consent in force for this purpose naming this recipient (or its kind
+    within an active partnership); a category goes only if each required grantor's consents
+    name it. A green-channel referral may instead rest on an open break-glass release.
+    :func:`authorise_many` answers many questions under the same rules.
+    """
+    question = Question(subject, purpose, recipient_id,
+                        frozenset(DataCategory(c) for c in data_categories), breakglass_id)
+    return authorise_many(session, actor, [question], policy=policy)[0]
+
+
+def require(session: Session, actor: Actor, subject: SubjectRef, purpose: Purpose,
+            recipient_id: uuid.UUID, data_categories: Iterable[DataCategory | str], *,
+            breakglass_id: uuid.UUID | None = None, policy: Policy = DEFAULT_POLICY) -> Decision:
+    """:func:`authorise`, raising :class:`ConsentRequired` (naming what is missing) if denied."""
+    decision = authorise(session, actor, subject, purpose, recipient_id, data_categories,
+                         breakglass_id=breakglass_id, policy=policy)
+    if not decision.allowed:
+        raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
+    return decision

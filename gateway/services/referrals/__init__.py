@@ -1,0 +1,1 @@
+"""Referrals: intake, reads, lifecycle, access, attachments, SLAs and metrics."""

@@ -1,0 +1,66 @@
+"""Referral access: which referrals a party sees, and what of them it may see now."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import DataCategory, Purpose, Referral, ReferralStatus
+from gateway.services.actor import Actor
+from gateway.services.errors import NotFound
+from gateway.services.privacy import consent, disclosure
+from gateway.services.privacy.policy import Policy
+from schemas.referrals import ReferralSchema
+
+DEFAULT_POLICY = Policy()
+
+
+def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
+                *, for_update: bool = False) -> Referral:
+    """A referral the actor's institution sent or received; any other is 'not found'.
+
+    The recipient does not see a draft until it is submitted.
+    """
+    query = select(Referral).where(Referral.id == referral_id)
+    if for_update:
+        query = query.with_for_update()
+    referral = session.scalar(query)
+    if referral is None or actor.institution_id not in (referral.sender_id, referral.recipient_id):
+        raise NotFound("No referral with that id.")
+    if referral.status is ReferralStatus.DRAFT and actor.institution_id != referral.sender_id:
+        raise NotFound("No referral with that id.")
+    return referral
+
+
+def notes_visible(session: Session, referral: Referral, institution_id: uuid.UUID,
+                  policy: Policy = DEFAULT_POLICY) -> bool:
+    """Whether a party may read the referral's free-text notes (category clinical notes).
+
+    The recipient may under the referral's own consent; the sender hears the recipient's notes
+    back only under a follow-up consent, as with the outcome.
+    """
+    is_recipient = institution_id == referral.recipient_id
+    decision = consent.authorise(
+        session, _party(institution_id), disclosure.subject_of(referral),
+        disclosure.purpose_of(referral) if is_recipient else Purpose.FOLLOW_UP,
+        referral.recipient_id, [DataCategory.CLINICAL_NOTES],
+        breakglass_id=referral.breakglass_id if is_recipient else None, policy=policy)
+    return decision.allowed
+
+
+def _party(institution_id: uuid.UUID) -> Actor:
+    """The gateway acting for one party, to see a referral as that party may."""
+    return Actor(client_id="gateway", institution_id=institution_id, scopes=frozenset())
+
+
+def addressee_view(session: Session, referral: Referral, institution_id: uuid.UUID,
+                   policy: Policy = DEFAULT_POLICY) -> dict:
+    """The referral as ``institution_id`` may see it now, in wire form (JSON-ready).
+
+    Minimisation happens here, before any adapter: fields of unreleased data categories are
+    absent, and adapters map only what is present.
+    """
+    view = disclosure.disclose(session, _party(institution_id), referral, policy=policy)
+    return ReferralSchema().dump(view)
