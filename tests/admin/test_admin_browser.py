@@ -32,7 +32,7 @@ from tests.support import Partner, bearer, new_key, public_jwks
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
          "clients/new", "audit", "delivery")
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]

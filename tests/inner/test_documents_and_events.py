@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, TrainingEvent
+from tests.inner.test_resources import RESOURCE_SCOPES, share
 from tests.support import bearer
-from tests.test_resources import RESOURCE_SCOPES, share
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from tests.circulation import book, new_supervisor, one_slot
+from tests.inner.test_resources import share
 from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
 from tests.support import bearer
-from tests.test_resources import share
 
 INNER = r"^/api/v1/(supervisors|slots|bookings|resources|events)"
 PREFIXES = ("/api/v1/supervisors", "/api/v1/slots", "/api/v1/bookings", "/api/v1/resources",

@@ -27,7 +27,7 @@ from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
 from gateway.services import outbox
 from tests.network_support import set_endpoint
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = "Zhang-Xiaoming-13812345678-MARKER"
 
 

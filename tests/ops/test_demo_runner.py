@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, select
 from gateway.models import OutboxMessage, OutboxStatus
 from tests.support import Partner, bearer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 25
 
 

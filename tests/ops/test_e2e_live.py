@@ -28,7 +28,7 @@ from gateway.models import AuditEntry
 from tests.support import SUBJECT_REF, Partner, new_key, public_jwks, referral_body
 
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10
 # gunicorn 25.1+ opens a control socket in $HOME; parallel test runs must not share one.
 NO_CONTROL_SOCKET = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []

@@ -1,0 +1,1 @@
+"""The test suite; tests/<domain>/ mirrors gateway/services/<domain>/."""
