@@ -6,6 +6,7 @@ import functools
 import uuid
 from collections.abc import Callable
 
+import flask_smorest
 from flask import g
 
 from gateway.oauth.server import require_oauth
@@ -13,7 +14,11 @@ from gateway.services.actor import Actor
 
 
 def authenticated(scope: str) -> Callable:
-    """Require a valid access token carrying ``scope``, before the body is even parsed."""
+    """Require a valid access token carrying ``scope``, before the body is even parsed.
+
+    The same scope is declared as the operation's OpenAPI ``security`` requirement, so what is
+    enforced and what is documented cannot drift apart.
+    """
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -28,7 +33,7 @@ def authenticated(scope: str) -> Callable:
             )
             return view(*args, **kwargs)
 
-        return wrapper
+        return flask_smorest.Blueprint.doc(security=[{"oauth2": [scope]}])(wrapper)
 
     return decorator
 

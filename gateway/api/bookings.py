@@ -35,7 +35,6 @@ class Bookings(MethodView):
     """Book and list."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.arguments(BookingCreateSchema)
     @blp.response(201, BookingSchema)
     def post(self, body: dict):
@@ -48,7 +47,6 @@ class Bookings(MethodView):
         return booking, 201, {"Location": f"/api/v1/bookings/{booking['id']}"}
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.arguments(BookingListQuerySchema, location="query")
     @blp.response(200, BookingPageSchema)
     def get(self, query: dict):
@@ -62,7 +60,6 @@ class SupervisionHours(MethodView):
     """Supervision hours of the calling institution's counsellors."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.arguments(HoursQuerySchema, location="query")
     @blp.response(200, HoursReportSchema)
     def get(self, query: dict):
@@ -75,7 +72,6 @@ class BookingItem(MethodView):
     """One booking, visible to its booker and host."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, BookingSchema)
     def get(self, booking_id: uuid.UUID):
         """Read a booking; case material is identified only while consent covers the host."""
@@ -88,7 +84,6 @@ class BookingCancellation(MethodView):
     """Cancel a booking."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.response(200, BookingSchema)
     def post(self, booking_id: uuid.UUID):
         """Cancel (booker only); 409 after the slot's cut-off. The next on the waitlist moves up."""
@@ -101,7 +96,6 @@ class BookingDecision(MethodView):
     """Confirm or decline."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.arguments(BookingDecisionSchema)
     @blp.response(200, BookingSchema)
     def post(self, body: dict, booking_id: uuid.UUID):
@@ -115,7 +109,6 @@ class BookingAttendance(MethodView):
     """Attendance or no-show."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.arguments(AttendanceSchema)
     @blp.response(200, BookingSchema)
     def post(self, body: dict, booking_id: uuid.UUID):
@@ -129,7 +122,6 @@ class BookingCalendar(MethodView):
     """A booking as iCalendar."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, **ICS_RESPONSE)
     def get(self, booking_id: uuid.UUID):
         """The booking as an RFC 5545 event with a reminder."""

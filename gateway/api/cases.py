@@ -24,7 +24,6 @@ from schemas.cases import (
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="A school's cases: one student, one leader, one team, one plan.")
-READ, WRITE = [{"oauth2": ["cases:read"]}], [{"oauth2": ["cases:write"]}]
 
 
 @blp.route("")
@@ -32,7 +31,6 @@ class Cases(MethodView):
     """Open cases."""
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.arguments(CaseCreateSchema)
     @blp.response(201, CaseSchema)
     def post(self, body: dict):
@@ -50,14 +48,12 @@ class CaseItem(MethodView):
     """One case."""
 
     @authenticated("cases:read")
-    @blp.doc(security=READ)
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id: uuid.UUID):
         """Read a case with its entries and referrals."""
         return casework.read(db_session(), current_actor(), case_id)
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.arguments(CaseCareSchema)
     @blp.response(200, CaseSchema)
     def patch(self, body: dict, case_id: uuid.UUID):
@@ -70,7 +66,6 @@ class CaseEscalations(MethodView):
     """Reports rising level by level."""
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.response(200, CaseSchema)
     def post(self, case_id: uuid.UUID):
         """Report the case one level up."""
@@ -82,7 +77,6 @@ class CaseAssessments(MethodView):
     """Assessments of the student."""
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.arguments(AssessmentCreateSchema)
     @blp.response(201, CaseEntrySchema)
     def post(self, body: dict, case_id: uuid.UUID):
@@ -96,7 +90,6 @@ class CaseFollowUps(MethodView):
     """Follow-up visits (回访)."""
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.arguments(FollowUpCreateSchema)
     @blp.response(201, CaseEntrySchema)
     def post(self, body: dict, case_id: uuid.UUID):
@@ -109,7 +102,6 @@ class CaseClosure(MethodView):
     """Closing a case."""
 
     @authenticated("cases:write")
-    @blp.doc(security=WRITE)
     @blp.response(200, CaseSchema)
     def post(self, case_id: uuid.UUID):
         """Close the case; needs a recorded follow-up and no open referral."""

@@ -29,7 +29,6 @@ class Consents(MethodView):
     """Record consents."""
 
     @authenticated("consents:write")
-    @blp.doc(security=[{"oauth2": ["consents:write"]}])
     @blp.arguments(ConsentCreateSchema)
     @blp.response(201, ConsentGrantedSchema)
     def post(self, body: dict):
@@ -49,7 +48,6 @@ class ConsentItem(MethodView):
     """One consent."""
 
     @authenticated("consents:read")
-    @blp.doc(security=[{"oauth2": ["consents:read"]}])
     @blp.response(200, ConsentSchema)
     def get(self, consent_id: uuid.UUID):
         """Read a consent held by the calling institution."""
@@ -61,7 +59,6 @@ class ConsentRevocation(MethodView):
     """Withdraw a consent."""
 
     @authenticated("consents:write")
-    @blp.doc(security=[{"oauth2": ["consents:write"]}])
     @blp.arguments(ConsentRevokeSchema)
     @blp.response(200, ConsentSchema)
     def post(self, body: dict, consent_id: uuid.UUID):

@@ -23,7 +23,6 @@ from schemas.delivery import (
 
 blp = Blueprint("delivery", __name__, url_prefix="/api/v1/network/delivery",
                 description="Push endpoints, green-channel SLAs and dead letters.")
-ADMIN = [{"oauth2": ["network:admin"]}]
 
 
 def _configured(result: endpoints.Configured) -> dict:
@@ -35,7 +34,6 @@ class InstitutionEndpoint(MethodView):
     """An institution's push endpoint."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(EndpointSetSchema)
     @blp.response(200, EndpointSchema)
     def put(self, body: dict, institution_id: uuid.UUID):
@@ -50,7 +48,6 @@ class RegionEndpoint(MethodView):
     """Where a region's coordinators receive escalations."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(EndpointSetSchema)
     @blp.response(200, EndpointSchema)
     def put(self, body: dict, region: str):
@@ -65,7 +62,6 @@ class InstitutionSla(MethodView):
     """A recipient's green-channel SLA."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(SlaPolicySetSchema)
     @blp.response(200, SlaPolicySchema)
     def put(self, body: dict, institution_id: uuid.UUID):
@@ -81,7 +77,6 @@ class DeadLetters(MethodView):
     """Messages parked after too many failed deliveries."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(DeadLetterQuerySchema, location="query")
     @blp.response(200, OutboxMessageSchema(many=True))
     def get(self, query: dict):
@@ -94,7 +89,6 @@ class DeadLetterReplay(MethodView):
     """Put a dead letter back in the queue."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.response(200, OutboxMessageSchema)
     def post(self, message_id: uuid.UUID):
         """Replay: delivered again with the same idempotency key."""

@@ -23,7 +23,6 @@ class TrainingHours(MethodView):
     """Training hours of the calling institution's people."""
 
     @authenticated("resources:read")
-    @blp.doc(security=[{"oauth2": ["resources:read"]}])
     @blp.arguments(HoursQuerySchema, location="query")
     @blp.response(200, HoursReportSchema)
     def get(self, query: dict):
@@ -36,7 +35,6 @@ class Registrations(MethodView):
     """Register and list registrations."""
 
     @authenticated("resources:write")
-    @blp.doc(security=[{"oauth2": ["resources:write"]}])
     @blp.arguments(RegistrationCreateSchema)
     @blp.response(201, RegistrationSchema)
     def post(self, body: dict, event_id: uuid.UUID):
@@ -45,7 +43,6 @@ class Registrations(MethodView):
                                event_id, **body)
 
     @authenticated("resources:read")
-    @blp.doc(security=[{"oauth2": ["resources:read"]}])
     @blp.response(200, RegistrationSchema(many=True))
     def get(self, event_id: uuid.UUID):
         """All registrations (organiser) or the caller's own."""
@@ -57,7 +54,6 @@ class RegistrationCancellation(MethodView):
     """Withdraw a registration."""
 
     @authenticated("resources:write")
-    @blp.doc(security=[{"oauth2": ["resources:write"]}])
     @blp.response(200, RegistrationSchema)
     def post(self, event_id: uuid.UUID, registration_id: uuid.UUID):
         """The registering institution cancels before the event starts."""
@@ -69,7 +65,6 @@ class RegistrationAttendance(MethodView):
     """Record attendance."""
 
     @authenticated("resources:write")
-    @blp.doc(security=[{"oauth2": ["resources:write"]}])
     @blp.arguments(EventAttendanceSchema)
     @blp.response(200, RegistrationSchema)
     def post(self, body: dict, event_id: uuid.UUID, registration_id: uuid.UUID):

@@ -20,7 +20,6 @@ from schemas.partnerships import (
 
 blp = Blueprint("network", __name__, url_prefix="/api/v1/network",
                 description="Institutions and clients of the network (coordinators).")
-ADMIN = [{"oauth2": ["network:admin"]}]
 
 
 @blp.route("/institutions")
@@ -28,14 +27,12 @@ class Institutions(MethodView):
     """The members of the network."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.response(200, InstitutionSchema(many=True))
     def get(self):
         """List institutions."""
         return institutions.list_all(db_session())
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(InstitutionCreateSchema)
     @blp.response(201, InstitutionSchema)
     def post(self, body: dict):
@@ -48,7 +45,6 @@ class Clients(MethodView):
     """OAuth clients of institutions."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(ClientCreateSchema)
     @blp.response(201, ClientRegisteredSchema)
     def post(self, body: dict):
@@ -66,7 +62,6 @@ class ClientRevocation(MethodView):
     """Revoking a client stops its tokens at once."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.response(200, ClientSchema)
     def post(self, client_id: str):
         """Revoke a client."""
@@ -78,14 +73,12 @@ class Partnerships(MethodView):
     """Agreements between institutions."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.response(200, PartnershipSchema(many=True))
     def get(self):
         """List partnerships."""
         return partnerships.list_for(db_session())
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(PartnershipCreateSchema)
     @blp.response(201, PartnershipSchema)
     def post(self, body: dict):
@@ -99,7 +92,6 @@ class PartnershipStatusChange(MethodView):
     """Approve, suspend, resume or end a partnership."""
 
     @authenticated("network:admin")
-    @blp.doc(security=ADMIN)
     @blp.arguments(PartnershipStatusSchema)
     @blp.response(200, PartnershipSchema)
     def post(self, body: dict, partnership_id):

@@ -51,7 +51,6 @@ class Referrals(MethodView):
     """Send and list referrals."""
 
     @authenticated("referrals:write")
-    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
     @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
     @blp.arguments(ReferralCreateSchema)
     @blp.response(201, ReferralSchema)
@@ -71,7 +70,6 @@ class Referrals(MethodView):
         return disclosure.disclose(session, actor, created.referral, policy=policy), 201, headers
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.arguments(ReferralListQuerySchema, location="query")
     @blp.response(200, ReferralPageSchema)
     def get(self, query: dict):
@@ -85,7 +83,6 @@ class ReferralItem(MethodView):
     """One referral, visible to its sender and recipient only."""
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.response(200, ReferralSchema)
     def get(self, referral_id: uuid.UUID):
         """Read a referral."""
@@ -98,7 +95,6 @@ class ReferralTransitions(MethodView):
     """Lifecycle changes: the recipient moves forward, the sender submits or withdraws."""
 
     @authenticated("referrals:write")
-    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
     @blp.arguments(ReferralTransitionSchema)
     @blp.response(200, ReferralSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
@@ -115,7 +111,6 @@ class ReferralUpdates(MethodView):
     """Interim feedback from the recipient."""
 
     @authenticated("referrals:write")
-    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
     @blp.arguments(ReferralUpdateSchema)
     @blp.response(201, ReferralEventSchema)
     def post(self, body: dict, referral_id: uuid.UUID):
@@ -129,7 +124,6 @@ class ReferralHistory(MethodView):
     """What happened to a referral."""
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.response(200, ReferralEventSchema(many=True))
     def get(self, referral_id: uuid.UUID):
         """Status changes, business statuses and feedback, oldest first."""
@@ -141,7 +135,6 @@ class ReferralMetrics(MethodView):
     """Times to milestones."""
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.response(200, ReferralMetricsSchema)
     def get(self, referral_id: uuid.UUID):
         """Seconds from submission to receipt, decision, first appointment and completion."""
@@ -153,7 +146,6 @@ class ReferralAttachments(MethodView):
     """Files attached to a referral (the request body is the file)."""
 
     @authenticated("referrals:write")
-    @blp.doc(security=[{"oauth2": ["referrals:write"]}])
     @blp.arguments(AttachmentQuerySchema, location="query")
     @blp.response(201, AttachmentSchema)
     def post(self, query: dict, referral_id: uuid.UUID):
@@ -165,7 +157,6 @@ class ReferralAttachments(MethodView):
                                data=request.get_data(cache=False), max_bytes=limit)
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.response(200, AttachmentSchema(many=True))
     def get(self, referral_id: uuid.UUID):
         """List the attachments' metadata."""
@@ -177,7 +168,6 @@ class ReferralAttachment(MethodView):
     """One attachment's content."""
 
     @authenticated("referrals:read")
-    @blp.doc(security=[{"oauth2": ["referrals:read"]}])
     @blp.response(200, content_type="application/octet-stream")
     def get(self, referral_id: uuid.UUID, attachment_id: uuid.UUID):
         """Download; ``Repr-Digest`` carries the SHA-256 of the content."""

@@ -40,7 +40,6 @@ class Resources(MethodView):
     """Share and search."""
 
     @authenticated("resources:write")
-    @blp.doc(security=[{"oauth2": ["resources:write"]}])
     @blp.arguments(ResourceCreateSchema)
     @blp.response(201, ResourceOwnerSchema)
     def post(self, body: dict):
@@ -51,7 +50,6 @@ class Resources(MethodView):
         return created, 201, {"Location": f"/api/v1/resources/{created.id}"}
 
     @authenticated("resources:read")
-    @blp.doc(security=[{"oauth2": ["resources:read"]}])
     @blp.arguments(ResourceSearchQuerySchema, location="query")
     @blp.response(200, ResourcePageSchema)
     def get(self, query: dict):
@@ -64,7 +62,6 @@ class ResourceItem(MethodView):
     """One resource."""
 
     @authenticated("resources:read")
-    @blp.doc(security=[{"oauth2": ["resources:read"]}])
     @blp.response(200, ResourceSchema)
     def get(self, resource_id: uuid.UUID):
         """Read a resource the caller may see."""
@@ -76,7 +73,7 @@ class ResourceDocument(MethodView):
     """The resource's document, stored by SHA-256."""
 
     @authenticated("resources:write")
-    @blp.doc(security=[{"oauth2": ["resources:write"]}], requestBody={
+    @blp.doc(requestBody={
         "required": True, "content": {media: BINARY for media in sorted(documents.ALLOWED_TYPES)}})
     @blp.arguments(DocumentQuerySchema, location="query")
     @blp.response(200, ResourceOwnerSchema)
@@ -88,7 +85,6 @@ class ResourceDocument(MethodView):
                                 query.get("filename"))
 
     @authenticated("resources:read")
-    @blp.doc(security=[{"oauth2": ["resources:read"]}])
     @blp.response(200, content_type="application/octet-stream",
                   description="The document's bytes, with its own media type.")
     def get(self, resource_id: uuid.UUID):

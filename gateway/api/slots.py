@@ -21,7 +21,6 @@ class SlotItem(MethodView):
     """One slot."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, SlotSchema)
     def get(self, slot_id: uuid.UUID):
         """Read a slot of a visible supervisor, with the seats taken."""
@@ -33,7 +32,6 @@ class SlotCancellation(MethodView):
     """Withdraw a slot."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.response(200, SlotSchema)
     def post(self, slot_id: uuid.UUID):
         """The supervisor's institution withdraws a slot; its bookings are cancelled."""

@@ -25,7 +25,6 @@ class Supervisors(MethodView):
     """Register and list supervisors."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.arguments(SupervisorCreateSchema)
     @blp.response(201, SupervisorSchema)
     def post(self, body: dict):
@@ -33,7 +32,6 @@ class Supervisors(MethodView):
         return supervisors.register(db_session(), current_actor(), **body)
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, SupervisorSchema(many=True))
     def get(self):
         """Supervisors of the calling institution and of its supervision partners."""
@@ -45,7 +43,6 @@ class SupervisorItem(MethodView):
     """One supervisor."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, SupervisorSchema)
     def get(self, supervisor_id: uuid.UUID):
         """Read a supervisor."""
@@ -57,7 +54,6 @@ class Availability(MethodView):
     """Publish slots."""
 
     @authenticated("bookings:write")
-    @blp.doc(security=[{"oauth2": ["bookings:write"]}])
     @blp.arguments(AvailabilitySchema)
     @blp.response(201, SlotSchema(many=True))
     def post(self, body: dict, supervisor_id: uuid.UUID):
@@ -72,7 +68,6 @@ class SupervisorSlots(MethodView):
     """The open slots of a supervisor."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.arguments(SlotQuerySchema, location="query")
     @blp.response(200, SlotSchema(many=True))
     def get(self, query: dict, supervisor_id: uuid.UUID):
@@ -85,7 +80,6 @@ class SupervisorCalendar(MethodView):
     """The schedule as iCalendar."""
 
     @authenticated("bookings:read")
-    @blp.doc(security=[{"oauth2": ["bookings:read"]}])
     @blp.response(200, **ICS_RESPONSE)
     def get(self, supervisor_id: uuid.UUID):
         """The supervisor's open slots as an RFC 5545 calendar."""
