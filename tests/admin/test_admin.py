@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from gateway import create_app
 from gateway.db import transaction
 from gateway.models import (
     AuditEntry,
@@ -366,7 +367,8 @@ def test_cli_adds_a_coordinator_and_prints_the_totp_uri(app):
 
 
 def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
-    result = app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
+    demo_app = create_app({**app.config, "DEMO": True})
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     network = Path(app.instance_path) / "demo" / "network.json"
     demo = json.loads(network.read_text())["coordinator"]
