@@ -23,16 +23,9 @@ from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
-from tests.support import (
-    SUBJECT_REF,
-    Admin,
-    Pair,
-    Partner,
-    bearer,
-    new_key,
-    public_jwks,
-    referral_body,
-)
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.support import Admin, Pair, Partner, bearer, new_key, public_jwks
 
 TEST_ISSUER = "http://gateway.test"
 PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -195,11 +188,9 @@ def grant_consent(client) -> Callable[..., TestResponse]:
 
     def grant(token: str, recipient_id: uuid.UUID, subject: str = SUBJECT_REF,
               purpose: str = "green_channel_referral", **extra: object) -> TestResponse:
-        body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
-                "recipient_institution_id": str(recipient_id),
-                "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
-                "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
-        return client.post("/api/v1/consents", json=body, headers=bearer(token))
+        return client.post("/api/v1/consents", json=consent_body(recipient_id, subject, purpose,
+                                                                  **extra),
+                           headers=bearer(token))
 
     return grant
 

@@ -12,13 +12,10 @@ import pytest
 from gateway.db import transaction
 from gateway.models import OutboxStatus
 from gateway.services import outbox
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    crisis_case_body,
-    referral_body,
-)
+from tests.factories.cases import crisis_case_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
 from tests.support import assert_problem, bearer, new_key, public_jwks
 

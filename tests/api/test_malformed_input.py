@@ -9,7 +9,9 @@ import json
 
 import pytest
 
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import ASSERTION_TYPE, basic, bearer, hand_made_jwt
 
 HUGE = 300 * 1024  # beyond MAX_CONTENT_LENGTH

@@ -23,13 +23,9 @@ from gateway.delivery.worker import Settings, Worker
 from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
 from gateway.services import outbox
 from tests.conftest import TEST_ISSUER
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    referral_body,
-    set_endpoint,
-)
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, set_endpoint
 from tests.support import bearer
 
 

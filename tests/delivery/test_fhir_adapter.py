@@ -14,7 +14,8 @@ from sqlalchemy import select
 from adapters import Outbound, fhir
 from gateway.db import transaction
 from gateway.models import BusinessStatus, DeclineReason, OutboxMessage
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents, referral_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents
 from tests.support import bearer
 
 
@@ -54,7 +55,7 @@ def test_submitted_referral_becomes_a_valid_transaction_bundle(app, sent):
     patient = next(e["resource"] for e in bundle["entry"]
                    if e["resource"]["resourceType"] == "Patient")
     assert patient["identifier"][0]["value"] == referral["subject_pseudonym"]
-    assert "stu-001" not in json.dumps(bundle)
+    assert SUBJECT_REF not in json.dumps(bundle)
     service_request = next(e["resource"] for e in bundle["entry"]
                            if e["resource"]["resourceType"] == "ServiceRequest")
     assert {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",

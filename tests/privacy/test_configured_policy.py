@@ -21,7 +21,8 @@ from gateway import create_app
 from gateway.db import transaction
 from gateway.models import BreakGlassRelease, OutboxMessage
 from gateway.services.privacy import minimise
-from tests.privacy_support import born_years_ago, make_scene, personal_keys
+from tests.factories.privacy import born_years_ago
+from tests.privacy_support import make_scene, personal_keys
 from tests.support import bearer
 
 COUNTRY = "HK"

@@ -12,7 +12,8 @@ from gateway.db import engine_of
 from gateway.keystore import EXTENSION_KEY
 from keys import Keyring
 from keys.field import FieldKeyring, UndecryptableValue
-from tests.privacy_support import NAME, make_scene
+from tests.factories.privacy import NAME
+from tests.privacy_support import make_scene
 
 
 @pytest.fixture
