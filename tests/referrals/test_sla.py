@@ -13,7 +13,7 @@ from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage, Referral
 from gateway.services.referrals import sla, sla_sweep
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def send(client, make_partner, token_for, link, app):
     hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES, region="minhang")
     link(school, hospital, "referral")
     with transaction(app) as session:
-        sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=15,
+        sla.set_policy(session, TESTER, hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="duty psychiatrist pager 7001")
     token = bearer(token_for(school))
     for purpose in ("green_channel_referral", "referral"):

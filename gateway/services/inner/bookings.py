@@ -87,8 +87,8 @@ def _audit(session: Session, actor: Actor, action: str, booking: Booking,
     if decision is not None:
         detail.update(decision.audit_detail)
     journal.record(session, actor, action, "booking", booking.id,
-                 purpose=Purpose.CASE_CONFERENCE.value if decision else None,
-                 consent_id=decision.consent_id if decision else None, detail=detail)
+                   purpose=Purpose.CASE_CONFERENCE.value if decision else None,
+                   consent_id=decision.consent_id if decision else None, detail=detail)
 
 
 def _free_seat(session: Session, slot: Slot) -> int | None:
@@ -162,9 +162,9 @@ def list_page(session: Session, actor: Actor, *, role: str = "booker",
     consent_ids = sorted({str(c) for _, decision in views if decision and decision.allowed
                           for c in decision.consent_ids})
     journal.record(session, actor, "booking.listed", "booking", None,
-                 purpose=Purpose.CASE_CONFERENCE.value if consent_ids else None,
-                 detail={"role": role, "ids": [str(item.id) for item in page.items],
-                         "consent_ids": consent_ids})
+                   purpose=Purpose.CASE_CONFERENCE.value if consent_ids else None,
+                   detail={"role": role, "ids": [str(item.id) for item in page.items],
+                           "consent_ids": consent_ids})
     return cursors.Page([view for view, _decision in views], page.next_cursor)
 
 
@@ -188,7 +188,7 @@ def _promote_waitlist(session: Session, actor: Actor, slot: Slot) -> Booking | N
     waiting.seat, waiting.status = seat, BookingStatus.REQUESTED
     session.flush()
     journal.record(session, actor, "booking.promoted", "booking", waiting.id,
-                 detail={"slot_id": str(slot.id)})
+                   detail={"slot_id": str(slot.id)})
     outbox.enqueue(session, "booking.promoted", {"booking_id": str(waiting.id),
                                                  "slot_id": str(slot.id)},
                    institution_id=waiting.institution_id)

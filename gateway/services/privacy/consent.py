@@ -141,10 +141,10 @@ def grant(
     session.add(consent)
     session.flush()
     journal.record(session, actor, "consent.granted", "consent", consent.id, purpose=purpose.value,
-                 consent_id=consent.id,
-                 detail={"grantor": grantor.value, "categories": categories,
-                         "recipient_id": str(recipient_id) if recipient_id else None,
-                         "recipient_kinds": kinds or None})
+                   consent_id=consent.id,
+                   detail={"grantor": grantor.value, "categories": categories,
+                           "recipient_id": str(recipient_id) if recipient_id else None,
+                           "recipient_kinds": kinds or None})
     return consent
 
 
@@ -165,7 +165,7 @@ def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str) -
     consent.revocation_reason = reason
     consent.revoked_by = actor.client_id
     journal.record(session, actor, "consent.revoked", "consent", consent.id,
-                 purpose=consent.purpose.value, consent_id=consent.id)
+                   purpose=consent.purpose.value, consent_id=consent.id)
     session.flush()
     return consent
 

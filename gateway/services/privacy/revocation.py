@@ -48,8 +48,8 @@ def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
         referral.status = ReferralStatus.WITHDRAWN
         session.flush()
         journal.record(session, actor, "referral.withdrawn", "referral", referral.id,
-                     purpose=revoked.purpose.value, consent_id=revoked.id,
-                     detail={"cause": "consent_revoked"})
+                       purpose=revoked.purpose.value, consent_id=revoked.id,
+                       detail={"cause": "consent_revoked"})
         outbox.enqueue(session, "referral.withdrawn",
                        {"referral_id": str(referral.id), "status": "withdrawn",
                         "cause": "consent_revoked"}, institution_id=referral.recipient_id)

@@ -68,9 +68,9 @@ def add(session: Session, actor: Actor, referral_id: uuid.UUID, *, filename: str
     session.add(attachment)
     session.flush()
     journal.record(session, actor, "referral.attachment_added", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"attachment_id": str(attachment.id), "size": attachment.size,
-                         "content_type": content_type, "sha256": attachment.sha256})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"attachment_id": str(attachment.id), "size": attachment.size,
+                           "content_type": content_type, "sha256": attachment.sha256})
     other = (referral.recipient_id if actor.institution_id == referral.sender_id
              else referral.sender_id)
     if referral.status.value != "draft":
@@ -106,6 +106,6 @@ def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
     if hashlib.sha256(content).hexdigest() != attachment.sha256:
         raise RuntimeError("attachment failed its integrity check")
     journal.record(session, actor, "referral.attachment_read", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"attachment_id": str(attachment.id)})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"attachment_id": str(attachment.id)})
     return Download(attachment, content)

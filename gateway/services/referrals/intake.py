@@ -208,10 +208,10 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                                       request_fingerprint=fingerprint, referral_id=referral.id))
         session.flush()
     journal.record(session, actor, "referral.created", "referral", referral.id,
-                 purpose=request.purpose.value, consent_id=decision.consent_id,
-                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
-                         "case_id": str(request.case_id) if request.case_id else None,
-                         **decision.audit_detail})
+                   purpose=request.purpose.value, consent_id=decision.consent_id,
+                   detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
+                           "case_id": str(request.case_id) if request.case_id else None,
+                           **decision.audit_detail})
     if not request.draft:
         lifecycle.submit_new(session, actor, referral, now or utcnow())
     return Created(referral, replayed=False)

@@ -169,19 +169,19 @@ def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: 
     event = _record_event(session, actor, referral, None, update.business_status, update.note,
                           moment, update.appointment_at)
     journal.record(session, actor, "referral.updated", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"business_status": referral.business_status})
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                   detail={"business_status": referral.business_status})
     _notify(session, referral, "referral.updated", event, to_sender=True)
     return event
 
 
-def _record_event(session: Session, actor: Actor | str, referral: Referral,
+def _record_event(session: Session, actor: Actor, referral: Referral,
                   from_status: ReferralStatus | None, business: BusinessStatus | None,
                   note: str | None, moment: datetime,
                   appointment_at: datetime | None = None) -> ReferralEvent:
     event = ReferralEvent(
         referral_id=referral.id, recorded_at=moment,
-        actor=actor.label if isinstance(actor, Actor) else actor,
+        actor=actor.label,
         from_status=from_status.value if from_status else None,
         to_status=referral.status.value if from_status else None,
         business_status=business.value if business else None,
@@ -210,7 +210,7 @@ def _stamp(session: Session, referral: Referral, status: ReferralStatus,
         referral.outcome_diagnosis_code = change.diagnosis_code
 
 
-def _apply(session: Session, actor: Actor | str, referral: Referral, status: ReferralStatus,
+def _apply(session: Session, actor: Actor, referral: Referral, status: ReferralStatus,
            change: Transition, moment: datetime) -> None:
     """One audited step: stamp the clock, record the event, tell the other side."""
     previous = referral.status
@@ -222,8 +222,8 @@ def _apply(session: Session, actor: Actor | str, referral: Referral, status: Ref
     event = _record_event(session, actor, referral, previous, change.business_status,
                           change.note, moment)
     journal.record(session, actor, f"referral.{status.value}", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"from": previous.value, "reason_code": change.reason_code})
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                   detail={"from": previous.value, "reason_code": change.reason_code})
     if previous is not S.DRAFT or status is S.SUBMITTED:  # a draft was never seen
         _notify(session, referral, f"referral.{status.value}", event,
                 to_sender=status not in TO_RECIPIENT)

@@ -31,9 +31,9 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
     referral = access.get_visible(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     journal.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value,
-                 consent_id=decision.consent_id if decision else referral.consent_id,
-                 detail=decision.audit_detail if decision else {"basis": "holder"})
+                   purpose=disclosure.purpose_of(referral).value,
+                   consent_id=decision.consent_id if decision else referral.consent_id,
+                   detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
 
 
@@ -45,7 +45,7 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict
     """
     referral = access.get_visible(session, actor, referral_id)
     journal.record(session, actor, "referral.history_read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
     with_notes = access.notes_visible(session, referral, actor.institution_id)
     events = session.scalars(select(ReferralEvent).where(
         ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
@@ -115,9 +115,9 @@ def list_box(
         page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     journal.record(session, actor, "referral.listed", "referral", None,
-                 purpose=Purpose.REFERRAL.value,
-                 detail={"box": box, "ids": [str(r.id) for r, _ in page],
-                         "filters": sorted(protected)})
+                   purpose=Purpose.REFERRAL.value,
+                   detail={"box": box, "ids": [str(r.id) for r, _ in page],
+                           "filters": sorted(protected)})
     last = page[-1][0] if more else None
     next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
     return Page([view for _, view in page], next_cursor, total)

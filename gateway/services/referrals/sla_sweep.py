@@ -22,11 +22,12 @@ from gateway.models import (
     SlaKind,
 )
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import institutions
 from gateway.services.referrals import access, lifecycle, sla
 
-ACTOR = "scheduler"
+ACTOR = Actor.system("scheduler")
 AWAITING = {
     SlaKind.RECEIPT: (Referral.receipt_due_at, [ReferralStatus.SUBMITTED]),
     SlaKind.DECISION: (Referral.decision_due_at,
@@ -66,9 +67,9 @@ def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime
                    institution_id=recipient.id)
     outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
     journal.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"sla": kind.value, "due_at": due.isoformat(),
-                         "region": recipient.region})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"sla": kind.value, "due_at": due.isoformat(),
+                           "region": recipient.region})
 
 
 def sweep(session: Session, now: datetime, limit: int = 100) -> Sweep:
