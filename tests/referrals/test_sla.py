@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage, Referral
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla, sla_sweep
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
 from tests.support import TESTER, bearer
@@ -43,7 +44,7 @@ def send(client, make_partner, token_for, link, app):
 
 def _sweep(app, at: datetime) -> sla_sweep.Sweep:
     with transaction(app) as session:
-        return sla_sweep.sweep(session, at)
+        return sla_sweep.sweep(session, at, policy=Policy.from_config(app.config))
 
 
 def _escalations(app) -> list[tuple[uuid.UUID | None, str | None, dict]]:

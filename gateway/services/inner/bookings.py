@@ -37,7 +37,6 @@ from gateway.services.privacy import consent
 from gateway.services.privacy.policy import Policy
 from keys.pseudonym import PseudonymKey
 
-DEFAULT_POLICY = Policy()
 SEAT_HOLDING = {BookingStatus.REQUESTED, BookingStatus.CONFIRMED}
 REMINDER_BEFORE = timedelta(hours=24)
 
@@ -98,7 +97,7 @@ def _free_seat(session: Session, slot: Slot) -> int | None:
 
 
 def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: BookingRequest, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Take the lowest free seat, or a waitlist place if asked; else :class:`SlotFull`."""
     slot = slots.get_visible(session, actor, request.slot_id, for_update=True)
     booker = actor.institution_id
@@ -147,7 +146,7 @@ def get_visible(session: Session, actor: Actor, booking_id: uuid.UUID,
 
 def list_page(session: Session, actor: Actor, *, role: str = "booker",
               status: BookingStatus | None = None, cursor: str | None = None,
-              limit: int = 20, policy: Policy = DEFAULT_POLICY) -> cursors.Page:
+              limit: int = 20, policy: Policy) -> cursors.Page:
     """Bookings made by the actor's institution (``booker``) or of its slots (``host``).
 
     The audit entry names the consents under which case material was shown identified.
@@ -169,7 +168,7 @@ def list_page(session: Session, actor: Actor, *, role: str = "booker",
 
 
 def read(session: Session, actor: Actor, booking_id: uuid.UUID, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Read a booking, its case material as consent allows now; the access is audited."""
     booking, _slot = get_visible(session, actor, booking_id)
     view, decision = _view(session, actor, booking, policy)
@@ -201,7 +200,7 @@ def _release(session: Session, booking: Booking, status: BookingStatus) -> None:
 
 
 def cancel(session: Session, actor: Actor, booking_id: uuid.UUID, *,
-           policy: Policy = DEFAULT_POLICY) -> dict:
+           policy: Policy) -> dict:
     """The booking institution cancels; seats cannot be given back after the cut-off."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != booking.institution_id:
@@ -226,7 +225,7 @@ def cancel(session: Session, actor: Actor, booking_id: uuid.UUID, *,
 
 
 def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: BookingStatus,
-           reason_code: str | None = None, *, policy: Policy = DEFAULT_POLICY) -> dict:
+           reason_code: str | None = None, *, policy: Policy) -> dict:
     """The supervisor's institution confirms or declines a requested booking."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:
@@ -259,7 +258,7 @@ def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: Bookin
 
 
 def record_attendance(session: Session, actor: Actor, booking_id: uuid.UUID,
-                      status: BookingStatus, *, policy: Policy = DEFAULT_POLICY) -> dict:
+                      status: BookingStatus, *, policy: Policy) -> dict:
     """The supervisor's institution records attendance or a no-show once the slot has begun."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:

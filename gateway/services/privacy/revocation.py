@@ -17,7 +17,7 @@ from gateway.services.privacy.policy import Policy
 
 
 def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *,
-           policy: Policy = consent.DEFAULT_POLICY) -> Consent:
+           policy: Policy) -> Consent:
     """Revoke the consent and withdraw the open referrals that relied on it."""
     revoked = consent.revoke(session, actor, consent_id, reason)
     withdraw_unsupported(session, actor, revoked, policy=policy)
@@ -25,7 +25,7 @@ def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *
 
 
 def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
-                         policy: Policy = consent.DEFAULT_POLICY) -> list[Referral]:
+                         policy: Policy) -> list[Referral]:
     """After ``revoked`` is revoked: withdraw the open referrals no consent supports any more.
 
     Each withdrawal is audited and its recipient is told through the outbox (no personal data).

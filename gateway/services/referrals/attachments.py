@@ -15,6 +15,7 @@ from gateway.services import outbox
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import ConsentRequired, InvalidInput, InvalidTransition, NotFound
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
 
 # Allowed types and the leading bytes their content must start with (None: any text).
@@ -90,7 +91,7 @@ def list_for(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[Att
 
 
 def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
-          attachment_id: uuid.UUID) -> Download:
+          attachment_id: uuid.UUID, *, policy: Policy) -> Download:
     """Decrypt an attachment and check its checksum; the access is audited.
 
     Attachments count as clinical notes: the other party needs a consent releasing them.
@@ -100,7 +101,7 @@ def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
     if attachment is None or attachment.referral_id != referral.id:
         raise NotFound("No attachment with that id.")
     if attachment.uploader_institution_id != actor.institution_id and \
-            not access.notes_visible(session, referral, actor.institution_id):
+            not access.notes_visible(session, referral, actor.institution_id, policy=policy):
         raise ConsentRequired("No consent in force releases this attachment to the caller.")
     content = base64.b64decode(attachment.content)
     if hashlib.sha256(content).hexdigest() != attachment.sha256:
