@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from gateway.services.actor import Actor
 from tests.factories.referrals import SUBJECT_REF, SUMMARY
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+TESTER = Actor.system("test")  # who sets up fixtures, as the audit log names it
 
 
 def new_key(kid: str | None = None, alg: str = "ES256", curve: str = "P-256") -> ECKey:

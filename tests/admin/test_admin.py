@@ -27,7 +27,7 @@ from gateway.services import outbox
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
 from tests.factories.network import institution
 from tests.factories.privacy import consent_body
-from tests.support import bearer, new_key, public_jwks
+from tests.support import TESTER, bearer, new_key, public_jwks
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
         from gateway.models import Exchange
         from gateway.services.network import partnerships
         now = datetime.now(UTC)
-        foreign = partnerships.propose(session, "test",
+        foreign = partnerships.propose(session, TESTER,
                                        institution_ids=(partner.institution_id,
                                                         other.institution_id),
                                        exchanges=[Exchange.REFERRAL], valid_from=now,

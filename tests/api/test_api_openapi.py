@@ -106,6 +106,7 @@ def test_every_operation_is_documented(client):
     assert_documented(client.get("/openapi.json").get_json(), PREFIXES, OPERATIONS)
 
 
+@pytest.mark.slow
 def test_no_server_errors(app, world):
     operations = sorted(operations_under(app, PATHS), key=_order)
     assert {(op.method.upper(), op.path) for op in operations} == OPERATIONS

@@ -22,6 +22,7 @@ from gateway.db import transaction
 from gateway.delivery.worker import Settings, Worker
 from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from tests.conftest import TEST_ISSUER
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import referral_body
@@ -133,7 +134,7 @@ def test_failures_back_off_then_dead_letter_and_a_replay_delivers_once(
         assert [(m.idempotency_key, m.attempts) for m in dead] == [(key, 3)]
         assert session.scalar(select(func.count()).where(
             AuditEntry.action == "outbox.dead_lettered")) == 1
-        outbox.replay(session, "coordinator", dead[0].id)
+        outbox.replay(session, Actor.system("coordinator"), dead[0].id)
     simulator.fail_first = 0
     assert worker.run_once() == 1
     assert _statuses(app) == {key: OutboxStatus.DELIVERED}
@@ -193,6 +194,7 @@ def _spawn_worker(database_url: str, key_dir, log, **settings: object) -> subpro
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.live
 def test_killed_worker_loses_nothing_and_each_effect_happens_once(
         app, partners, simulator, database_url, key_dir, tmp_path):
     school, hospital = partners
@@ -219,6 +221,7 @@ def test_killed_worker_loses_nothing_and_each_effect_happens_once(
     assert state.rejected == 0
 
 
+@pytest.mark.live
 def test_two_workers_on_postgresql_never_deliver_the_same_row_concurrently(
         app, partners, simulator, database_url, key_dir, tmp_path):
     if not database_url.startswith("postgresql"):

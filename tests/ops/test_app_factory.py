@@ -31,6 +31,7 @@ def test_a_demo_app_has_the_demo_command(app):
     assert result.exit_code == 0 and "load" in result.output
 
 
+@pytest.mark.live
 def test_missing_keys_name_the_command_that_creates_them(app, tmp_path):
     key_dir = tmp_path / "keys"
     with pytest.raises(KeyMaterialMissing) as refused:

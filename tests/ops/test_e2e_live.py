@@ -28,6 +28,8 @@ from gateway.models import AuditEntry
 from tests.factories.referrals import SUBJECT_REF, referral_body
 from tests.support import Partner, new_key, public_jwks
 
+pytestmark = pytest.mark.live
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10
