@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from adapters import payloads
 from gateway.models import (
     BusinessStatus,
     Exchange,
@@ -257,7 +258,8 @@ def _notify(session: Session, referral: Referral, topic: str, event: ReferralEve
         "event": topic,
         "event_id": str(event.id),
         "occurred_at": event.recorded_at.isoformat(),
-        "referral": access.addressee_view(session, referral, to, policy=policy),
+        "referral": payloads.referral(access.addressee_view(session, referral, to,
+                                                            policy=policy)),
         "sender": {"id": str(sender.id), "name": sender.name},
         "recipient": {"id": str(recipient.id), "name": recipient.name},
     }
