@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from gateway import create_app
@@ -28,17 +27,6 @@ from tests.admin_support import Account, csrf_token, make_account, post_form, si
 from tests.factories.network import institution
 from tests.factories.privacy import consent_body
 from tests.support import TESTER, bearer, new_key, public_jwks
-
-
-@pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
 
 
 def _coordinator(app, account) -> Coordinator:

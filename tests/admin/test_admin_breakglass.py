@@ -23,17 +23,6 @@ PERSONAL = ("张小明", PHONE, GUARDIAN_PHONE, NOTE, RISK_NOTE, "stu-001")
 
 
 @pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
-
-
-@pytest.fixture
 def crisis(client, make_partner, token_for, link):
     return make_scene(client, make_partner, token_for, link, university_scopes=EMERGENCY_SCOPES)
 
