@@ -25,6 +25,7 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked
 from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
 
 TEST_ISSUER = "http://gateway.test"
@@ -152,6 +153,15 @@ def link(app) -> Callable[..., uuid.UUID]:
             return partnership.id
 
     return make
+
+
+@pytest.fixture
+def linked(make_partner, link, token_for) -> Linked:
+    """A university and a hospital in a referral partnership, with their token headers."""
+    school = make_partner("university", scopes=SCHOOL_SCOPES)
+    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
+    link(school, hospital, "referral")
+    return Linked(school, hospital, bearer(token_for(school)), bearer(token_for(hospital)))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Flask
 
@@ -10,11 +11,21 @@ from gateway.db import transaction
 from gateway.services.network import endpoints
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF
-from tests.support import TESTER
+from tests.support import TESTER, Partner
 
 SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
                  "cases:read", "cases:write"]
 HOSPITAL_SCOPES = ["referrals:read", "referrals:write"]
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A university (with case scopes) and a hospital in a referral partnership."""
+
+    school: Partner
+    hospital: Partner
+    school_headers: dict
+    hospital_headers: dict
 
 
 def grant_consents(client, headers: dict, recipient_id: uuid.UUID,

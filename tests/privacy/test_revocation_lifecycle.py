@@ -16,20 +16,14 @@ from gateway.models import AuditEntry, OutboxMessage
 from tests.factories.cases import crisis_case_body
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
-from tests.support import bearer
 
 
 @pytest.fixture
-def school(client, make_partner, token_for, link):
-    """A university with a crisis case and a partner hospital; tokens of both."""
-    university = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(university, hospital, "referral")
-    token = bearer(token_for(university))
-    case = client.post("/api/v1/cases", json=crisis_case_body(), headers=token)
+def school(client, linked):
+    """A university with a crisis case and a partner hospital; the university's token."""
+    case = client.post("/api/v1/cases", json=crisis_case_body(), headers=linked.school_headers)
     assert case.status_code == 201, case.get_json()
-    return university, hospital, token, case.get_json()
+    return linked.school, linked.hospital, linked.school_headers, case.get_json()
 
 
 def _refer(client, school, subject: str, **extra: object) -> tuple[str, str]:
