@@ -94,6 +94,16 @@ def hospital_id(app) -> uuid.UUID:
     return institution(app, name="Hospital", kind="hospital").id
 
 
+@pytest.fixture
+def by_url(app, client, admin_token, hospital_id, partner_keys) -> tuple[str, Partner]:
+    """A client registered by its ``jwks_uri``, serving one key (k1); its id and the partner."""
+    key = new_key("k1")
+    partner_keys.served.jwks(key)
+    client_id = _register(client, admin_token, hospital_id,
+                          partner_keys.url).get_json()["client_id"]
+    return client_id, Partner(client_id, None, key, app.config["ISSUER"])
+
+
 def _register(client, admin_token: str, institution_id: uuid.UUID, jwks_uri: str):
     return client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
         "name": "hospital gateway", "institution_id": str(institution_id),
@@ -135,13 +145,8 @@ def test_register_by_url_then_rotation_is_picked_up_by_one_refetch(hospital_id, 
         assert entry.detail["kids"] == ["k1"]
 
 
-def test_unknown_kids_refetch_at_most_once_per_interval(hospital_id, app, client, admin_token,
-                                                        partner_keys):
-    key = new_key("k1")
-    partner_keys.served.jwks(key)
-    client_id = _register(client, admin_token, hospital_id,
-                          partner_keys.url).get_json()["client_id"]
-    partner = Partner(client_id, None, key, app.config["ISSUER"])
+def test_unknown_kids_refetch_at_most_once_per_interval(app, client, partner_keys, by_url):
+    client_id, partner = by_url
     for _ in range(3):
         stranger = new_key()
         refused = client.post("/oauth/token", data=partner.token_form(
@@ -162,14 +167,9 @@ def test_unknown_kids_refetch_at_most_once_per_interval(hospital_id, app, client
         assertion=partner.assertion(key=newer))).status_code == 200
 
 
-def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(hospital_id, app, client,
-                                                               admin_token,
-                                                              partner_keys):
-    key = new_key("k1")
-    partner_keys.served.jwks(key)
-    client_id = _register(client, admin_token, hospital_id,
-                          partner_keys.url).get_json()["client_id"]
-    partner = Partner(client_id, None, key, app.config["ISSUER"])
+def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(app, client, partner_keys,
+                                                               by_url):
+    client_id, partner = by_url
     partner_keys.served.status = 500
     assert client.post("/oauth/token", data=partner.token_form(
         assertion=partner.assertion(key=new_key()))).status_code == 400
