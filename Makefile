@@ -7,7 +7,7 @@ export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-sqlite test-postgres postgres chromium lint bench \
+.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres chromium lint bench \
 	clean-instance translations
 
 $(STAMP): pyproject.toml
@@ -30,6 +30,10 @@ serve:
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
 test: setup postgres chromium lint test-sqlite test-postgres
+
+## test-fast: the in-process part on SQLite (no browser, no live processes, no slow runs)
+test-fast: setup
+	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest -m "not browser and not live and not slow"
 
 test-sqlite: setup chromium
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest

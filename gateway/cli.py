@@ -133,10 +133,13 @@ def audit_verify() -> None:
 
 
 def init_cli(app: Flask) -> None:
-    """Register the command groups on ``app``."""
+    """Register the command groups on ``app`` (the demo's only when ``DEMO`` is set)."""
     from gateway.delivery.cli import deliver_command, scheduler_command
-    from gateway.demo.load import demo_cli
 
-    for group in (db_cli, keys_cli, institutions_cli, clients_cli, audit_cli, demo_cli,
+    for group in (db_cli, keys_cli, institutions_cli, clients_cli, audit_cli,
                   deliver_command, scheduler_command):
         app.cli.add_command(group)
+    if app.config["DEMO"]:
+        from gateway.demo.load import demo_cli
+
+        app.cli.add_command(demo_cli)

@@ -42,6 +42,8 @@ class DefaultConfig:
     DELIVERY_BACKOFF_CAP = 3600.0
     DELIVERY_POLL_INTERVAL = 2.0
     SCHEDULER_INTERVAL = 30.0
+    # The demo's commands (``flask demo load``) exist only when true; ``make run`` sets it.
+    DEMO = False
     # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
     JWKS_ALLOW_INSECURE_LOOPBACK = False
     JWKS_FETCH_TIMEOUT = 5.0

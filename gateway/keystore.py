@@ -6,17 +6,18 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from gateway.models.encrypted import use_field_keyring
+from gateway.db import engine_of
+from gateway.models.encrypted import bind_field_keyring
 from keys import Keyring
 
 EXTENSION_KEY = "gateway.keyring"
 
 
 def init_keys(app: Flask) -> None:
-    """Load key material (fails loudly when missing) and activate field encryption."""
+    """Load key material (fails loudly when missing); the app's engine encrypts with it."""
     keyring = Keyring.load(Path(app.config["KEY_DIR"]))
     app.extensions[EXTENSION_KEY] = keyring
-    use_field_keyring(keyring.field)
+    bind_field_keyring(engine_of(app), keyring.field)
 
 
 def current_keyring() -> Keyring:

@@ -13,6 +13,13 @@ from alembic.config import Config
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Made by hand in migrations, unknown to the models: FTS5 tables, trigram index.
+HAND_MADE_PREFIXES = ("resources_fts", "ix_resources_search_trgm")
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Leave hand-made objects alone when comparing the models with the database."""
+    return not (reflected and compare_to is None and (name or "").startswith(HAND_MADE_PREFIXES))
 
 
 def alembic_config(database_url: str) -> Config:

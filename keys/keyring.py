@@ -11,7 +11,7 @@ from keys.signing import SigningKeys
 
 
 class KeyMaterialMissing(RuntimeError):
-    """The key directory lacks material; run ``flask --app gateway keys init``."""
+    """The key directory lacks material; run ``python -m keys init DIR``."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Keyring:
             pseudonyms = PseudonymKey.load(directory / "pseudonym")
         except FileNotFoundError as exc:
             raise KeyMaterialMissing(
-                f"key material missing under {directory}; run 'flask --app gateway keys init'"
+                f"key material missing under {directory}; run 'python -m keys init {directory}'"
             ) from exc
         return cls(directory, signing, field, pseudonyms)
 

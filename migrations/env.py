@@ -6,12 +6,11 @@ from alembic import context
 from sqlalchemy import TypeDecorator
 
 from gateway.db import make_engine
+from gateway.migrate import include_object
 from gateway.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-# Made by hand in migrations, unknown to the models: FTS5 tables, trigram index.
-HAND_MADE_PREFIXES = ("resources_fts", "ix_resources_search_trgm")
 
 
 def render_item(kind: str, obj: object, autogen_context) -> str | bool:
@@ -19,11 +18,6 @@ def render_item(kind: str, obj: object, autogen_context) -> str | bool:
     if kind == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl!r}"
     return False
-
-
-def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
-    """Leave hand-made objects alone when autogenerating."""
-    return not (reflected and compare_to is None and (name or "").startswith(HAND_MADE_PREFIXES))
 
 
 def run_migrations_online() -> None:

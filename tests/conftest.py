@@ -23,17 +23,10 @@ from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
-from tests.support import (
-    SUBJECT_REF,
-    TESTER,
-    Admin,
-    Pair,
-    Partner,
-    bearer,
-    new_key,
-    public_jwks,
-    referral_body,
-)
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked
+from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
 
 TEST_ISSUER = "http://gateway.test"
 PG_SERVER_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -163,6 +156,15 @@ def link(app) -> Callable[..., uuid.UUID]:
 
 
 @pytest.fixture
+def linked(make_partner, link, token_for) -> Linked:
+    """A university and a hospital in a referral partnership, with their token headers."""
+    school = make_partner("university", scopes=SCHOOL_SCOPES)
+    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
+    link(school, hospital, "referral")
+    return Linked(school, hospital, bearer(token_for(school)), bearer(token_for(hospital)))
+
+
+@pytest.fixture
 def network_admin(app) -> Admin:
     """A network-coordination client (client_secret_basic, scope network:admin)."""
     with transaction(app) as session:
@@ -196,11 +198,9 @@ def grant_consent(client) -> Callable[..., TestResponse]:
 
     def grant(token: str, recipient_id: uuid.UUID, subject: str = SUBJECT_REF,
               purpose: str = "green_channel_referral", **extra: object) -> TestResponse:
-        body = {"subject_ref": subject, "grantor": "student", "purpose": purpose,
-                "recipient_institution_id": str(recipient_id),
-                "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
-                "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat(), **extra}
-        return client.post("/api/v1/consents", json=body, headers=bearer(token))
+        return client.post("/api/v1/consents", json=consent_body(recipient_id, subject, purpose,
+                                                                  **extra),
+                           headers=bearer(token))
 
     return grant
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gateway.services.privacy.minimise import PERSONAL_FIELDS
 from tests.circulation import (
@@ -16,31 +16,11 @@ from tests.circulation import (
     new_supervisor,
     one_slot,
 )
+from tests.factories.privacy import ADULT, PHONE, personal
 from tests.support import Partner, bearer
 
-ADULT = "2004-03-01"
-NAME, PHONE, GUARDIAN_PHONE = "张小明", "13812345678", "13987654321"
-NOTE = "Wrote a farewell letter in the dormitory; roommate alerted the counsellor."
-RISK_NOTE = "Plan with means; protective factor is younger sister."
 CASE_SUMMARY = f"Year 8, mobile {PHONE}; withdrawn since October, sleeps in class."
 
-
-def born_years_ago(years: int) -> str:
-    """A date of birth making the student ``years`` old today (birthday 10 days ago)."""
-    today = date.today() - timedelta(days=10)
-    return today.replace(year=today.year - years).isoformat()
-
-
-def personal(birth_date: str = ADULT) -> dict:
-    """Every personal category a referral can carry."""
-    return {
-        "identity": {"name": NAME, "date_of_birth": birth_date},
-        "contact": {"phone": PHONE},
-        "guardian_contact": {"name": "张父", "relationship": "father", "phone": GUARDIAN_PHONE},
-        "risk_assessment": {"level": "high", "notes": RISK_NOTE},
-        "school_record": {"grade": "Year 2", "notes": "Absent 9 days this month."},
-        "summary": NOTE,
-    }
 
 
 def personal_keys(body: dict) -> set[str]:

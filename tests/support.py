@@ -15,11 +15,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from gateway.services.actor import Actor
+from tests.factories.referrals import SUBJECT_REF, SUMMARY
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TESTER = Actor.system("test")  # who sets up fixtures, as the audit log names it
-SUBJECT_REF = "stu-2024-0042"
-SUMMARY = "Student described a plan to the dormitory officer; counsellor escalated."
 
 
 def new_key(kid: str | None = None, alg: str = "ES256", curve: str = "P-256") -> ECKey:
@@ -73,12 +72,6 @@ def basic(client_id: str, secret: str) -> dict:
     """An HTTP Basic Authorization header (client_secret_basic)."""
     raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     return {"Authorization": f"Basic {raw}"}
-
-
-def referral_body(recipient_id: uuid.UUID, subject: str = SUBJECT_REF, **extra: object) -> dict:
-    """A valid referral request to ``recipient_id``; ``extra`` adds or overrides fields."""
-    return {"recipient_institution_id": str(recipient_id), "subject_ref": subject,
-            "priority": "green_channel", "reason": "suicide_risk", "summary": SUMMARY, **extra}
 
 
 def assert_problem(response, status: int, slug: str | None = None) -> dict:

@@ -1,5 +1,8 @@
 """``flask --app gateway demo load``: a small demo network for trying the gateway locally.
 
+Registered only on a demo app (``GATEWAY_DEMO=true``, which ``make run`` sets); a production
+app has no such command.
+
 Six institutions with their clients and partnerships, a coordinator for the admin UI, push
 endpoints at the partner simulator, and (``gateway.demo.circulation``) supervision slots,
 training resources and one green-channel referral waiting to be delivered. Private keys of the

@@ -158,6 +158,7 @@ def main() -> None:
     url = f"http://{args.host}:{args.port}"
     env = {**os.environ, "GATEWAY_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
     env.setdefault("GATEWAY_ISSUER", url)
+    env["GATEWAY_DEMO"] = "true"  # the demo's commands exist only on a demo app
     env.setdefault("GATEWAY_DEMO_SIMULATOR_URL", f"http://{args.host}:{args.simulator_port}")
     network = set_up(env)
     sys.exit(supervise(commands(args.host, args.port, network), env, url, instance))

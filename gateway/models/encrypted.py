@@ -1,25 +1,33 @@
-"""A column type whose values are encrypted at rest with the field keyring from ``keys/``."""
+"""A column type whose values are encrypted at rest with the field keyring from ``keys/``.
+
+The keyring is bound to an engine (the app's, see :func:`gateway.keystore.init_keys`): values
+are encrypted and decrypted with the keyring of the engine they travel through, so two apps
+with different key directories can live in one process.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Text, TypeDecorator
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
 
 from keys.field import FieldKeyring
 
-_active: dict[str, FieldKeyring] = {}
+_keyrings: WeakKeyDictionary[Dialect, FieldKeyring] = WeakKeyDictionary()
 
 
-def use_field_keyring(keyring: FieldKeyring) -> None:
-    """Set the keyring this process encrypts and decrypts personal fields with."""
-    _active["keyring"] = keyring
+def bind_field_keyring(engine: Engine, keyring: FieldKeyring) -> None:
+    """Encrypt and decrypt the personal fields that pass through ``engine`` with ``keyring``."""
+    _keyrings[engine.dialect] = keyring
 
 
-def field_keyring() -> FieldKeyring:
-    """The keyring set by :func:`use_field_keyring`."""
+def field_keyring_of(dialect: Dialect) -> FieldKeyring:
+    """The keyring bound to the engine of ``dialect``."""
     try:
-        return _active["keyring"]
+        return _keyrings[dialect]
     except KeyError:
-        raise RuntimeError("no field keyring configured; create the app first") from None
+        raise RuntimeError("no field keyring bound to this engine; create the app first") from None
 
 
 class EncryptedText(TypeDecorator[str]):
@@ -32,8 +40,8 @@ class EncryptedText(TypeDecorator[str]):
         super().__init__()
         self.context = context
 
-    def process_bind_param(self, value: str | None, dialect) -> str | None:
-        return None if value is None else field_keyring().encrypt(value, self.context)
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else field_keyring_of(dialect).encrypt(value, self.context)
 
-    def process_result_value(self, value: str | None, dialect) -> str | None:
-        return None if value is None else field_keyring().decrypt(value, self.context)
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else field_keyring_of(dialect).decrypt(value, self.context)

@@ -8,15 +8,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
+from gateway import create_app
 from gateway.db import transaction
 from gateway.models import (
     AuditEntry,
     Coordinator,
     Institution,
-    InstitutionKind,
     OutboxMessage,
     OutboxStatus,
     Partnership,
@@ -24,26 +23,10 @@ from gateway.models import (
     ReferralStatus,
 )
 from gateway.services import outbox
-from gateway.services.network import institutions
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
+from tests.factories.network import institution
+from tests.factories.privacy import consent_body
 from tests.support import TESTER, bearer, new_key, public_jwks
-
-
-@pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
-
-
-def _institution(app, region: str, name: str = "Other", kind: str = "university") -> Institution:
-    with transaction(app) as session:
-        return institutions.register(session, TESTER, name=name, kind=InstitutionKind(kind),
-                                     region=region, country="CN")
 
 
 def _coordinator(app, account) -> Coordinator:
@@ -145,8 +128,8 @@ def test_create_edit_deactivate_institution_audited_as_coordinator(app, signed_i
 
 
 def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
-    mine = _institution(app, "r1", "Mine")
-    theirs = _institution(app, "r2", "Theirs")
+    mine = institution(app, region="r1", name="Mine")
+    theirs = institution(app, region="r2", name="Theirs")
     partner = make_partner("hospital", scopes=["referrals:read"], region="r2")
     other = make_partner("university", region="r2")
     with transaction(app) as session:
@@ -188,18 +171,15 @@ def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
 
 def test_admin_sees_every_region(app, client):
     admin = make_account(app, region=None, role="admin")
-    theirs = _institution(app, "r2", "Theirs")
+    theirs = institution(app, region="r2", name="Theirs")
     assert sign_in(client, admin).status_code == 302
     assert "Theirs" in client.get("/admin/institutions").get_data(as_text=True)
     assert client.get(f"/admin/institutions/{theirs.id}/edit").status_code == 200
 
 
 def _consent(client, token, recipient_id):
-    return client.post("/api/v1/consents", headers=bearer(token), json={
-        "subject_ref": "stu-042", "grantor": "student", "purpose": "green_channel_referral",
-        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
-        "recipient_institution_id": str(recipient_id),
-        "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
+    return client.post("/api/v1/consents", headers=bearer(token),
+                       json=consent_body(recipient_id, "stu-042"))
 
 
 def _refer(client, token, recipient_id):
@@ -240,7 +220,7 @@ def test_partnership_status_from_the_ui_is_honoured_by_the_api_at_once(
 
 
 def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
-    mine = _institution(app, "r1", "Mine", "hospital")
+    mine = institution(app, region="r1", name="Mine", kind="hospital")
     key = new_key("k1")
     registered = post_form(signed_in, "/admin/clients/new", "/admin/clients/new", {
         "institution": str(mine.id), "name": "HIS", "auth_method": "private_key_jwt",
@@ -307,7 +287,7 @@ def test_board_shows_pseudonyms_and_counts_only(app, client, signed_in, make_par
 
 
 def test_audit_viewer_filters_verifies_and_exports(app, signed_in, account):
-    _institution(app, "r1", "Mine")
+    institution(app, region="r1", name="Mine")
     page = signed_in.get("/admin/audit?action=institution.").get_data(as_text=True)
     assert "institution.registered" in page and "coordinator.signed_in" not in page
     verified = post_form(signed_in, "/admin/audit", "/admin/audit/verify", {})
@@ -323,12 +303,13 @@ def test_audit_viewer_filters_verifies_and_exports(app, signed_in, account):
 
 
 def test_dead_letters_replay_within_region_only(app, signed_in):
-    mine, theirs = _institution(app, "r1", "Mine"), _institution(app, "r2", "Theirs")
+    mine = institution(app, region="r1", name="Mine")
+    theirs = institution(app, region="r2", name="Theirs")
     with transaction(app) as session:
         ids = []
-        for institution in (mine, theirs):
+        for addressee in (mine, theirs):
             message = outbox.enqueue(session, "referral.created", {"n": 1},
-                                     institution_id=institution.id)
+                                     institution_id=addressee.id)
             message.status, message.last_error = OutboxStatus.DEAD, "HTTP 503 from partner"
             ids.append(message.id)
     page = signed_in.get("/admin/delivery").get_data(as_text=True)
@@ -366,7 +347,8 @@ def test_cli_adds_a_coordinator_and_prints_the_totp_uri(app):
 
 
 def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
-    result = app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
+    demo_app = create_app({**app.config, "DEMO": True})
+    result = demo_app.test_cli_runner().invoke(args=["demo", "load"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     network = Path(app.instance_path) / "demo" / "network.json"
     demo = json.loads(network.read_text())["coordinator"]

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from gateway.db import transaction
 from gateway.models import AuditEntry, BreakGlassRelease, Institution, ReviewOutcome, utcnow
 from tests.admin_support import csrf_token, make_account, post_form, sign_in
-from tests.privacy_support import GUARDIAN_PHONE, NOTE, PHONE, RISK_NOTE, make_scene, personal_keys
+from tests.factories.privacy import GUARDIAN_PHONE, NOTE, PHONE, RISK_NOTE
+from tests.privacy_support import make_scene, personal_keys
 
 WHY = "Student on the dormitory roof edge, guardian unreachable; ambulance called."
 CATEGORIES = ["identity", "contact", "guardian_contact", "summary", "risk_assessment"]
@@ -19,17 +20,6 @@ EMERGENCY_SCOPES = ["referrals:read", "referrals:write", "referrals:emergency",
                     "consents:read", "consents:write"]
 # what the referral carries beyond the justification: never on an admin page
 PERSONAL = ("张小明", PHONE, GUARDIAN_PHONE, NOTE, RISK_NOTE, "stu-001")
-
-
-@pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
 
 
 @pytest.fixture

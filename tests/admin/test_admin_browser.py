@@ -26,8 +26,11 @@ from gateway.db import transaction
 from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
 from gateway.services.network import institutions
 from tests.admin_support import make_account
-from tests.privacy_support import NOTE, personal, personal_keys
+from tests.factories.privacy import NOTE, consent_body, personal
+from tests.privacy_support import personal_keys
 from tests.support import TESTER, Partner, bearer, new_key, public_jwks
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -181,11 +184,8 @@ def test_coordinator_journey_in_chromium(app, server, page):
     university = Partner(uni_client, _institution_id(app, "示范大学"), uni_key, server)
     hospital_id = _institution_id(app, "闵行区精神卫生中心")
     token = _token(server, university)
-    consent = requests.post(server + "/api/v1/consents", headers=bearer(token), timeout=10, json={
-        "subject_ref": "stu-007", "grantor": "student", "purpose": "green_channel_referral",
-        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
-        "recipient_institution_id": str(hospital_id),
-        "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()})
+    consent = requests.post(server + "/api/v1/consents", headers=bearer(token), timeout=10,
+                            json=consent_body(hospital_id, "stu-007"))
     assert consent.status_code == 201, consent.text
     referral = requests.post(server + "/api/v1/referrals", headers=bearer(token), timeout=10, json={
         "recipient_institution_id": str(hospital_id), "subject_ref": "stu-007",

@@ -8,7 +8,9 @@ from gateway.db import engine_of, transaction
 from gateway.models import OutboxMessage, OutboxStatus, Referral
 from gateway.services import outbox
 from gateway.services.referrals import sla
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import bearer
 
 

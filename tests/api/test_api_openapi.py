@@ -12,13 +12,10 @@ import pytest
 from gateway.db import transaction
 from gateway.models import OutboxStatus
 from gateway.services import outbox
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    crisis_case_body,
-    referral_body,
-)
+from tests.factories.cases import crisis_case_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
 from tests.support import assert_problem, bearer, new_key, public_jwks
 
@@ -109,6 +106,7 @@ def test_every_operation_is_documented(client):
     assert_documented(client.get("/openapi.json").get_json(), PREFIXES, OPERATIONS)
 
 
+@pytest.mark.slow
 def test_no_server_errors(app, world):
     operations = sorted(operations_under(app, PATHS), key=_order)
     assert {(op.method.upper(), op.path) for op in operations} == OPERATIONS

@@ -7,14 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support import (
-    SUBJECT_REF,
-    SUMMARY,
-    assert_no_personal_data,
-    assert_problem,
-    bearer,
-    referral_body,
-)
+from tests.factories.referrals import SUBJECT_REF, SUMMARY, referral_body
+from tests.support import assert_no_personal_data, assert_problem, bearer
 
 
 @pytest.fixture

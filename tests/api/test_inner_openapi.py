@@ -72,6 +72,7 @@ def test_every_inner_endpoint_is_documented(client):
     assert_documented(client.get("/openapi.json").get_json(), PREFIXES, OPERATIONS)
 
 
+@pytest.mark.slow
 def test_no_server_errors(app, world):
     operations = operations_under(app, INNER)
     assert {(op.method.upper(), op.path) for op in operations} == OPERATIONS

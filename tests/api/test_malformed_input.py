@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
 from tests.support import ASSERTION_TYPE, basic, bearer, hand_made_jwt
 
 HUGE = 300 * 1024  # beyond MAX_CONTENT_LENGTH
@@ -126,16 +127,13 @@ def test_introspection_and_revocation_refuse_garbage(client, caller, path, form)
 
 
 @pytest.fixture
-def task(client, make_partner, token_for, link):
+def task(client, linked):
     """A submitted referral (its Task id) and the receiving hospital's token header."""
-    school = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(school, hospital, "referral")
-    headers = bearer(token_for(school))
-    client.post("/api/v1/consents", json=consent_body(hospital.institution_id), headers=headers)
-    referral = client.post("/api/v1/referrals", json=referral_body(hospital.institution_id),
+    hospital_id, headers = linked.hospital.institution_id, linked.school_headers
+    client.post("/api/v1/consents", json=consent_body(hospital_id), headers=headers)
+    referral = client.post("/api/v1/referrals", json=referral_body(hospital_id),
                            headers=headers).get_json()
-    return referral["id"], bearer(token_for(hospital))
+    return referral["id"], linked.hospital_headers
 
 
 def _task_body(rid: str, **extra: object) -> dict:

@@ -4,7 +4,9 @@ and the problems that answer a refused request."""
 from __future__ import annotations
 
 from tests.admin_support import make_account, sign_in
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import bearer
 
 PDF = b"%PDF-1.7\n% assessment\n%%EOF\n"

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    crisis_case_body,
-    grant_consents,
-    referral_body,
-)
+from tests.factories.cases import crisis_case_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents
 from tests.support import bearer
 
 
@@ -37,7 +33,7 @@ def test_crisis_case_needs_leader_team_and_plan_and_reaches_the_school_centre(
     assert created.status_code == 201, created.get_json()
     case = created.get_json()
     assert (case["reported_level"], case["current_level"]) == ("dormitory", "school_centre")
-    assert "stu-001" not in created.get_data(as_text=True)
+    assert SUBJECT_REF not in created.get_data(as_text=True)
     dropping = client.patch(f"/api/v1/cases/{case['id']}", json={"team": []}, headers=token)
     assert dropping.status_code == 422
 

@@ -24,13 +24,9 @@ from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
 from gateway.services import outbox
 from gateway.services.actor import Actor
 from tests.conftest import TEST_ISSUER
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    referral_body,
-    set_endpoint,
-)
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, set_endpoint
 from tests.support import bearer
 
 
@@ -198,6 +194,7 @@ def _spawn_worker(database_url: str, key_dir, log, **settings: object) -> subpro
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.live
 def test_killed_worker_loses_nothing_and_each_effect_happens_once(
         app, partners, simulator, database_url, key_dir, tmp_path):
     school, hospital = partners
@@ -224,6 +221,7 @@ def test_killed_worker_loses_nothing_and_each_effect_happens_once(
     assert state.rejected == 0
 
 
+@pytest.mark.live
 def test_two_workers_on_postgresql_never_deliver_the_same_row_concurrently(
         app, partners, simulator, database_url, key_dir, tmp_path):
     if not database_url.startswith("postgresql"):

@@ -14,21 +14,19 @@ from sqlalchemy import select
 from adapters import Outbound, fhir
 from gateway.db import transaction
 from gateway.models import BusinessStatus, DeclineReason, OutboxMessage
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents, referral_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.network_support import HOSPITAL_SCOPES, grant_consents
 from tests.support import bearer
 
 
 @pytest.fixture
-def sent(client, make_partner, token_for, link):
+def sent(client, linked):
     """A submitted green-channel referral; the hospital's token header."""
-    school = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(school, hospital, "referral")
-    school_token = bearer(token_for(school))
-    grant_consents(client, school_token, hospital.institution_id)
-    referral = client.post("/api/v1/referrals", json=referral_body(hospital.institution_id),
+    hospital_id, school_token = linked.hospital.institution_id, linked.school_headers
+    grant_consents(client, school_token, hospital_id)
+    referral = client.post("/api/v1/referrals", json=referral_body(hospital_id),
                            headers=school_token).get_json()
-    return referral, bearer(token_for(hospital)), school_token
+    return referral, linked.hospital_headers, school_token
 
 
 def _submitted_message(app) -> Outbound:
@@ -54,7 +52,7 @@ def test_submitted_referral_becomes_a_valid_transaction_bundle(app, sent):
     patient = next(e["resource"] for e in bundle["entry"]
                    if e["resource"]["resourceType"] == "Patient")
     assert patient["identifier"][0]["value"] == referral["subject_pseudonym"]
-    assert "stu-001" not in json.dumps(bundle)
+    assert SUBJECT_REF not in json.dumps(bundle)
     service_request = next(e["resource"] for e in bundle["entry"]
                            if e["resource"]["resourceType"] == "ServiceRequest")
     assert {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",

@@ -22,6 +22,8 @@ import requests
 from tests.circulation import BOOKING_SCOPES, book, new_supervisor, one_slot
 from tests.support import bearer
 
+pytestmark = pytest.mark.live
+
 CONTENDERS = 20
 
 

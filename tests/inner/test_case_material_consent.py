@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, Consent
-from tests.privacy_support import CASE_SUMMARY, PHONE, Conference, born_years_ago, make_conference
+from tests.factories.privacy import PHONE, born_years_ago
+from tests.privacy_support import CASE_SUMMARY, Conference, make_conference
 
 
 @pytest.fixture

@@ -6,19 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.factories.network import institution_body
 from tests.support import assert_problem, basic, bearer, new_key, public_jwks
 
 
-def _institution(client, admin_token: str, kind: str = "hospital") -> dict:
+def _register_institution(client, admin_token: str, kind: str = "hospital") -> dict:
     response = client.post("/api/v1/network/institutions", headers=bearer(admin_token),
-                           json={"name": f"A {kind}", "kind": kind, "region": "r1",
-                                 "country": "cn"})
+                           json=institution_body(kind))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
 def test_registering_a_secret_client_shows_the_secret_once_and_it_works(client, admin_token):
-    institution = _institution(client, admin_token)
+    institution = _register_institution(client, admin_token)
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
         "name": "dev client", "institution_id": institution["id"],
         "auth_method": "client_secret_basic", "scopes": ["referrals:read"]})
@@ -32,7 +32,7 @@ def test_registering_a_secret_client_shows_the_secret_once_and_it_works(client, 
 
 
 def test_registering_a_key_client_returns_no_secret(client, admin_token):
-    institution = _institution(client, admin_token)
+    institution = _register_institution(client, admin_token)
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
         "name": "hospital gateway", "institution_id": institution["id"],
         "scopes": ["referrals:read"], "jwks": public_jwks(new_key())})
@@ -42,7 +42,7 @@ def test_registering_a_key_client_returns_no_secret(client, admin_token):
 
 
 def test_a_private_jwk_is_refused_at_registration(client, admin_token, row_count):
-    institution = _institution(client, admin_token)
+    institution = _register_institution(client, admin_token)
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
         "name": "careless", "institution_id": institution["id"], "scopes": ["referrals:read"],
         "jwks": {"keys": [new_key().as_dict(private=True)]}})
@@ -53,7 +53,7 @@ def test_a_private_jwk_is_refused_at_registration(client, admin_token, row_count
 @pytest.mark.parametrize("change", [{"kid": None}, {"alg": "PS256"}, {"alg": "HS256"},
                                     {"alg": "ES384"}])
 def test_a_key_without_kid_or_with_an_unfitting_alg_is_refused(client, admin_token, change):
-    institution = _institution(client, admin_token)
+    institution = _register_institution(client, admin_token)
     jwk = {key: value for key, value in {**new_key().as_dict(private=False), **change}.items()
            if value is not None}
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
@@ -63,7 +63,7 @@ def test_a_key_without_kid_or_with_an_unfitting_alg_is_refused(client, admin_tok
 
 
 def test_duplicate_kids_are_refused(client, admin_token):
-    institution = _institution(client, admin_token)
+    institution = _register_institution(client, admin_token)
     jwks = public_jwks(new_key(kid="same"), new_key(kid="same"))
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
         "name": "twins", "institution_id": institution["id"], "scopes": ["referrals:read"],
@@ -72,8 +72,8 @@ def test_duplicate_kids_are_refused(client, admin_token):
 
 
 def test_partnership_allows_nothing_until_approved(client, admin_token):
-    first, second = _institution(client, admin_token, "university"), _institution(client,
-                                                                                  admin_token)
+    first = _register_institution(client, admin_token, "university")
+    second = _register_institution(client, admin_token)
     now = datetime.now(UTC)
     response = client.post("/api/v1/network/partnerships", headers=bearer(admin_token), json={
         "institution_ids": [first["id"], second["id"]], "exchanges": ["referral"],

@@ -21,10 +21,10 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 
 from gateway.db import transaction
-from gateway.models import AuditEntry, Client, InstitutionKind, utcnow
-from gateway.services.network import institutions
+from gateway.models import AuditEntry, Client, utcnow
 from tests.admin_support import make_account, post_form, sign_in
-from tests.support import TESTER, Partner, assert_problem, bearer, new_key, public_jwks
+from tests.factories.network import institution
+from tests.support import Partner, assert_problem, bearer, new_key, public_jwks
 
 MARKER = "do-not-echo-this-internal-content"
 
@@ -88,10 +88,20 @@ def partner_keys() -> Iterator[JwksServer]:
     server.server.server_close()
 
 
-def _institution(app) -> uuid.UUID:
-    with transaction(app) as session:
-        return institutions.register(session, TESTER, name="Hospital", region="r1",
-                                     kind=InstitutionKind.HOSPITAL, country="CN").id
+@pytest.fixture
+def hospital_id(app) -> uuid.UUID:
+    """A hospital of the network (the owner of the clients registered here)."""
+    return institution(app, name="Hospital", kind="hospital").id
+
+
+@pytest.fixture
+def by_url(app, client, admin_token, hospital_id, partner_keys) -> tuple[str, Partner]:
+    """A client registered by its ``jwks_uri``, serving one key (k1); its id and the partner."""
+    key = new_key("k1")
+    partner_keys.served.jwks(key)
+    client_id = _register(client, admin_token, hospital_id,
+                          partner_keys.url).get_json()["client_id"]
+    return client_id, Partner(client_id, None, key, app.config["ISSUER"])
 
 
 def _register(client, admin_token: str, institution_id: uuid.UUID, jwks_uri: str):
@@ -106,11 +116,12 @@ def _actions(app, client_id: str) -> list[str]:
             AuditEntry.object_id == client_id).order_by(AuditEntry.seq)))
 
 
-def test_register_by_url_then_rotation_is_picked_up_by_one_refetch(app, client, admin_token,
+def test_register_by_url_then_rotation_is_picked_up_by_one_refetch(hospital_id, app, client,
+                                                                   admin_token,
                                                                    partner_keys):
     first, second = new_key("k1"), new_key("k2")
     partner_keys.served.jwks(first)
-    response = _register(client, admin_token, _institution(app), partner_keys.url)
+    response = _register(client, admin_token, hospital_id, partner_keys.url)
     assert response.status_code == 201, response.get_json()
     registered = response.get_json()
     assert registered["jwks_uri"] == partner_keys.url and registered["jwks_fetched_at"]
@@ -134,12 +145,8 @@ def test_register_by_url_then_rotation_is_picked_up_by_one_refetch(app, client, 
         assert entry.detail["kids"] == ["k1"]
 
 
-def test_unknown_kids_refetch_at_most_once_per_interval(app, client, admin_token, partner_keys):
-    key = new_key("k1")
-    partner_keys.served.jwks(key)
-    client_id = _register(client, admin_token, _institution(app),
-                          partner_keys.url).get_json()["client_id"]
-    partner = Partner(client_id, None, key, app.config["ISSUER"])
+def test_unknown_kids_refetch_at_most_once_per_interval(app, client, partner_keys, by_url):
+    client_id, partner = by_url
     for _ in range(3):
         stranger = new_key()
         refused = client.post("/oauth/token", data=partner.token_form(
@@ -160,13 +167,9 @@ def test_unknown_kids_refetch_at_most_once_per_interval(app, client, admin_token
         assertion=partner.assertion(key=newer))).status_code == 200
 
 
-def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(app, client, admin_token,
-                                                              partner_keys):
-    key = new_key("k1")
-    partner_keys.served.jwks(key)
-    client_id = _register(client, admin_token, _institution(app),
-                          partner_keys.url).get_json()["client_id"]
-    partner = Partner(client_id, None, key, app.config["ISSUER"])
+def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(app, client, partner_keys,
+                                                               by_url):
+    client_id, partner = by_url
     partner_keys.served.status = 500
     assert client.post("/oauth/token", data=partner.token_form(
         assertion=partner.assertion(key=new_key()))).status_code == 400
@@ -174,11 +177,12 @@ def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(app, client, admi
     assert "client.keys_refetch_failed" in _actions(app, client_id)
 
 
-def test_http_is_refused_without_the_loopback_flag(app, client, admin_token, partner_keys,
+def test_http_is_refused_without_the_loopback_flag(hospital_id, app, client, admin_token,
+                                                   partner_keys,
                                                    monkeypatch, row_count):
     partner_keys.served.jwks(new_key())
     monkeypatch.setitem(app.config, "JWKS_ALLOW_INSECURE_LOOPBACK", False)
-    institution_id = _institution(app)
+    institution_id = hospital_id
     for url in (partner_keys.url, partner_keys.url.replace("http:", "https:")):
         body = assert_problem(_register(client, admin_token, institution_id, url), 422,
                               slug="jwks-unavailable")
@@ -197,19 +201,20 @@ def test_http_is_refused_without_the_loopback_flag(app, client, admin_token, par
     "ftp://example.org/jwks.json",
     "https://user:pw@example.org/jwks.json",
 ])
-def test_private_addresses_and_odd_urls_are_refused_before_any_request(app, client, admin_token,
-                                                                       url):
-    assert_problem(_register(client, admin_token, _institution(app), url), 422,
+def test_private_addresses_and_odd_urls_are_refused_before_any_request(hospital_id, client,
+                                                                       admin_token, url):
+    assert_problem(_register(client, admin_token, hospital_id, url), 422,
                    slug="jwks-unavailable")
 
 
 @pytest.mark.parametrize("declare_length", [True, False])
-def test_an_oversize_answer_is_refused(app, client, admin_token, partner_keys, declare_length):
+def test_an_oversize_answer_is_refused(hospital_id, app, client, admin_token, partner_keys,
+                                       declare_length):
     keys = public_jwks(new_key())
     keys["padding"] = "x" * (app.config["JWKS_MAX_BYTES"] + 1)
     partner_keys.served.body = json.dumps(keys).encode()
     partner_keys.served.declare_length = declare_length
-    assert_problem(_register(client, admin_token, _institution(app), partner_keys.url), 422,
+    assert_problem(_register(client, admin_token, hospital_id, partner_keys.url), 422,
                    slug="jwks-unavailable")
 
 
@@ -218,44 +223,45 @@ def test_an_oversize_answer_is_refused(app, client, admin_token, partner_keys, d
     ("application/json", f"not json {MARKER}"),
     ("application/json", json.dumps([MARKER])),
 ])
-def test_non_json_answers_are_refused_without_echo(app, client, admin_token, partner_keys,
+def test_non_json_answers_are_refused_without_echo(hospital_id, client, admin_token, partner_keys,
                                                    content_type, body):
     partner_keys.served.content_type = content_type
     partner_keys.served.body = body.encode()
-    response = _register(client, admin_token, _institution(app), partner_keys.url)
+    response = _register(client, admin_token, hospital_id, partner_keys.url)
     assert_problem(response, 422, slug="jwks-unavailable")
     assert MARKER not in response.get_data(as_text=True)
 
 
-def test_a_private_key_in_the_fetched_set_is_refused(app, client, admin_token, partner_keys):
+def test_a_private_key_in_the_fetched_set_is_refused(hospital_id, client, admin_token,
+                                                     partner_keys):
     partner_keys.served.body = json.dumps(
         {"keys": [new_key().as_dict(private=True)]}).encode()
-    response = _register(client, admin_token, _institution(app), partner_keys.url)
+    response = _register(client, admin_token, hospital_id, partner_keys.url)
     body = assert_problem(response, 422, slug="invalid-input")
     assert '"d"' not in response.get_data(as_text=True) and "public keys only" in body["detail"]
 
 
-def test_a_redirect_to_another_host_is_refused(app, client, admin_token, partner_keys):
+def test_a_redirect_to_another_host_is_refused(hospital_id, client, admin_token, partner_keys):
     partner_keys.served.status = 302
     partner_keys.served.location = partner_keys.url.replace("127.0.0.1", "localhost")
-    assert_problem(_register(client, admin_token, _institution(app), partner_keys.url), 422,
+    assert_problem(_register(client, admin_token, hospital_id, partner_keys.url), 422,
                    slug="jwks-unavailable")
     assert partner_keys.served.hits == 1
 
 
-def test_keys_and_url_together_are_refused(app, client, admin_token, partner_keys):
+def test_keys_and_url_together_are_refused(hospital_id, client, admin_token, partner_keys):
     key = new_key()
     partner_keys.served.jwks(key)
     response = client.post("/api/v1/network/clients", headers=bearer(admin_token), json={
-        "name": "both", "institution_id": str(_institution(app)), "scopes": ["referrals:read"],
+        "name": "both", "institution_id": str(hospital_id), "scopes": ["referrals:read"],
         "jwks": public_jwks(key), "jwks_uri": partner_keys.url})
     assert_problem(response, 422, slug="invalid-input")
 
 
-def test_admin_registers_by_url_and_switches_keys_to_a_url(app, client, partner_keys):
+def test_admin_registers_by_url_and_switches_keys_to_a_url(hospital_id, app, client, partner_keys):
     account = make_account(app, region="r1")
     assert sign_in(client, account).status_code == 302
-    institution_id = _institution(app)
+    institution_id = hospital_id
     partner_keys.served.jwks(new_key("url-k1"))
     registered = post_form(client, "/admin/clients/new", "/admin/clients/new", {
         "institution": str(institution_id), "name": "HIS", "auth_method": "private_key_jwt",
@@ -317,7 +323,7 @@ def tls_files(tmp_path) -> dict:
 
 @pytest.mark.parametrize("certificate_for, accepted", [("localhost", True),
                                                        ("elsewhere.example", False)])
-def test_https_goes_to_the_checked_address_and_verifies_the_host_name(
+def test_https_goes_to_the_checked_address_and_verifies_the_host_name(hospital_id,
         app, client, admin_token, monkeypatch, tls_files, certificate_for, accepted):
     family, *_rest, address = socket.getaddrinfo("localhost", 0, type=socket.SOCK_STREAM)[0]
 
@@ -333,7 +339,7 @@ def test_https_goes_to_the_checked_address_and_verifies_the_host_name(
     monkeypatch.setitem(app.config, "JWKS_CA_BUNDLE", tls_files["ca"])
     url = f"https://localhost:{server.server.server_port}/jwks.json"
     try:
-        response = _register(client, admin_token, _institution(app), url)
+        response = _register(client, admin_token, hospital_id, url)
     finally:
         server.server.shutdown()
         server.server.server_close()

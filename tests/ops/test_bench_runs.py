@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

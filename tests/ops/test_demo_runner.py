@@ -27,6 +27,8 @@ from sqlalchemy import create_engine, select
 from gateway.models import OutboxMessage, OutboxStatus
 from tests.support import Partner, bearer
 
+pytestmark = pytest.mark.live
+
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 25
 

@@ -25,7 +25,10 @@ from sqlalchemy import select, update
 
 from gateway.db import engine_of
 from gateway.models import AuditEntry
-from tests.support import SUBJECT_REF, Partner, new_key, public_jwks, referral_body
+from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.support import Partner, new_key, public_jwks
+
+pytestmark = pytest.mark.live
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]

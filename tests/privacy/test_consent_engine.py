@@ -9,7 +9,8 @@ from gateway.db import transaction
 from gateway.models import Institution
 from gateway.privacy import EXTENSION_KEY
 from gateway.services.privacy.policy import Policy
-from tests.privacy_support import NAME, NOTE, PHONE, born_years_ago, personal_keys
+from tests.factories.privacy import NAME, NOTE, PHONE, born_years_ago
+from tests.privacy_support import personal_keys
 from tests.support import bearer
 
 

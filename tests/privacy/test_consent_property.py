@@ -130,6 +130,7 @@ def _setup(session, net: Network, specs: list[dict], request: dict):
     return release_id
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=consents, request=requests)

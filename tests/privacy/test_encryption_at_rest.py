@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from gateway.db import engine_of
-from tests.privacy_support import GUARDIAN_PHONE, NAME, NOTE, PHONE, RISK_NOTE
+from tests.factories.privacy import GUARDIAN_PHONE, NAME, NOTE, PHONE, RISK_NOTE
 from tests.support import bearer
 
 OUTCOME = "Admitted to the adolescent ward; family meeting on Friday."

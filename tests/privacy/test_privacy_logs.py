@@ -146,6 +146,7 @@ def test_an_unhandled_error_in_a_view_is_logged_without_bound_values(app, caplog
         assert MARKER not in record.getMessage() and not record.exc_info
 
 
+@pytest.mark.live
 def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

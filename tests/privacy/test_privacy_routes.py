@@ -14,7 +14,8 @@ from typing import NamedTuple
 import pytest
 
 from gateway.services.privacy.minimise import PERSONAL_FIELDS
-from tests.privacy_support import PHONE, Conference, make_conference, personal_keys
+from tests.factories.privacy import PHONE
+from tests.privacy_support import Conference, make_conference, personal_keys
 from tests.support import bearer
 
 

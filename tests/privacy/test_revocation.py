@@ -40,9 +40,9 @@ def test_revocation_withdraws_minimises_and_notifies(app, scene):
     with transaction(app) as session:
         messages = session.query(OutboxMessage).filter_by(topic="referral.withdrawn").all()
         assert [m.recipient_institution_id for m in messages] == [scene.hosp.institution_id]
-        assert json.loads(messages[0].payload) == {"referral_id": referral["id"],
-                                                   "status": "withdrawn",
-                                                   "cause": "consent_revoked"}
+        notice = json.loads(messages[0].payload)["referral"]
+        assert (notice["id"], notice["status"]) == (referral["id"], "withdrawn")
+        assert personal_keys(notice) == set() and notice["released_categories"] == []
         actions = [e.action for e in session.query(AuditEntry).order_by(AuditEntry.seq)]
     assert actions.index("consent.revoked") < actions.index("referral.withdrawn")
     result: Result = app.test_cli_runner().invoke(args=["audit", "verify"])

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from gateway.db import engine_of
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import bearer
 
 PDF = b"%PDF-1.7\n% risk assessment\n" + b"secret-assessment-bytes " * 40 + b"\n%%EOF\n"

@@ -8,7 +8,8 @@ import requests
 from sqlalchemy import text
 
 from gateway.db import engine_of
-from tests.support import bearer, referral_body
+from tests.factories.referrals import referral_body
+from tests.support import bearer
 
 CONTENDERS = 8
 

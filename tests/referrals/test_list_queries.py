@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from gateway.db import engine_of
-from tests.privacy_support import born_years_ago, make_conference, make_scene
+from tests.factories.privacy import born_years_ago
+from tests.privacy_support import make_conference, make_scene
 from tests.support import bearer
 
 WHY = "Student on the roof edge, guardian unreachable; ambulance called, hospital must prepare."

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support import SUBJECT_REF, SUMMARY, bearer, referral_body
+from tests.factories.referrals import SUBJECT_REF, SUMMARY, referral_body
+from tests.support import bearer
 
 
 def test_referral_round_trip(client, pair, grant_consent):

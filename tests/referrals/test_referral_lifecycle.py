@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import bearer
 
 

@@ -14,14 +14,10 @@ from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry
 from gateway.services.audit import journal
 from gateway.services.referrals import sla
-from tests.network_support import (
-    HOSPITAL_SCOPES,
-    SCHOOL_SCOPES,
-    consent_body,
-    crisis_case_body,
-    referral_body,
-    set_endpoint,
-)
+from tests.factories.cases import crisis_case_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, set_endpoint
 from tests.support import TESTER
 
 

@@ -13,7 +13,9 @@ from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage, Referral
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla, sla_sweep
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
+from tests.factories.privacy import consent_body
+from tests.factories.referrals import referral_body
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.support import TESTER, bearer
 
 

@@ -25,6 +25,7 @@ from gateway.models import (
 )
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
+from gateway.services.coordination import tenancy
 from gateway.services.errors import NotFound
 from gateway.services.privacy import breakglass
 
@@ -110,8 +111,7 @@ def reviewed(session: Session, coordinator: Coordinator, limit: int = 20) -> lis
 def _release(session: Session, coordinator: Coordinator,
              release_id: uuid.UUID) -> BreakGlassRelease:
     found = session.get(BreakGlassRelease, release_id)
-    region = coordinator.scope_region
-    if found is None or (region is not None and found.region != region):
+    if found is None or not tenancy.manages(coordinator, found.region):
         raise NotFound("No break-glass release with that id.")
     return found
 

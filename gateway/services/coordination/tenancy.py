@@ -27,12 +27,16 @@ def region_institution_ids(session: Session, coordinator: Coordinator) -> list[u
         Institution.region == coordinator.scope_region)))
 
 
+def manages(coordinator: Coordinator, region: str | None) -> bool:
+    """Whether ``region`` is the coordinator's (a network-wide admin manages every region)."""
+    return coordinator.scope_region is None or region == coordinator.scope_region
+
+
 def institution(session: Session, coordinator: Coordinator,
                 institution_id: uuid.UUID) -> Institution:
     """An institution the coordinator manages, else :class:`NotFound`."""
     found = session.get(Institution, institution_id)
-    region = coordinator.scope_region
-    if found is None or (region is not None and found.region != region):
+    if found is None or not manages(coordinator, found.region):
         raise NotFound("No institution with that id.")
     return found
 
@@ -72,9 +76,8 @@ def client_list(session: Session, coordinator: Coordinator) -> list[Client]:
 def client(session: Session, coordinator: Coordinator, client_id: str) -> Client:
     """A client the coordinator manages, else :class:`NotFound`."""
     found = session.get(Client, client_id)
-    region = coordinator.scope_region
-    if found is None or (region is not None and (
-            found.institution is None or found.institution.region != region)):
+    if found is None or not manages(coordinator,
+                                    found.institution and found.institution.region):
         raise NotFound("No client with that id.")
     return found
 

@@ -7,13 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import Consent, Referral, ReferralStatus
+from gateway.models import Consent, Referral
 from gateway.models.referral import FINAL_STATUSES
-from gateway.services import outbox
 from gateway.services.actor import Actor
-from gateway.services.audit import journal
 from gateway.services.privacy import consent, disclosure
 from gateway.services.privacy.policy import Policy
+from gateway.services.referrals import lifecycle
 
 
 def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *,
@@ -28,7 +27,9 @@ def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
                          policy: Policy) -> list[Referral]:
     """After ``revoked`` is revoked: withdraw the open referrals no consent supports any more.
 
-    Each withdrawal is audited and its recipient is told through the outbox (no personal data).
+    Each is withdrawn by the referral lifecycle (:func:`lifecycle.withdraw_on_revocation`), as
+    any withdrawal: an event in its history, an audit entry, the case's outcome, a notice to
+    the recipient (minimised to what consent still releases).
     """
     open_referrals = session.scalars(
         select(Referral).where(Referral.sender_id == revoked.institution_id,
@@ -45,13 +46,6 @@ def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
                                      breakglass_id=referral.breakglass_id, policy=policy)
         if decision.allowed:
             continue
-        referral.status = ReferralStatus.WITHDRAWN
-        session.flush()
-        journal.record(session, actor, "referral.withdrawn", "referral", referral.id,
-                       purpose=revoked.purpose.value, consent_id=revoked.id,
-                       detail={"cause": "consent_revoked"})
-        outbox.enqueue(session, "referral.withdrawn",
-                       {"referral_id": str(referral.id), "status": "withdrawn",
-                        "cause": "consent_revoked"}, institution_id=referral.recipient_id)
+        lifecycle.withdraw_on_revocation(session, actor, referral, policy=policy)
         withdrawn.append(referral)
     return withdrawn

@@ -12,7 +12,6 @@ from gateway.services.actor import Actor
 from gateway.services.errors import NotFound
 from gateway.services.privacy import consent, disclosure
 from gateway.services.privacy.policy import Policy
-from schemas.referrals import ReferralSchema
 
 
 def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
@@ -55,10 +54,9 @@ def _party(institution_id: uuid.UUID) -> Actor:
 
 def addressee_view(session: Session, referral: Referral, institution_id: uuid.UUID,
                    *, policy: Policy) -> dict:
-    """The referral as ``institution_id`` may see it now, in wire form (JSON-ready).
+    """The referral as ``institution_id`` may see it now (a view, see ``disclosure``).
 
     Minimisation happens here, before any adapter: fields of unreleased data categories are
-    absent, and adapters map only what is present.
+    absent, and adapters map only what is present (``adapters.payloads`` gives the wire form).
     """
-    view = disclosure.disclose(session, _party(institution_id), referral, policy=policy)
-    return ReferralSchema().dump(view)
+    return disclosure.disclose(session, _party(institution_id), referral, policy=policy)

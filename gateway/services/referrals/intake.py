@@ -1,7 +1,8 @@
-"""Referrals: creation under consent (idempotent on request), minimised reads and listings.
+"""Referral intake: creation under consent (idempotent on request), submitted at once.
 
-Who may see a referral is :mod:`gateway.services.referrals.access`; how it moves on is
-:mod:`gateway.services.referrals.lifecycle`.
+Who may see a referral is :mod:`gateway.services.referrals.access`, how it moves on
+:mod:`gateway.services.referrals.lifecycle`, reads and listings
+:mod:`gateway.services.referrals.reads`.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from adapters import payloads
 from gateway.models import (
     BusinessStatus,
     Exchange,
@@ -52,6 +53,7 @@ RECIPIENT_MOVES = {S.RECEIVED, S.ACCEPTED, S.DECLINED, S.IN_PROGRESS, S.COMPLETE
 UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
 # Statuses the sender is told about (everything else goes to the recipient).
 TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
+REVOKED = "consent_revoked"  # the reason of a withdrawal the revocation of its consent caused
 
 
 
@@ -139,6 +141,18 @@ def expire(session: Session, actor: Actor, referral: Referral, now: datetime, *,
     """The gateway expires a referral that was never received (caller holds the row lock)."""
     _path(referral.status, S.EXPIRED)
     _apply(session, actor, referral, S.EXPIRED, Transition(S.EXPIRED), now, policy=policy)
+
+
+def withdraw_on_revocation(session: Session, actor: Actor, referral: Referral, *,
+                           policy: Policy, now: datetime | None = None) -> None:
+    """Withdraw a referral whose consent was revoked (caller holds the row lock).
+
+    The same step as the sender's own withdrawal — event, audit entry, case outcome, notice to
+    the recipient — with ``consent_revoked`` as its reason.
+    """
+    _path(referral.status, S.WITHDRAWN)
+    _apply(session, actor, referral, S.WITHDRAWN,
+           Transition(S.WITHDRAWN, reason_code=REVOKED), now or utcnow(), policy=policy)
 
 
 def submit_new(session: Session, actor: Actor, referral: Referral, now: datetime, *,
@@ -244,7 +258,8 @@ def _notify(session: Session, referral: Referral, topic: str, event: ReferralEve
         "event": topic,
         "event_id": str(event.id),
         "occurred_at": event.recorded_at.isoformat(),
-        "referral": access.addressee_view(session, referral, to, policy=policy),
+        "referral": payloads.referral(access.addressee_view(session, referral, to,
+                                                            policy=policy)),
         "sender": {"id": str(sender.id), "name": sender.name},
         "recipient": {"id": str(recipient.id), "name": recipient.name},
     }

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
+from adapters import payloads
 from gateway.models import (
     Priority,
     Purpose,
@@ -64,8 +65,8 @@ def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime
               "recipient_institution_id": str(recipient.id), "priority": referral.priority.value}
     outbox.enqueue(session, "referral.sla_breached",
                    {**notice, "on_call_contact": service_level.on_call_contact,
-                    "referral": access.addressee_view(session, referral, recipient.id,
-                                                      policy=policy)},
+                    "referral": payloads.referral(access.addressee_view(
+                        session, referral, recipient.id, policy=policy))},
                    institution_id=recipient.id)
     outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
     journal.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,

@@ -1,7 +1,7 @@
 """inner circulation: supervision bookings and training resources
 
 Revision ID: 0103
-Revises: 0003
+Revises: 0104
 Create Date: 2026-11-27 01:08:11.678866
 """
 

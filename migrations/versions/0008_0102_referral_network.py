@@ -1,7 +1,7 @@
 """referral network: cases, lifecycle clock, events, attachments, SLAs, endpoints, leases
 
 Revision ID: 0102
-Revises: 0101
+Revises: 0105
 Create Date: 2026-11-27 01:13:31.748500
 """
 

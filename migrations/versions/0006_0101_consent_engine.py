@@ -1,7 +1,7 @@
 """consent engine: data categories, recipient kinds, subjects, break-glass releases
 
 Revision ID: 0101
-Revises: 0003
+Revises: 0103
 Create Date: 2026-11-27 01:11:30.597091
 """
 

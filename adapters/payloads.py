@@ -1,0 +1,16 @@
+"""The shape of what partners receive: a referral in every outbound message.
+
+A referral travels as partners read it over the REST API (``schemas.referrals.ReferralSchema``),
+so one representation serves the API, the signed webhooks and the FHIR mapping. Services put the
+view they minimised (:func:`gateway.services.referrals.access.addressee_view`) through
+:func:`referral` when they queue a message; they do not know the wire form.
+"""
+
+from __future__ import annotations
+
+from schemas.referrals import ReferralSchema
+
+
+def referral(view: dict) -> dict:
+    """``view`` (a minimised referral view) in wire form, JSON-ready."""
+    return ReferralSchema().dump(view)

@@ -1,0 +1,1 @@
+"""Migrations: one chain, matching the models, reversible."""
