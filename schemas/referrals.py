@@ -193,6 +193,7 @@ class ReferralSchema(Schema):
     security_labels = fields.List(fields.Nested(CodingSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "Raised by every change (FHIR versionId)."})
 
 
 class ReferralPageSchema(Schema):

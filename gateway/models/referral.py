@@ -6,8 +6,8 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
 from gateway.models.encrypted import EncryptedText
@@ -96,6 +96,16 @@ class Referral(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts the row's versions (FHIR meta.versionId); raised by every ORM update below.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+@event.listens_for(Referral, "before_update")
+def _next_version(_mapper, _connection, referral: Referral) -> None:
+    """A changed referral is a new version (``version + 1`` in SQL, so never lost)."""
+    session = object_session(referral)
+    if session is not None and session.is_modified(referral, include_collections=False):
+        referral.version = Referral.version + 1
 
 
 class IdempotencyRecord(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    Priority,
     Purpose,
     Referral,
     ReferralEvent,
@@ -18,6 +19,7 @@ from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import (
     Forbidden,
+    NotFound,
 )
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
@@ -35,6 +37,25 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
                  consent_id=decision.consent_id if decision else referral.consent_id,
                  detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
+
+
+def read_subject(session: Session, actor: Actor, pseudonym: str, *,
+                 policy: Policy = DEFAULT_POLICY) -> dict:
+    """The newest referral the actor sees about the subject with this pair ``pseudonym``,
+    minimised to what the actor may see (the subject's identity only if consented); audited.
+    """
+    if actor.institution_id is None:
+        raise NotFound("No subject with that id.")
+    query = select(Referral.id).where(
+        Referral.recipient_pseudonym == pseudonym,
+        or_(Referral.sender_id == actor.institution_id,
+            and_(Referral.recipient_id == actor.institution_id,
+                 Referral.status != ReferralStatus.DRAFT)))
+    referral_id = session.scalar(query.order_by(Referral.created_at.desc(),
+                                                Referral.id.desc()).limit(1))
+    if referral_id is None:
+        raise NotFound("No subject with that id.")
+    return read(session, actor, referral_id, policy=policy)
 
 
 def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
@@ -73,12 +94,16 @@ def list_box(
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
+    priority: Priority | None = None,
+    counterparty: uuid.UUID | None = None,
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
     policy: Policy = DEFAULT_POLICY,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+
+    ``counterparty`` keeps those sent by (inbox) or to (sent) one institution.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
     ``total`` counts only those matches, so neither reveals a withheld record's content.
@@ -92,6 +117,11 @@ def list_box(
         query = select(Referral).where(Referral.sender_id == actor.institution_id)
     if status is not None:
         query = query.where(Referral.status == status)
+    if priority is not None:
+        query = query.where(Referral.priority == priority)
+    if counterparty is not None:
+        query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
+                            == counterparty)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
     newest_first = (Referral.created_at.desc(), Referral.id.desc())
     if protected:  # the filter and ``total`` need every referral of the box decided
