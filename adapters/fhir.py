@@ -206,3 +206,19 @@ def searchset(matches: list[dict], included: list[dict], total: int,
     Bundle.model_validate(document)
     return document
 
+
+
+def history(versions: list[dict]) -> dict:
+    """A ``history`` Bundle of one resource's versions, newest first."""
+    document = resources.drop_empty({
+        "resourceType": "Bundle", "type": "history", "total": len(versions),
+        "entry": [{"resource": resource,
+                   "request": {"method": "PUT",
+                               "url": f"{resource['resourceType']}/{resource['id']}"},
+                   "response": {"status": "200",
+                                "etag": f'W/"{resource["meta"]["versionId"]}"',
+                                "lastModified": resource["meta"].get("lastUpdated")}}
+                  for resource in versions],
+    })
+    Bundle.model_validate(document)
+    return document

@@ -23,12 +23,12 @@ def _read(kind: str) -> dict:
 
 
 def capability_statement(base_url: str, token_url: str) -> dict:
-    """Task search, read and update; reads of the resources a Task points at."""
+    """Task search, read, history and update; reads of the resources a Task points at."""
     task = {
         "type": "Task",
         "interaction": [{"code": code} for code in
-                        ("read", "update", "search-type")],
-        "versioning": "versioned-update", "readHistory": False, "updateCreate": False,
+                        ("read", "vread", "update", "search-type", "history-instance")],
+        "versioning": "versioned-update", "readHistory": True, "updateCreate": False,
         "conditionalUpdate": False,
         "searchInclude": ["Task:focus"],
         "searchParam": [{"name": name, "type": kind, "documentation": text}

@@ -114,6 +114,22 @@ def task(referral: dict) -> dict:
     return drop_empty(resource)
 
 
+def task_version(referral: dict, step: dict) -> dict:
+    """The Task as it was at one version (``step``: version, status, business status, time).
+
+    The decline reason and the outcome belong to the final versions only.
+    """
+    moment = step["recorded_at"]
+    status = step["status"]
+    return task({
+        **referral, "status": status, "business_status": step.get("business_status"),
+        "version": step["version"],
+        "updated_at": moment.isoformat() if hasattr(moment, "isoformat") else moment,
+        "decline_reason": referral.get("decline_reason") if status == "declined" else None,
+        "outcome": referral.get("outcome") if status == "completed" else None,
+    })
+
+
 def service_request(referral: dict) -> dict:
     """The ServiceRequest (the referral itself; id = referral id)."""
     rid = referral["id"]

@@ -180,6 +180,30 @@ class TaskItem(MethodView):
         return representation(resources.task(_view(view)))
 
 
+def _versions(task_id: str) -> list[dict]:
+    view, steps = reads.versions(db_session(), current_actor(), _uuid(task_id, "Task"),
+                                 policy=current_policy())
+    dumped = _view(view)
+    return [resources.task_version(dumped, step) for step in steps]
+
+
+@bp.get("/Task/<task_id>/_history")
+@authenticated("referrals:read")
+def task_history(task_id: str) -> Response:
+    """The Task's versions, newest first (a ``history`` Bundle)."""
+    return fhir_response(fhir.history(_versions(task_id)))
+
+
+@bp.get("/Task/<task_id>/_history/<version_id>")
+@authenticated("referrals:read")
+def task_version(task_id: str, version_id: str) -> Response:
+    """One version of the Task (vread)."""
+    for resource in _versions(task_id):
+        if resource["meta"]["versionId"] == version_id:
+            return representation(resource)
+    raise NotFound("No such version of that Task.")
+
+
 @bp.get("/ServiceRequest/<request_id>")
 @authenticated("referrals:read")
 def read_service_request(request_id: str) -> Response:

@@ -227,3 +227,26 @@ def test_smart_system_scopes_map_onto_gateway_scopes(client, make_partner):
     assert beyond.status_code == 400
     unknown = client.post("/oauth/token", data=reader.token_form("system/Observation.rs"))
     assert unknown.status_code == 400
+
+
+def test_task_history_lists_every_lifecycle_version(client, worklist):
+    _school, _hospital, _school_auth, auth, ids = worklist
+    rid = ids[0]
+    assert client.put(f"/fhir/R4/Task/{rid}", json=_task(rid, "accepted"),
+                      headers=auth).status_code == 200
+    done = client.put(f"/fhir/R4/Task/{rid}", headers=auth, json=_task(rid, "completed", output=[
+        {"type": {"text": "diagnosis"}, "valueCodeableConcept": {"coding": [
+            {"system": "http://hl7.org/fhir/sid/icd-10", "code": "F32.1"}]}}]))
+    assert done.status_code == 200, done.get_json()
+    history = _bundle(client.get(f"/fhir/R4/Task/{rid}/_history", headers=auth))
+    assert history.type == "history"
+    tasks = [entry.resource for entry in history.entry]
+    assert [task.status for task in tasks] == ["completed", "accepted", "received", "requested"]
+    versions = [int(task.meta.versionId) for task in tasks]
+    assert versions == sorted(versions, reverse=True) and len(set(versions)) == 4
+    assert done.headers["ETag"] == f'W/"{versions[0]}"'
+    assert tasks[0].output[0].valueCodeableConcept.coding[0].code == "F32.1"
+    assert tasks[1].output is None
+    old = client.get(f"/fhir/R4/Task/{rid}/_history/{versions[1]}", headers=auth)
+    assert (old.status_code, old.get_json()["status"]) == (200, "accepted")
+    assert client.get(f"/fhir/R4/Task/{rid}/_history/999", headers=auth).status_code == 404

@@ -58,6 +58,31 @@ def read_subject(session: Session, actor: Actor, pseudonym: str, *,
     return read(session, actor, referral_id, policy=policy)
 
 
+def versions(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+             policy: Policy = DEFAULT_POLICY) -> tuple[dict, list[dict]]:
+    """The actor's view of the referral now and its lifecycle at each version, newest first.
+
+    Each version made by an event holds ``version``, ``status``, ``business_status`` and
+    ``recorded_at`` (no notes); the current version is always the first. Audited as a read.
+    """
+    view = read(session, actor, referral_id, policy=policy)
+    events = session.scalars(select(ReferralEvent).where(
+        ReferralEvent.referral_id == referral_id, ReferralEvent.version.is_not(None))
+        .order_by(ReferralEvent.version))
+    steps: dict[int, dict] = {}
+    status, business = None, None
+    for event in events:
+        status = event.to_status or status or event.from_status
+        business = event.business_status or business
+        steps[event.version] = {"version": event.version, "status": status,
+                                "business_status": business,
+                                "recorded_at": event.recorded_at}
+    steps[view["version"]] = {"version": view["version"], "status": view["status"].value,
+                              "business_status": view.get("business_status"),
+                              "recorded_at": view["updated_at"]}
+    return view, [steps[number] for number in sorted(steps, reverse=True)]
+
+
 def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
     """The referral's events (status changes and feedback), oldest first; audited.
 
