@@ -36,6 +36,8 @@ INBOUND_STATUS = {"received": "received", "accepted": "accepted", "rejected": "d
                   "in-progress": "in_progress", "completed": "completed"}
 BUSINESS_CODES = {"received", "under_review", "event_scheduled", "event_unattended",
                   "event_completed", "interim_report", "fulfillment_completed"}
+REASON_CODES = {"suicide_risk", "self_harm", "psychotic_symptoms", "depressive_symptoms",
+                "anxiety_symptoms", "other"}
 DECLINE_CODES = {"no_capacity", "outside_catchment", "out_of_scope", "not_indicated",
                  "incomplete_information", "referred_elsewhere", "other"}
 task_resource = resources.task
@@ -58,6 +60,18 @@ class TaskUpdate:
     reason_code: str | None = None
     note: str | None = None
     diagnosis_code: str | None = None
+
+
+@dataclass(frozen=True)
+class OnwardTask:
+    """A hospital's new Task: an onward referral of one it received."""
+
+    part_of: str
+    recipient: str
+    subject_ref: str
+    priority: str
+    reason: str
+    summary: str | None = None
 
 
 def _uid(kind: str, key: str) -> str:
@@ -155,16 +169,60 @@ def _diagnosis(task: Task) -> str | None:
     return codes[0][1] if codes else None
 
 
-def parse_task_update(document: object, task_id: str) -> TaskUpdate:
-    """Map a hospital's Task (the body of ``PUT Task/{id}``) onto a lifecycle change."""
+def _validated_task(document: object) -> Task:
+    """The body as a valid R4 Task, or :class:`Malformed` naming where it is not."""
     if not isinstance(document, dict) or document.get("resourceType") != "Task":
         raise Malformed("the body must be a FHIR Task resource")
     try:
-        task = Task.model_validate(document)
+        return Task.model_validate(document)
     except (ValidationError, ValueError) as exc:
         where = "; ".join(".".join(str(p) for p in error["loc"]) or "Task"
                           for error in getattr(exc, "errors", list)()[:5])
         raise Malformed(f"not a valid FHIR R4 Task ({where or 'invalid'})") from None
+
+
+def _referenced(reference, kind: str, what: str) -> str:
+    """The id in a relative reference ``{kind}/{id}``, or :class:`Unmappable`."""
+    text = getattr(reference, "reference", None) or ""
+    if not text.startswith(f"{kind}/") or "/" in text.removeprefix(f"{kind}/"):
+        raise Unmappable(f"{what} must be a reference {kind}/{{id}}")
+    return text.removeprefix(f"{kind}/")
+
+
+def parse_onward_task(document: object) -> OnwardTask:
+    """Map a hospital's new Task (the body of ``POST Task``) onto an onward referral."""
+    task = _validated_task(document)
+    if task.id is not None:
+        raise Malformed("a new Task has no id; the gateway assigns it")
+    if task.status != "requested" or task.intent != "order":
+        raise Unmappable("a new Task has status requested and intent order")
+    parents = [_referenced(part, "Task", "Task.partOf") for part in task.partOf or []]
+    parents += [_referenced(based, "ServiceRequest", "Task.basedOn")
+                for based in task.basedOn or []]
+    if len(set(parents)) != 1:
+        raise Unmappable("Task.partOf (or basedOn) must name the one referral this continues")
+    if task.owner is None:
+        raise Unmappable("Task.owner must name the Organization referred to")
+    subject = getattr(task.for_fhir, "identifier", None)
+    if subject is None or subject.system != SYSTEM["subject_ref"] or not subject.value:
+        raise Unmappable(f"Task.for.identifier must hold your own reference for the student "
+                         f"(system {SYSTEM['subject_ref']})")
+    reason = _one_code(task.reasonCode, REASON_CODES, "Task.reasonCode")
+    if reason is None:
+        raise Unmappable("Task.reasonCode needs a referral reason code")
+    priority = {code: ours for ours, code in resources.PRIORITY.items()}.get(
+        task.priority or "routine")
+    if priority is None:
+        raise Unmappable("Task.priority must be routine, urgent or stat")
+    return OnwardTask(part_of=parents[0],
+                      recipient=_referenced(task.owner, "Organization", "Task.owner"),
+                      subject_ref=subject.value, priority=priority, reason=reason,
+                      summary=task.description)
+
+
+def parse_task_update(document: object, task_id: str) -> TaskUpdate:
+    """Map a hospital's Task (the body of ``PUT Task/{id}``) onto a lifecycle change."""
+    task = _validated_task(document)
     if task.id != task_id:
         raise Malformed("the Task id must match the id in the URL")
     status = INBOUND_STATUS.get(task.status)

@@ -23,11 +23,13 @@ def _read(kind: str) -> dict:
 
 
 def capability_statement(base_url: str, token_url: str) -> dict:
-    """Task search, read, history and update; reads of the resources a Task points at."""
+    """Task search, read, history, update and create (onward referral); reads of what a
+    Task points at."""
     task = {
         "type": "Task",
         "interaction": [{"code": code} for code in
-                        ("read", "vread", "update", "search-type", "history-instance")],
+                        ("read", "vread", "update", "create", "search-type",
+                         "history-instance")],
         "versioning": "versioned-update", "readHistory": True, "updateCreate": False,
         "conditionalUpdate": False,
         "searchInclude": ["Task:focus"],

@@ -194,6 +194,8 @@ class ReferralSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer(metadata={"description": "Raised by every change (FHIR versionId)."})
+    part_of_id = fields.UUID(allow_none=True, metadata={
+        "description": "The referral this onward referral was made from (FHIR Task.partOf)."})
 
 
 class ReferralPageSchema(Schema):

@@ -27,15 +27,17 @@ from gateway.api.fhir_http import (
     representation,
 )
 from gateway.db import db_session
+from gateway.keystore import current_keyring
 from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralStatus
 from gateway.oauth.routes import smart_configuration_document
 from gateway.privacy import current_policy
 from gateway.problems import status_of
 from gateway.services.errors import DomainError, NotFound
 from gateway.services.network import partnerships
-from gateway.services.referrals import lifecycle, reads, task_updates
+from gateway.services.privacy import disclosure
+from gateway.services.referrals import intake, lifecycle, onward, reads, task_updates
 from schemas.fhir import TaskSearchSchema
-from schemas.referrals import ReferralSchema, ReferralTransitionSchema
+from schemas.referrals import ReferralCreateSchema, ReferralSchema, ReferralTransitionSchema
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
 STATUS_OF_TASK = {code: ReferralStatus(status) for status, code in resources.TASK_STATUS.items()}
@@ -157,6 +159,36 @@ def _transition(task_id: str) -> lifecycle.Transition:
         reason_code=DeclineReason(change["reason_code"]) if change.get("reason_code") else None,
         business_status=BusinessStatus(change["business_status"])
         if change.get("business_status") else None)
+
+
+def _onward() -> tuple[uuid.UUID, intake.NewReferral]:
+    """The hospital's new Task as an onward referral, checked by the REST API's own schema."""
+    task = fhir.parse_onward_task(body())
+    fields = {"recipient_institution_id": task.recipient, "subject_ref": task.subject_ref,
+              "priority": task.priority, "reason": task.reason, "summary": task.summary}
+    try:
+        loaded = ReferralCreateSchema().load(
+            {key: value for key, value in fields.items() if value is not None})
+    except ValidationError as exc:
+        raise _refused(exc, 422, "Task content") from None
+    return _uuid(task.part_of, "Task"), intake.NewReferral(
+        recipient_id=loaded.pop("recipient_institution_id"), **loaded)
+
+
+@bp.post("/Task")
+@authenticated("referrals:write")
+def create_task() -> Response:
+    """An onward referral: a new Task whose ``partOf`` is a Task the caller received."""
+    part_of, new = _onward()
+    session, actor, policy = db_session(), current_actor(), current_policy()
+    created = onward.refer_onward(session, actor, current_keyring().pseudonyms, part_of, new,
+                                  request.headers.get("Idempotency-Key"), policy=policy)
+    task = resources.task(_view(disclosure.disclose(session, actor, created.referral,
+                                                    policy=policy)))
+    response = representation(task, 200 if created.replayed else 201)
+    response.headers["Location"] = (f"{current_app.config['ISSUER']}{bp.url_prefix}/Task/"
+                                    f"{task['id']}/_history/{task['meta']['versionId']}")
+    return response
 
 
 class TaskItem(MethodView):

@@ -84,6 +84,8 @@ class Referral(Base):
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
     outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The referral this onward referral was made from by its recipient (FHIR Task.partOf).
+    part_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
