@@ -55,7 +55,7 @@ def capability_statement(base_url: str, token_url: str) -> dict:
                                "system/ServiceRequest.r (or referrals:read, referrals:write). "
                                "Discovery at .well-known/smart-configuration."},
             "resource": [task, _read("ServiceRequest"), _read("Patient"),
-                         _read("Organization")],
+                         _read("Consent"), _read("Organization")],
         }],
     }
     CapabilityStatement.model_validate(document)

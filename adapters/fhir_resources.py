@@ -16,6 +16,7 @@ SYSTEM = {
     "institution": "urn:gateway:institution",
     "pseudonym": "urn:gateway:pseudonym",
     "subject_ref": "urn:gateway:subject-ref",
+    "data_category": "urn:gateway:data-category",
     "message": "urn:gateway:message",
     "reason": "urn:gateway:referral-reason",
     "business": "urn:gateway:business-status",
@@ -41,6 +42,10 @@ def _coding(system: str, code: str) -> dict:
 def drop_empty(resource: dict) -> dict:
     """The resource without members that are None or empty."""
     return {key: value for key, value in resource.items() if value not in (None, [], {})}
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if hasattr(moment, "isoformat") else moment
 
 
 def patient_id(referral: dict) -> str:
@@ -121,12 +126,10 @@ def task_version(referral: dict, step: dict) -> dict:
 
     The decline reason and the outcome belong to the final versions only.
     """
-    moment = step["recorded_at"]
     status = step["status"]
     return task({
         **referral, "status": status, "business_status": step.get("business_status"),
-        "version": step["version"],
-        "updated_at": moment.isoformat() if hasattr(moment, "isoformat") else moment,
+        "version": step["version"], "updated_at": _iso(step["recorded_at"]),
         "decline_reason": referral.get("decline_reason") if status == "declined" else None,
         "outcome": referral.get("outcome") if status == "completed" else None,
     })
@@ -170,12 +173,21 @@ def patient(referral: dict) -> dict:
     })
 
 
-def consent(referral: dict) -> dict | None:
-    """The consent the referral was sent under, without its grantor."""
+def consent(referral: dict, facts: dict | None = None) -> dict | None:
+    """The consent the referral was sent under, without its grantor; ``facts`` (purpose,
+    validity, data categories, in force) add what the gateway's own read shows."""
     if not referral.get("consent_id"):
         return None
+    facts = facts or {}
     provision = {"type": "permit",
-                 "purpose": [{"system": SYSTEM["purpose"], "code": "referral"}]}
+                 "purpose": [{"system": SYSTEM["purpose"],
+                              "code": facts.get("purpose", "referral")}]}
+    if facts.get("valid_from"):
+        provision["period"] = {"start": _iso(facts["valid_from"]),
+                               "end": _iso(facts["valid_until"])}
+    if facts.get("data_categories"):
+        provision["code"] = [{"coding": [{"system": SYSTEM["data_category"], "code": code}]}
+                             for code in facts["data_categories"]]
     if referral.get("recipient_institution_id"):
         provision["actor"] = [{
             "role": {"coding": [{
@@ -183,12 +195,14 @@ def consent(referral: dict) -> dict | None:
                 "code": "IRCP"}]},
             "reference": ref("Organization", referral["recipient_institution_id"])}]
     return drop_empty({
-        "resourceType": "Consent", "id": referral["consent_id"], "status": "active",
+        "resourceType": "Consent", "id": referral["consent_id"],
+        "status": "inactive" if facts.get("in_force") is False else "active",
         "scope": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/consentscope",
             "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": ref("Patient", patient_id(referral)),
+        "dateTime": _iso(facts.get("recorded_at")),
         "organization": [p for p in [_party(referral, "sender_institution_id")] if p],
         "policyRule": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},

@@ -24,6 +24,7 @@ from gateway.api.fhir_http import (
     fhir_response,
     negotiate,
     outcome,
+    problem_as_outcome,
     representation,
 )
 from gateway.db import db_session
@@ -50,6 +51,15 @@ def _negotiate() -> Response | None:
         return None
     negotiate()
     return None
+
+
+@bp.after_app_request
+def _outcomes_only(response: Response) -> Response:
+    """Every error at the FHIR base is an OperationOutcome, even one raised before routing
+    (no such path or method) or by the token check."""
+    if request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/"):
+        return problem_as_outcome(response)
+    return response
 
 
 @bp.errorhandler(BadRequest)
@@ -254,6 +264,15 @@ def read_patient(patient_id: str) -> Response:
         raise NotFound("No Patient with that id.")
     view = reads.read_subject(db_session(), current_actor(), pseudonym, policy=current_policy())
     return representation(resources.patient(_view(view)))
+
+
+@bp.get("/Consent/<consent_id>")
+@authenticated("referrals:read")
+def read_consent(consent_id: str) -> Response:
+    """The consent a referral of the caller's was sent under, de-identified."""
+    view, facts = reads.read_consent(db_session(), current_actor(), _uuid(consent_id, "Consent"),
+                                     policy=current_policy())
+    return fhir_response(resources.consent(_view(view), facts))
 
 
 @bp.get("/Organization/<organization_id>")

@@ -14,6 +14,7 @@ import re
 from flask import Response, json, request
 
 from adapters import fhir
+from gateway.problems import PROBLEM_JSON
 
 JSON_TYPES = ("application/fhir+json", "application/json")
 FORMAT_ALIASES = {"json", "application/json", "application/fhir+json"}
@@ -43,6 +44,18 @@ def outcome(status: int, diagnostics: str) -> Response:
     """An OperationOutcome response (no personal data in ``diagnostics``)."""
     return fhir_response(fhir.operation_outcome(OUTCOME_CODE.get(status, "exception"),
                                                 diagnostics), status)
+
+
+def problem_as_outcome(response: Response) -> Response:
+    """A problem+json answer (routing, OAuth) as the same status in an OperationOutcome."""
+    if response.mimetype != PROBLEM_JSON:
+        return response
+    problem = json.loads(response.get_data(as_text=True))
+    converted = outcome(response.status_code, problem.get("detail") or problem.get("title", ""))
+    for name, value in response.headers.items():
+        if name not in ("Content-Type", "Content-Length"):
+            converted.headers[name] = value
+    return converted
 
 
 def negotiate() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
@@ -78,15 +79,17 @@ def test_include_focus_brings_the_service_requests(client, worklist):
 
 def test_another_hospital_sees_none_of_our_tasks_total_included(client, worklist, make_partner,
                                                                  token_for):
-    school, hospital, _school_auth, _auth, ids = worklist
+    school, hospital, _school_auth, auth, ids = worklist
     stranger = bearer(token_for(make_partner("hospital", scopes=HOSPITAL_SCOPES)))
     for query in ("", "?status=requested", f"?owner=Organization/{hospital.institution_id}",
                   f"?requester=Organization/{school.institution_id}",
                   f"?owner={hospital.institution_id}&requester={school.institution_id}"):
         bundle = _bundle(client.get(f"/fhir/R4/Task{query}", headers=stranger))
         assert (bundle.total, bundle.entry) == (0, None), query
-    for path in (f"Task/{ids[0]}", f"ServiceRequest/{ids[0]}",
-                 f"Organization/{hospital.institution_id}"):
+    consent = client.get(f"/fhir/R4/ServiceRequest/{ids[0]}", headers=auth).get_json()[
+        "supportingInfo"][0]["reference"]
+    for path in (f"Task/{ids[0]}", f"ServiceRequest/{ids[0]}", consent,
+                 f"Organization/{hospital.institution_id}", f"{consent}/_history"):
         response = client.get(f"/fhir/R4/{path}", headers=stranger)
         assert response.status_code == 404, path
         OperationOutcome.model_validate(response.get_json())
@@ -118,6 +121,14 @@ def test_reads_resolve_every_reference_of_a_task(client, worklist):
         assert organization.id in (str(school.institution_id), str(hospital.institution_id))
     unknown = client.get("/fhir/R4/Patient/psn-00000000000000000000000000000000", headers=auth)
     assert unknown.status_code == 404
+    consent_ref = ServiceRequest.model_validate(service_request.get_json()).supportingInfo[0]
+    consent = Consent.model_validate(
+        client.get(f"/fhir/R4/{consent_ref.reference}", headers=auth).get_json())
+    assert consent.status == "active"
+    assert consent.provision.purpose[0].code == "green_channel_referral"
+    assert consent.provision.period.end is not None
+    assert "grantor" not in consent.model_dump_json() and "student" not in \
+        consent.model_dump_json()
 
 
 def _task(rid: str, status: str, **extra: object) -> dict:
@@ -250,3 +261,21 @@ def test_task_history_lists_every_lifecycle_version(client, worklist):
     old = client.get(f"/fhir/R4/Task/{rid}/_history/{versions[1]}", headers=auth)
     assert (old.status_code, old.get_json()["status"]) == (200, "accepted")
     assert client.get(f"/fhir/R4/Task/{rid}/_history/999", headers=auth).status_code == 404
+
+
+def test_every_error_at_the_fhir_base_is_an_operation_outcome(client, worklist, make_partner,
+                                                               token_for):
+    _school, _hospital, _school_auth, auth, ids = worklist
+    no_token = client.get("/fhir/R4/Task")
+    assert no_token.status_code == 401
+    assert no_token.headers["WWW-Authenticate"].startswith("bearer")
+    no_scope = client.get("/fhir/R4/Task", headers=bearer(token_for(make_partner(
+        "hospital", scopes=["consents:read"]))))
+    assert no_scope.status_code == 403
+    no_route = client.get(f"/fhir/R4/Consent/{ids[0]}/_history", headers=auth)
+    wrong_method = client.delete(f"/fhir/R4/Task/{ids[0]}", headers=auth)
+    assert (no_route.status_code, wrong_method.status_code) == (404, 405)
+    for response in (no_token, no_scope, no_route, wrong_method):
+        assert response.mimetype == FHIR
+        OperationOutcome.model_validate(response.get_json())
+    assert client.get("/api/v1/referrals").mimetype == "application/problem+json"

@@ -8,11 +8,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    Consent,
     Priority,
     Purpose,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    utcnow,
 )
 from gateway.services import cursors
 from gateway.services.actor import Actor
@@ -56,6 +58,29 @@ def read_subject(session: Session, actor: Actor, pseudonym: str, *,
     if referral_id is None:
         raise NotFound("No subject with that id.")
     return read(session, actor, referral_id, policy=policy)
+
+
+def read_consent(session: Session, actor: Actor, consent_id: uuid.UUID, *,
+                 policy: Policy = DEFAULT_POLICY) -> tuple[dict, dict]:
+    """The consent a referral the actor sees was sent under, de-identified, with that
+    referral's view: what it allows, to whom and when (never who granted it); audited.
+    """
+    if actor.institution_id is None:
+        raise NotFound("No consent with that id.")
+    referral_id = session.scalar(select(Referral.id).where(
+        Referral.consent_id == consent_id,
+        or_(Referral.sender_id == actor.institution_id,
+            and_(Referral.recipient_id == actor.institution_id,
+                 Referral.status != ReferralStatus.DRAFT)))
+        .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(1))
+    if referral_id is None:
+        raise NotFound("No consent with that id.")
+    view = read(session, actor, referral_id, policy=policy)
+    held = session.get(Consent, consent_id)
+    facts = {"purpose": held.purpose.value, "valid_from": held.valid_from,
+             "valid_until": held.valid_until, "data_categories": list(held.data_categories),
+             "in_force": held.is_valid_at(utcnow()), "recorded_at": held.created_at}
+    return view, facts
 
 
 def versions(session: Session, actor: Actor, referral_id: uuid.UUID, *,
