@@ -165,7 +165,7 @@ def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir,
                 if requests.get(url, headers={"Referer": f"http://x/?q={MARKER}"},
                                 timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not booted yet
                 assert process.poll() is None, "gunicorn did not start"
                 time.sleep(0.1)
     finally:
