@@ -13,6 +13,7 @@ TASK_SEARCH = [
     ("priority", "token", "routine | urgent | stat (green channel)"),
     ("owner", "reference", "The receiving Organization (default: the caller)"),
     ("requester", "reference", "The sending Organization"),
+    ("_lastUpdated", "date", "gt, ge, lt or le and a moment with its time zone"),
     ("_count", "number", "Page size (1-100, default 20)"),
     ("_include", "special", "Task:focus brings each Task's ServiceRequest"),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from datetime import datetime
+
+from marshmallow import ValidationError, fields, validate
 
 from schemas.common import InputSchema
 
@@ -11,6 +13,20 @@ TASK_STATUSES = ("draft", "requested", "received", "accepted", "in-progress", "c
 TASK_PRIORITIES = ("routine", "urgent", "stat")
 REFERENCE = validate.Regexp(r"^(Organization/)?[0-9a-fA-F-]{36}$",
                             error="must be Organization/{id}")
+
+
+class LastUpdated(fields.Field):
+    """``_lastUpdated=gt2026-12-01T08:00:00Z``: a comparison prefix and a moment with a zone."""
+
+    PREFIXES = ("gt", "ge", "lt", "le")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[str, datetime]:
+        text = value if isinstance(value, str) else ""
+        prefix = text[:2]
+        if prefix not in self.PREFIXES:
+            raise ValidationError("must start with gt, ge, lt or le")
+        moment = fields.AwareDateTime().deserialize(text[2:].replace("Z", "+00:00"))
+        return prefix, moment
 
 
 class TaskSearchSchema(InputSchema):
@@ -24,3 +40,4 @@ class TaskSearchSchema(InputSchema):
     cursor = fields.String(data_key="_cursor", validate=validate.Length(max=200))
     include = fields.String(data_key="_include", validate=validate.OneOf(["Task:focus"]))
     format = fields.String(data_key="_format")
+    last_updated = LastUpdated(data_key="_lastUpdated")

@@ -279,3 +279,19 @@ def test_every_error_at_the_fhir_base_is_an_operation_outcome(client, worklist, 
         assert response.mimetype == FHIR
         OperationOutcome.model_validate(response.get_json())
     assert client.get("/api/v1/referrals").mimetype == "application/problem+json"
+
+
+def test_last_updated_filters_the_worklist(client, worklist):
+    _school, _hospital, _school_auth, auth, ids = worklist
+    rid = ids[1]
+    changed = client.put(f"/fhir/R4/Task/{rid}", json=_task(rid, "received"), headers=auth)
+    moment = changed.get_json()["meta"]["lastUpdated"]
+    since = _bundle(client.get("/fhir/R4/Task", headers=auth,
+                               query_string={"_lastUpdated": f"ge{moment}"}))
+    assert [entry.resource.id for entry in since.entry] == [rid]
+    before = _bundle(client.get("/fhir/R4/Task", headers=auth,
+                                query_string={"_lastUpdated": f"lt{moment}"}))
+    assert sorted(entry.resource.id for entry in before.entry) == sorted([ids[0], ids[2]])
+    for wrong in ("2026-12-01", "eq2026-12-01T00:00:00Z", "gt2026-12-01T00:00:00"):
+        response = client.get("/fhir/R4/Task", headers=auth, query_string={"_lastUpdated": wrong})
+        assert response.status_code == 400, wrong

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import uuid
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +29,9 @@ from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
 from gateway.services.referrals.intake import BATCH, DEFAULT_POLICY, Page
+
+UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
+                       "le": operator.le}
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
@@ -146,6 +151,7 @@ def list_box(
     status: ReferralStatus | None = None,
     priority: Priority | None = None,
     counterparty: uuid.UUID | None = None,
+    updated: tuple[str, datetime] | None = None,
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
@@ -153,7 +159,8 @@ def list_box(
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
 
-    ``counterparty`` keeps those sent by (inbox) or to (sent) one institution.
+    ``counterparty`` keeps those sent by (inbox) or to (sent) one institution; ``updated``
+    (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
     ``total`` counts only those matches, so neither reveals a withheld record's content.
@@ -169,6 +176,8 @@ def list_box(
         query = query.where(Referral.status == status)
     if priority is not None:
         query = query.where(Referral.priority == priority)
+    if updated is not None:
+        query = query.where(UPDATED_COMPARISONS[updated[0]](Referral.updated_at, updated[1]))
     if counterparty is not None:
         query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
                             == counterparty)
