@@ -28,26 +28,26 @@ from gateway.services.errors import (
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
-from gateway.services.referrals.intake import BATCH, DEFAULT_POLICY, Page
+from gateway.services.referrals.intake import BATCH, Page
 
 UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
                        "le": operator.le}
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Read one referral, minimised to what the actor may see; the access is audited."""
     referral = access.get_visible(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     journal.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value,
-                 consent_id=decision.consent_id if decision else referral.consent_id,
-                 detail=decision.audit_detail if decision else {"basis": "holder"})
+                   purpose=disclosure.purpose_of(referral).value,
+                   consent_id=decision.consent_id if decision else referral.consent_id,
+                   detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
 
 
 def read_subject(session: Session, actor: Actor, pseudonym: str, *,
-                 policy: Policy = DEFAULT_POLICY) -> dict:
+                 policy: Policy) -> dict:
     """The newest referral the actor sees about the subject with this pair ``pseudonym``,
     minimised to what the actor may see (the subject's identity only if consented); audited.
     """
@@ -66,7 +66,7 @@ def read_subject(session: Session, actor: Actor, pseudonym: str, *,
 
 
 def read_consent(session: Session, actor: Actor, consent_id: uuid.UUID, *,
-                 policy: Policy = DEFAULT_POLICY) -> tuple[dict, dict]:
+                 policy: Policy) -> tuple[dict, dict]:
     """The consent a referral the actor sees was sent under, de-identified, with that
     referral's view: what it allows, to whom and when (never who granted it); audited.
     """
@@ -89,7 +89,7 @@ def read_consent(session: Session, actor: Actor, consent_id: uuid.UUID, *,
 
 
 def versions(session: Session, actor: Actor, referral_id: uuid.UUID, *,
-             policy: Policy = DEFAULT_POLICY) -> tuple[dict, list[dict]]:
+             policy: Policy) -> tuple[dict, list[dict]]:
     """The actor's view of the referral now and its lifecycle at each version, newest first.
 
     Each version made by an event holds ``version``, ``status``, ``business_status`` and
@@ -113,7 +113,8 @@ def versions(session: Session, actor: Actor, referral_id: uuid.UUID, *,
     return view, [steps[number] for number in sorted(steps, reverse=True)]
 
 
-def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
+def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+            policy: Policy) -> list[dict]:
     """The referral's events (status changes and feedback), oldest first; audited.
 
     Free-text notes are clinical notes: shown only when
@@ -121,8 +122,8 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict
     """
     referral = access.get_visible(session, actor, referral_id)
     journal.record(session, actor, "referral.history_read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
-    with_notes = access.notes_visible(session, referral, actor.institution_id)
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
+    with_notes = access.notes_visible(session, referral, actor.institution_id, policy=policy)
     events = session.scalars(select(ReferralEvent).where(
         ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
                                                            ReferralEvent.id))
@@ -155,7 +156,7 @@ def list_box(
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
 
@@ -204,9 +205,9 @@ def list_box(
         page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     journal.record(session, actor, "referral.listed", "referral", None,
-                 purpose=Purpose.REFERRAL.value,
-                 detail={"box": box, "ids": [str(r.id) for r, _ in page],
-                         "filters": sorted(protected)})
+                   purpose=Purpose.REFERRAL.value,
+                   detail={"box": box, "ids": [str(r.id) for r, _ in page],
+                           "filters": sorted(protected)})
     last = page[-1][0] if more else None
     next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
     return Page([view for _, view in page], next_cursor, total)

@@ -34,5 +34,5 @@ def apply(session: Session, actor: Actor, referral_id: uuid.UUID,
         lifecycle.transition(session, actor, referral_id, change, policy=policy)
     elif change.business_status or change.note:
         lifecycle.post_update(session, actor, referral_id, lifecycle.Update(
-            business_status=change.business_status, note=change.note))
+            business_status=change.business_status, note=change.note), policy=policy)
     return disclosure.disclose(session, actor, referral, policy=policy)
