@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.task import Task
 from pydantic import ValidationError
 
 from adapters import Endpoint, HttpRequest, Outbound
+from adapters import fhir_resources as resources
 from adapters.webhook import encode, signed_headers
 
 FORMAT = "fhir_r4"
@@ -31,27 +31,16 @@ FHIR_VERSION = "4.0.1"
 FHIR_JSON = "application/fhir+json"
 NOTE_MAX_CHARS = 4000  # as the REST API's notes
 ID_NAMESPACE = uuid.UUID("6f1d6c1e-5d0c-4f43-9d8e-2a8f5f0b7c11")
-SYSTEM = {
-    "referral": "urn:gateway:referral",
-    "institution": "urn:gateway:institution",
-    "pseudonym": "urn:gateway:pseudonym",
-    "message": "urn:gateway:message",
-    "reason": "urn:gateway:referral-reason",
-    "business": "urn:gateway:business-status",
-    "decline": "urn:gateway:decline-reason",
-    "purpose": "urn:gateway:purpose",
-    "icd10": "http://hl7.org/fhir/sid/icd-10",
-}
-PRIORITY = {"routine": "routine", "urgent": "urgent", "green_channel": "stat"}
-TASK_STATUS = {"draft": "draft", "submitted": "requested", "received": "received",
-               "accepted": "accepted", "in_progress": "in-progress", "completed": "completed",
-               "declined": "rejected", "withdrawn": "cancelled", "expired": "failed"}
+SYSTEM = resources.SYSTEM
 INBOUND_STATUS = {"received": "received", "accepted": "accepted", "rejected": "declined",
                   "in-progress": "in_progress", "completed": "completed"}
 BUSINESS_CODES = {"received", "under_review", "event_scheduled", "event_unattended",
                   "event_completed", "interim_report", "fulfillment_completed"}
+REASON_CODES = {"suicide_risk", "self_harm", "psychotic_symptoms", "depressive_symptoms",
+                "anxiety_symptoms", "other"}
 DECLINE_CODES = {"no_capacity", "outside_catchment", "out_of_scope", "not_indicated",
                  "incomplete_information", "referred_elsewhere", "other"}
+task_resource = resources.task
 
 
 class Malformed(ValueError):
@@ -64,7 +53,7 @@ class Unmappable(ValueError):
 
 @dataclass(frozen=True)
 class TaskUpdate:
-    """What a hospital's Task says, in the gateway's words."""
+    """What a hospital's Task says, in the gateway's words (checked by the REST schemas)."""
 
     status: str
     business_status: str | None = None
@@ -73,142 +62,33 @@ class TaskUpdate:
     diagnosis_code: str | None = None
 
 
+@dataclass(frozen=True)
+class OnwardTask:
+    """A hospital's new Task: an onward referral of one it received."""
+
+    part_of: str
+    recipient: str
+    subject_ref: str
+    priority: str
+    reason: str
+    summary: str | None = None
+
+
 def _uid(kind: str, key: str) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{kind}/{key}"))
 
 
-def _ref(resource_id: str) -> dict:
-    return {"reference": f"urn:uuid:{resource_id}"}
-
-
-def _coding(system: str, code: str) -> dict:
-    return {"coding": [{"system": SYSTEM[system], "code": code}]}
-
-
 def _entry(resource: dict) -> dict:
     kind, ident = resource["resourceType"], resource["id"]
-    return {"fullUrl": f"urn:uuid:{ident}", "resource": resource,
-            "request": {"method": "PUT", "url": f"{kind}/{ident}"}}
+    return {"resource": resource, "request": {"method": "PUT", "url": f"{kind}/{ident}"}}
 
 
-def _drop_empty(resource: dict) -> dict:
-    return {key: value for key, value in resource.items() if value not in (None, [], {})}
-
-
-def _organization(party: dict | None) -> dict | None:
-    if not party or not party.get("id"):
-        return None
-    return _drop_empty({"resourceType": "Organization", "id": party["id"],
-                        "identifier": [{"system": SYSTEM["institution"], "value": party["id"]}],
-                        "name": party.get("name")})
-
-
-def _security(referral: dict) -> dict | None:
-    """HL7 security labels of the released data categories, as ``meta.security``."""
-    labels = [{key: label[key] for key in ("system", "code", "display") if label.get(key)}
-              for label in referral.get("security_labels") or []]
-    return {"security": labels} if labels else None
-
-
-def _patient_id(referral: dict) -> str:
-    """The pseudonymous Patient: by pseudonym, or per referral when the view has none."""
-    return _uid("Patient", referral.get("subject_pseudonym") or f"referral/{referral['id']}")
-
-
-def task_resource(referral: dict) -> dict:
-    """The Task that tracks ``referral`` (id = referral id), from the fields present."""
-    rid = referral["id"]
-    task = {
-        "resourceType": "Task", "id": rid,
-        "identifier": [{"system": SYSTEM["referral"], "value": rid}],
-        "status": TASK_STATUS[referral.get("status", "submitted")],
-        "intent": "order",
-        "priority": PRIORITY.get(referral.get("priority")),
-        "focus": _ref(_uid("ServiceRequest", rid)),
-        "basedOn": [_ref(_uid("ServiceRequest", rid))],
-        "authoredOn": referral.get("submitted_at"),
-        "for": _ref(_patient_id(referral)),
-    }
-    if referral.get("business_status"):
-        task["businessStatus"] = _coding("business", referral["business_status"])
-    if referral.get("decline_reason"):
-        task["statusReason"] = _coding("decline", referral["decline_reason"])
-    if referral.get("sender_institution_id"):
-        task["requester"] = _ref(referral["sender_institution_id"])
-    if referral.get("recipient_institution_id"):
-        task["owner"] = _ref(referral["recipient_institution_id"])
-    if referral.get("priority") == "green_channel" and referral.get("decision_due_at"):
-        task["restriction"] = {"period": _drop_empty({"start": referral.get("submitted_at"),
-                                                      "end": referral["decision_due_at"]})}
-    return _drop_empty(task)
-
-
-def _service_request(referral: dict) -> dict:
-    rid = referral["id"]
-    reasons = []
-    if referral.get("reason"):
-        reasons.append(_coding("reason", referral["reason"]))
-    if referral.get("diagnosis_code"):
-        reasons.append(_coding("icd10", referral["diagnosis_code"]))
-    return _drop_empty({
-        "resourceType": "ServiceRequest", "id": _uid("ServiceRequest", rid),
-        "meta": _security(referral),
-        "identifier": [{"system": SYSTEM["referral"], "value": rid}],
-        "status": "active", "intent": "order",
-        "priority": PRIORITY.get(referral.get("priority")),
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "3457005",
-                             "display": "Patient referral"}]},
-        "subject": _ref(_patient_id(referral)),
-        "requester": (_ref(referral["sender_institution_id"])
-                      if referral.get("sender_institution_id") else None),
-        "performer": ([_ref(referral["recipient_institution_id"])]
-                      if referral.get("recipient_institution_id") else []),
-        "authoredOn": referral.get("submitted_at"),
-        "reasonCode": reasons,
-        "note": [{"text": referral["summary"]}] if referral.get("summary") else [],
-        "supportingInfo": [_ref(referral["consent_id"])] if referral.get("consent_id") else [],
-    })
-
-
-def _patient(referral: dict) -> dict:
-    pseudonym = referral.get("subject_pseudonym")
-    identifier = [{"system": SYSTEM["pseudonym"], "value": pseudonym}] if pseudonym else []
-    return _drop_empty({"resourceType": "Patient", "id": _patient_id(referral),
-                        "identifier": identifier})
-
-
-def _consent(referral: dict) -> dict | None:
-    if not referral.get("consent_id"):
-        return None
-    provision = {"type": "permit",
-                 "purpose": [{"system": SYSTEM["purpose"], "code": "referral"}]}
-    if referral.get("recipient_institution_id"):
-        provision["actor"] = [{
-            "role": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                "code": "IRCP"}]},
-            "reference": _ref(referral["recipient_institution_id"])}]
-    return _drop_empty({
-        "resourceType": "Consent", "id": referral["consent_id"], "status": "active",
-        "scope": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/consentscope",
-            "code": "patient-privacy"}]},
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-        "patient": _ref(_patient_id(referral)),
-        "organization": ([_ref(referral["sender_institution_id"])]
-                         if referral.get("sender_institution_id") else []),
-        "policyRule": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
-        "provision": provision,
-    })
-
-
-def _bundle(message: Outbound, resources: list[dict | None], now: datetime) -> dict:
+def _bundle(message: Outbound, members: list[dict | None], now: datetime) -> dict:
     document = {
         "resourceType": "Bundle", "type": "transaction",
         "identifier": {"system": SYSTEM["message"], "value": message.idempotency_key},
         "timestamp": now.isoformat(),
-        "entry": [_entry(resource) for resource in resources if resource],
+        "entry": [_entry(resource) for resource in members if resource],
     }
     Bundle.model_validate(document)
     return document
@@ -219,9 +99,10 @@ def referral_bundle(message: Outbound, now: datetime) -> dict:
     payload = message.payload
     referral = payload["referral"]
     return _bundle(message, [
-        _organization(payload.get("sender")), _organization(payload.get("recipient")),
-        _patient(referral), _consent(referral), _service_request(referral),
-        task_resource(referral)], now)
+        resources.organization(payload.get("sender")),
+        resources.organization(payload.get("recipient")),
+        resources.patient(referral), resources.consent(referral),
+        resources.service_request(referral), resources.task(referral)], now)
 
 
 def _communication(message: Outbound, now: datetime) -> dict:
@@ -273,16 +154,75 @@ def _one_code(concept, allowed: set[str], what: str) -> str | None:
     raise Unmappable(f"{what} has no code the gateway knows")
 
 
-def parse_task_update(document: object, task_id: str) -> TaskUpdate:
-    """Map a hospital's Task (the body of ``PUT Task/{id}``) onto a lifecycle change."""
+def _diagnosis(task: Task) -> str | None:
+    """The outcome diagnosis in ``Task.output``: one ICD-10 coding, nothing else.
+
+    A coding in another system is refused, not dropped; the code itself is checked by the
+    same validator as on the REST API (an ICD-10 F-chapter code).
+    """
+    codes = [(system, code) for output in task.output or []
+             for system, code in _codes(getattr(output, "valueCodeableConcept", None))]
+    if any(system != SYSTEM["icd10"] for system, _code in codes):
+        raise Unmappable(f"Task.output codings must be in the system {SYSTEM['icd10']}")
+    if len({code for _system, code in codes}) > 1:
+        raise Unmappable("Task.output may hold one diagnosis")
+    return codes[0][1] if codes else None
+
+
+def _validated_task(document: object) -> Task:
+    """The body as a valid R4 Task, or :class:`Malformed` naming where it is not."""
     if not isinstance(document, dict) or document.get("resourceType") != "Task":
         raise Malformed("the body must be a FHIR Task resource")
     try:
-        task = Task.model_validate(document)
+        return Task.model_validate(document)
     except (ValidationError, ValueError) as exc:
         where = "; ".join(".".join(str(p) for p in error["loc"]) or "Task"
                           for error in getattr(exc, "errors", list)()[:5])
         raise Malformed(f"not a valid FHIR R4 Task ({where or 'invalid'})") from None
+
+
+def _referenced(reference, kind: str, what: str) -> str:
+    """The id in a relative reference ``{kind}/{id}``, or :class:`Unmappable`."""
+    text = getattr(reference, "reference", None) or ""
+    if not text.startswith(f"{kind}/") or "/" in text.removeprefix(f"{kind}/"):
+        raise Unmappable(f"{what} must be a reference {kind}/{{id}}")
+    return text.removeprefix(f"{kind}/")
+
+
+def parse_onward_task(document: object) -> OnwardTask:
+    """Map a hospital's new Task (the body of ``POST Task``) onto an onward referral."""
+    task = _validated_task(document)
+    if task.id is not None:
+        raise Malformed("a new Task has no id; the gateway assigns it")
+    if task.status != "requested" or task.intent != "order":
+        raise Unmappable("a new Task has status requested and intent order")
+    parents = [_referenced(part, "Task", "Task.partOf") for part in task.partOf or []]
+    parents += [_referenced(based, "ServiceRequest", "Task.basedOn")
+                for based in task.basedOn or []]
+    if len(set(parents)) != 1:
+        raise Unmappable("Task.partOf (or basedOn) must name the one referral this continues")
+    if task.owner is None:
+        raise Unmappable("Task.owner must name the Organization referred to")
+    subject = getattr(task.for_fhir, "identifier", None)
+    if subject is None or subject.system != SYSTEM["subject_ref"] or not subject.value:
+        raise Unmappable(f"Task.for.identifier must hold your own reference for the student "
+                         f"(system {SYSTEM['subject_ref']})")
+    reason = _one_code(task.reasonCode, REASON_CODES, "Task.reasonCode")
+    if reason is None:
+        raise Unmappable("Task.reasonCode needs a referral reason code")
+    priority = {code: ours for ours, code in resources.PRIORITY.items()}.get(
+        task.priority or "routine")
+    if priority is None:
+        raise Unmappable("Task.priority must be routine, urgent or stat")
+    return OnwardTask(part_of=parents[0],
+                      recipient=_referenced(task.owner, "Organization", "Task.owner"),
+                      subject_ref=subject.value, priority=priority, reason=reason,
+                      summary=task.description)
+
+
+def parse_task_update(document: object, task_id: str) -> TaskUpdate:
+    """Map a hospital's Task (the body of ``PUT Task/{id}``) onto a lifecycle change."""
+    task = _validated_task(document)
     if task.id != task_id:
         raise Malformed("the Task id must match the id in the URL")
     status = INBOUND_STATUS.get(task.status)
@@ -292,11 +232,7 @@ def parse_task_update(document: object, task_id: str) -> TaskUpdate:
     reason = _one_code(task.statusReason, DECLINE_CODES, "Task.statusReason")
     if status == "declined" and reason is None:
         raise Unmappable("a rejected Task needs a statusReason with a decline code")
-    diagnosis = None
-    for output in task.output or []:
-        concept = getattr(output, "valueCodeableConcept", None)
-        diagnosis = next((code for system, code in _codes(concept)
-                          if system == SYSTEM["icd10"]), diagnosis)
+    diagnosis = _diagnosis(task)
     note = "\n".join(note.text for note in task.note or [] if note.text) or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
         raise Unmappable(f"Task.note may hold at most {NOTE_MAX_CHARS} characters in all")
@@ -307,32 +243,40 @@ def parse_task_update(document: object, task_id: str) -> TaskUpdate:
                       diagnosis_code=diagnosis)
 
 
-def capability_statement(base_url: str) -> dict:
-    """What the gateway's FHIR endpoint offers: Task read and update (validated)."""
-    document = {
-        "resourceType": "CapabilityStatement", "status": "active",
-        "date": datetime.now(UTC).date().isoformat(), "kind": "instance",
-        "publisher": "Circulation gateway",
-        "implementation": {"description": "Referral gateway FHIR endpoint", "url": base_url},
-        "fhirVersion": FHIR_VERSION, "format": ["json"],
-        "rest": [{
-            "mode": "server",
-            "security": {"service": [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                "code": "SMART-on-FHIR"}]}],
-                "description": "OAuth 2 client credentials (private_key_jwt); scope "
-                               "referrals:write to update, referrals:read to read."},
-            "resource": [{"type": "Task", "interaction": [{"code": "read"}, {"code": "update"}],
-                          "updateCreate": False}],
-        }],
-    }
-    CapabilityStatement.model_validate(document)
-    return document
-
-
 def operation_outcome(code: str, diagnostics: str, severity: str = "error") -> dict:
     """An OperationOutcome with one issue (never holding personal data)."""
     document = {"resourceType": "OperationOutcome",
                 "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}]}
     OperationOutcome.model_validate(document)
+    return document
+
+
+def searchset(matches: list[dict], included: list[dict], total: int,
+              links: dict[str, str]) -> dict:
+    """A ``searchset`` Bundle: the matches, the included resources, ``total`` and links."""
+    document = resources.drop_empty({
+        "resourceType": "Bundle", "type": "searchset", "total": total,
+        "link": [{"relation": relation, "url": url} for relation, url in links.items()],
+        "entry": [{"resource": resource, "search": {"mode": mode}}
+                  for mode, group in (("match", matches), ("include", included))
+                  for resource in group],
+    })
+    Bundle.model_validate(document)
+    return document
+
+
+
+def history(versions: list[dict]) -> dict:
+    """A ``history`` Bundle of one resource's versions, newest first."""
+    document = resources.drop_empty({
+        "resourceType": "Bundle", "type": "history", "total": len(versions),
+        "entry": [{"resource": resource,
+                   "request": {"method": "PUT",
+                               "url": f"{resource['resourceType']}/{resource['id']}"},
+                   "response": {"status": "200",
+                                "etag": f'W/"{resource["meta"]["versionId"]}"',
+                                "lastModified": resource["meta"].get("lastUpdated")}}
+                  for resource in versions],
+    })
+    Bundle.model_validate(document)
     return document

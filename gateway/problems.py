@@ -22,6 +22,7 @@ STATUS_OF = {
     errors.SignInFailed: 401,
     errors.UnsupportedDocument: 415,
     errors.RateLimited: 429,
+    errors.VersionMismatch: 412,
 }
 
 

@@ -193,6 +193,9 @@ class ReferralSchema(Schema):
     security_labels = fields.List(fields.Nested(CodingSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "Raised by every change (FHIR versionId)."})
+    part_of_id = fields.UUID(allow_none=True, metadata={
+        "description": "The referral this onward referral was made from (FHIR Task.partOf)."})
 
 
 class ReferralPageSchema(Schema):

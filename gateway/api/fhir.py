@@ -1,41 +1,70 @@
-"""The FHIR R4 endpoint for hospitals: CapabilityStatement, Task read, Task status updates.
+"""The FHIR R4 endpoint for hospitals: discovery, the Task worklist, reads, Task updates.
 
 Errors here are OperationOutcomes (what FHIR clients expect), and, as everywhere, a 4xx
-rolls the request's transaction back: malformed or unmappable input changes nothing.
+rolls the request's transaction back: malformed or unmappable input changes nothing. Tenancy
+is the REST API's: the same services decide what a caller sees.
 """
 
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.views import MethodView
+from marshmallow import ValidationError
 
-from adapters import fhir
+from adapters import fhir, fhir_conformance
+from adapters import fhir_resources as resources
 from gateway.api.auth import authenticated, current_actor
+from gateway.api.fhir_http import (
+    BadRequest,
+    body,
+    expected_version,
+    fhir_response,
+    negotiate,
+    outcome,
+    problem_as_outcome,
+    representation,
+)
 from gateway.db import db_session
-from gateway.models import BusinessStatus, DeclineReason, ReferralStatus
+from gateway.keystore import current_keyring
+from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralStatus
+from gateway.oauth.routes import smart_configuration_document
 from gateway.privacy import current_policy
 from gateway.problems import status_of
 from gateway.services.errors import DomainError, NotFound
+from gateway.services.network import partnerships
 from gateway.services.privacy import disclosure
-from gateway.services.referrals import access, lifecycle, reads
-from schemas.referrals import ReferralSchema
+from gateway.services.referrals import intake, lifecycle, onward, reads, task_updates
+from schemas.fhir import TaskSearchSchema
+from schemas.referrals import ReferralCreateSchema, ReferralSchema, ReferralTransitionSchema
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
-OUTCOME_CODE = {400: "invalid", 403: "forbidden", 404: "not-found", 409: "conflict",
-                422: "processing"}
+STATUS_OF_TASK = {code: ReferralStatus(status) for status, code in resources.TASK_STATUS.items()}
+PRIORITY_OF = {code: Priority(priority) for priority, code in resources.PRIORITY.items()}
 
 
-def fhir_response(document: dict, status: int = 200) -> Response:
-    """A FHIR JSON response."""
-    return Response(json.dumps(document), status=status, mimetype=fhir.FHIR_JSON)
+@bp.before_request
+def _negotiate() -> Response | None:
+    if request.path.startswith(bp.url_prefix + "/.well-known/"):
+        return None
+    negotiate()
+    return None
 
 
-def outcome(status: int, diagnostics: str) -> Response:
-    """An OperationOutcome response (no personal data in ``diagnostics``)."""
-    return fhir_response(fhir.operation_outcome(OUTCOME_CODE.get(status, "exception"),
-                                                diagnostics), status)
+@bp.after_app_request
+def _outcomes_only(response: Response) -> Response:
+    """Every error at the FHIR base is an OperationOutcome, even one raised before routing
+    (no such path or method) or by the token check."""
+    if request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/"):
+        return problem_as_outcome(response)
+    return response
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest) -> Response:
+    return outcome(exc.status, str(exc))
 
 
 @bp.errorhandler(DomainError)
@@ -53,17 +82,123 @@ def _unmappable(exc: fhir.Unmappable) -> Response:
     return outcome(422, str(exc))
 
 
-def _referral_id(task_id: str) -> uuid.UUID:
+def _uuid(ident: str, kind: str) -> uuid.UUID:
     try:
-        return uuid.UUID(task_id)
+        return uuid.UUID(ident.removeprefix("Organization/"))
     except ValueError:
-        raise NotFound("No Task with that id.") from None
+        raise NotFound(f"No {kind} with that id.") from None
+
+
+def _refused(exc: ValidationError, status: int, what: str) -> BadRequest:
+    """A schema refusal naming the fields (never the values) that failed."""
+    fields = sorted(str(name) for name in exc.normalized_messages())
+    return BadRequest(status, f"{what}: {', '.join(fields)} refused"[:300])
+
+
+def _view(referral: dict) -> dict:
+    return ReferralSchema().dump(referral)
 
 
 @bp.get("/metadata")
 def metadata() -> Response:
     """The CapabilityStatement (public, as FHIR requires)."""
-    return fhir_response(fhir.capability_statement(current_app.config["ISSUER"] + "/fhir/R4"))
+    issuer = current_app.config["ISSUER"]
+    return fhir_response(fhir_conformance.capability_statement(issuer + bp.url_prefix,
+                                                               issuer + "/oauth/token"))
+
+
+@bp.get("/.well-known/smart-configuration")
+def smart_configuration() -> Response:
+    """SMART configuration at the FHIR base, where SMART clients look for it."""
+    return jsonify(smart_configuration_document())
+
+
+def _box(query: dict) -> tuple[str, uuid.UUID | None] | None:
+    """Which box ``owner``/``requester`` name, and the other side; None if neither is us."""
+    me = current_actor().institution_id
+    owner = _uuid(query["owner"], "Organization") if "owner" in query else None
+    requester = _uuid(query["requester"], "Organization") if "requester" in query else None
+    if requester is not None and requester == me:
+        return "sent", owner
+    if owner is None or owner == me:
+        return "inbox", requester
+    return None
+
+
+@bp.get("/Task")
+@authenticated("referrals:read")
+def search_tasks() -> Response:
+    """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first."""
+    try:
+        query = TaskSearchSchema().load(request.args.to_dict())
+    except ValidationError as exc:
+        raise _refused(exc, 400, "Search parameters") from None
+    box = _box(query)
+    base = current_app.config["ISSUER"] + bp.url_prefix + "/Task"
+    kept = {key: value for key, value in request.args.items() if key != "_cursor"}
+    links = {"self": f"{base}?{urlencode(request.args)}"}
+    if box is None:  # an institution sees no one else's Tasks, not even their number
+        return fhir_response(fhir.searchset([], [], 0, links))
+    page = reads.list_box(
+        db_session(), current_actor(), box=box[0], counterparty=box[1],
+        status=STATUS_OF_TASK.get(query.get("status")),
+        priority=PRIORITY_OF.get(query.get("priority")), updated=query.get("last_updated"),
+        cursor=query.get("cursor"), limit=query["count"], policy=current_policy())
+    views = [_view(item) for item in page.items]
+    if page.next_cursor:
+        links["next"] = f"{base}?{urlencode({**kept, '_cursor': page.next_cursor})}"
+    included = [resources.service_request(view) for view in views] if "include" in query else []
+    return fhir_response(fhir.searchset([resources.task(view) for view in views], included,
+                                        page.total, links))
+
+
+def _transition(task_id: str) -> lifecycle.Transition:
+    """The hospital's Task as a lifecycle change, checked by the REST API's own schema."""
+    update = fhir.parse_task_update(body(), task_id)
+    fields = {"status": update.status, "reason_code": update.reason_code, "note": update.note,
+              "diagnosis_code": update.diagnosis_code,
+              "business_status": update.business_status}
+    try:
+        change = ReferralTransitionSchema().load(
+            {key: value for key, value in fields.items() if value is not None})
+    except ValidationError as exc:
+        raise _refused(exc, 422, "Task content") from None
+    return lifecycle.Transition(
+        status=change["status"], note=change.get("note"),
+        diagnosis_code=change.get("diagnosis_code"),
+        reason_code=DeclineReason(change["reason_code"]) if change.get("reason_code") else None,
+        business_status=BusinessStatus(change["business_status"])
+        if change.get("business_status") else None)
+
+
+def _onward() -> tuple[uuid.UUID, intake.NewReferral]:
+    """The hospital's new Task as an onward referral, checked by the REST API's own schema."""
+    task = fhir.parse_onward_task(body())
+    fields = {"recipient_institution_id": task.recipient, "subject_ref": task.subject_ref,
+              "priority": task.priority, "reason": task.reason, "summary": task.summary}
+    try:
+        loaded = ReferralCreateSchema().load(
+            {key: value for key, value in fields.items() if value is not None})
+    except ValidationError as exc:
+        raise _refused(exc, 422, "Task content") from None
+    return _uuid(task.part_of, "Task"), intake.NewReferral(
+        recipient_id=loaded.pop("recipient_institution_id"), **loaded)
+
+
+@bp.post("/Task")
+@authenticated("referrals:write")
+def create_task() -> Response:
+    """An onward referral: a new Task whose ``partOf`` is a Task the caller received."""
+    part_of, new = _onward()
+    session, actor, policy = db_session(), current_actor(), current_policy()
+    created = onward.refer_onward(session, actor, current_keyring().pseudonyms, part_of, new,
+                                  request.headers.get("Idempotency-Key"), policy=policy)
+    task = resources.task(_view(disclosure.disclose(session, actor, created.referral,
+                                                    policy=policy)))
+    response = representation(task, 200 if created.replayed else 201)
+    response.headers["Location"] = (f"{current_app.config['ISSUER']}{bp.url_prefix}/Task/"
+                                    f"{task['id']}/_history/{task['meta']['versionId']}")
+    return response
 
 
 class TaskItem(MethodView):
@@ -71,34 +206,83 @@ class TaskItem(MethodView):
 
     @authenticated("referrals:read")
     def get(self, task_id: str) -> Response:
-        """Read the Task (the referral's current status)."""
-        view = reads.read(db_session(), current_actor(), _referral_id(task_id),
-                              policy=current_policy())
-        return fhir_response(fhir.task_resource(ReferralSchema().dump(view)))
+        """Read the Task (the referral's current status and version)."""
+        view = reads.read(db_session(), current_actor(), _uuid(task_id, "Task"),
+                          policy=current_policy())
+        return representation(resources.task(_view(view)))
 
     @authenticated("referrals:write")
     def put(self, task_id: str) -> Response:
-        """Apply a hospital's Task update onto the referral lifecycle."""
-        referral_id = _referral_id(task_id)
-        update = fhir.parse_task_update(request.get_json(force=True, silent=True), task_id)
-        session, actor = db_session(), current_actor()
-        status = ReferralStatus(update.status)
-        business = BusinessStatus(update.business_status) if update.business_status else None
-        referral = access.get_visible(session, actor, referral_id)
-        if status is referral.status:
-            if business or update.note:
-                lifecycle.post_update(
-                    session, actor, referral_id,
-                    lifecycle.Update(business_status=business, note=update.note),
-                    policy=current_policy())
-        else:
-            lifecycle.transition(session, actor, referral_id, policy=current_policy(),
-                                          change=lifecycle.Transition(
-                status=status, note=update.note, diagnosis_code=update.diagnosis_code,
-                business_status=business,
-                reason_code=DeclineReason(update.reason_code) if update.reason_code else None))
-        view = disclosure.disclose(session, actor, referral, policy=current_policy())
-        return fhir_response(fhir.task_resource(ReferralSchema().dump(view)))
+        """Apply a hospital's Task update onto the referral lifecycle (``If-Match`` honoured)."""
+        referral_id = _uuid(task_id, "Task")
+        version = expected_version()
+        view = task_updates.apply(db_session(), current_actor(), referral_id,
+                                  _transition(task_id), expected_version=version,
+                                  policy=current_policy())
+        return representation(resources.task(_view(view)))
+
+
+def _versions(task_id: str) -> list[dict]:
+    view, steps = reads.versions(db_session(), current_actor(), _uuid(task_id, "Task"),
+                                 policy=current_policy())
+    dumped = _view(view)
+    return [resources.task_version(dumped, step) for step in steps]
+
+
+@bp.get("/Task/<task_id>/_history")
+@authenticated("referrals:read")
+def task_history(task_id: str) -> Response:
+    """The Task's versions, newest first (a ``history`` Bundle)."""
+    return fhir_response(fhir.history(_versions(task_id)))
+
+
+@bp.get("/Task/<task_id>/_history/<version_id>")
+@authenticated("referrals:read")
+def task_version(task_id: str, version_id: str) -> Response:
+    """One version of the Task (vread)."""
+    for resource in _versions(task_id):
+        if resource["meta"]["versionId"] == version_id:
+            return representation(resource)
+    raise NotFound("No such version of that Task.")
+
+
+@bp.get("/ServiceRequest/<request_id>")
+@authenticated("referrals:read")
+def read_service_request(request_id: str) -> Response:
+    """The referral itself, minimised to what the caller may see."""
+    view = reads.read(db_session(), current_actor(), _uuid(request_id, "ServiceRequest"),
+                      policy=current_policy())
+    return representation(resources.service_request(_view(view)))
+
+
+@bp.get("/Patient/<patient_id>")
+@authenticated("referrals:read")
+def read_patient(patient_id: str) -> Response:
+    """The pseudonymous subject of the caller's referrals, with only consented identity."""
+    pseudonym = resources.pseudonym_of(patient_id)
+    if pseudonym is None:
+        raise NotFound("No Patient with that id.")
+    view = reads.read_subject(db_session(), current_actor(), pseudonym, policy=current_policy())
+    return representation(resources.patient(_view(view)))
+
+
+@bp.get("/Consent/<consent_id>")
+@authenticated("referrals:read")
+def read_consent(consent_id: str) -> Response:
+    """The consent a referral of the caller's was sent under, de-identified."""
+    view, facts = reads.read_consent(db_session(), current_actor(), _uuid(consent_id, "Consent"),
+                                     policy=current_policy())
+    return fhir_response(resources.consent(_view(view), facts))
+
+
+@bp.get("/Organization/<organization_id>")
+@authenticated("referrals:read")
+def read_organization(organization_id: str) -> Response:
+    """An institution of the caller's partnerships (or the caller itself)."""
+    institution = partnerships.known_institution(
+        db_session(), current_actor().institution_id, _uuid(organization_id, "Organization"))
+    return fhir_response(resources.organization({
+        "id": str(institution.id), "name": institution.name, "active": institution.active}))
 
 
 bp.add_url_rule("/Task/<task_id>", view_func=TaskItem.as_view("task"))

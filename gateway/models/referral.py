@@ -6,8 +6,8 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
 from gateway.models.encrypted import EncryptedText
@@ -84,6 +84,8 @@ class Referral(Base):
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
     outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The referral this onward referral was made from by its recipient (FHIR Task.partOf).
+    part_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
@@ -96,6 +98,16 @@ class Referral(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Counts the row's versions (FHIR meta.versionId); raised by every ORM update below.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+@event.listens_for(Referral, "before_update")
+def _next_version(_mapper, _connection, referral: Referral) -> None:
+    """A changed referral is a new version (``version + 1`` in SQL, so never lost)."""
+    session = object_session(referral)
+    if session is not None and session.is_modified(referral, include_collections=False):
+        referral.version = Referral.version + 1
 
 
 class IdempotencyRecord(Base):

@@ -52,3 +52,5 @@ class ReferralEvent(Base):
     business_status: Mapped[str | None] = mapped_column(String(32))
     appointment_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(EncryptedText("referral_events.note"))
+    # The referral's version after this event (None for events recorded before versions).
+    version: Mapped[int | None]

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 
 from gateway.keystore import current_keyring
 from gateway.oauth.server import authorization_server
+from gateway.oauth.smart_scopes import SMART_SCOPES
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 bp = Blueprint("oauth", __name__)
@@ -66,19 +67,24 @@ def authorization_server_metadata():
     return jsonify(_metadata())
 
 
-@bp.get("/.well-known/smart-configuration")
-def smart_configuration():
-    """SMART App Launch configuration, for backend-services clients of hospitals."""
+def smart_configuration_document() -> dict:
+    """SMART configuration (Backend Services): served here and at the FHIR base."""
     metadata = _metadata()
-    return jsonify({
+    return {
         "issuer": metadata["issuer"],
         "jwks_uri": metadata["jwks_uri"],
         "token_endpoint": metadata["token_endpoint"],
         "grant_types_supported": metadata["grant_types_supported"],
         "token_endpoint_auth_methods_supported": ["private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
-        "scopes_supported": metadata["scopes_supported"],
+        "scopes_supported": [*metadata["scopes_supported"], *SMART_SCOPES],
         "introspection_endpoint": metadata["introspection_endpoint"],
         "revocation_endpoint": metadata["revocation_endpoint"],
-        "capabilities": ["client-confidential-asymmetric"],
-    })
+        "capabilities": ["client-confidential-asymmetric", "permission-v2"],
+    }
+
+
+@bp.get("/.well-known/smart-configuration")
+def smart_configuration():
+    """SMART App Launch configuration, for backend-services clients of hospitals."""
+    return jsonify(smart_configuration_document())

@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app
 from joserfc import jws
 
 from gateway.db import db_session
+from gateway.oauth import smart_scopes
 from gateway.oauth.assertion import METHOD as PRIVATE_KEY_JWT
 from gateway.oauth.assertion import PrivateKeyJwt
 from gateway.oauth.clients import OAuthClient
@@ -61,8 +62,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
     def validate_requested_scope(self) -> None:
         allowed = set(self.request.client.model.allowed_scopes)
-        requested = scope_to_list(self.request.payload.scope) or []
-        if not set(requested) <= allowed:
+        mapped = smart_scopes.gateway_scopes(scope_to_list(self.request.payload.scope) or [])
+        if mapped is None or not mapped <= allowed:
             raise InvalidScopeError(description="A requested scope is not allowed for this client.")
 
 
@@ -112,7 +113,7 @@ def init_oauth(app: Flask) -> None:
     issuer = app.config["ISSUER"]
     authorization = GatewayAuthorizationServer()
     authorization.init_app(app, query_client=_query_client, save_token=_save_token)
-    authorization.scopes_supported = list(clients.SCOPES)
+    authorization.scopes_supported = [*clients.SCOPES, *smart_scopes.SMART_SCOPES]
     authorization.register_client_auth_method("client_secret_basic", _client_secret_basic)
     authorization.register_client_auth_method(
         PRIVATE_KEY_JWT,

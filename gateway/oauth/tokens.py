@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 
 from gateway.db import db_session
 from gateway.keystore import current_keyring
+from gateway.oauth import smart_scopes
 from gateway.services.network import clients
 from keys.signing import SIGNING_ALG
 
@@ -41,7 +42,8 @@ def issue_access_token(client, grant_type, user=None, scope=None, expires_in=Non
         "nbf": now,
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(16),
-        "scope": scope or " ".join(model.allowed_scopes),
+        "scope": smart_scopes.granted(scope.split()) if scope else " ".join(
+            model.allowed_scopes),
     }
     if model.institution_id is not None:
         claims["institution_id"] = str(model.institution_id)

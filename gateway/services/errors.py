@@ -114,3 +114,10 @@ class JwksUnavailable(InvalidInput):
 
     slug = "jwks-unavailable"
     title = "JWK Set URL refused"
+
+
+class VersionMismatch(DomainError):
+    """The caller updated from a version that is no longer the current one (If-Match)."""
+
+    slug = "version-mismatch"
+    title = "The resource has changed since it was read"

@@ -27,6 +27,7 @@ from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcn
 from gateway.services.network import institutions
 from tests.admin_support import make_account
 from tests.factories.privacy import NOTE, consent_body, personal
+from tests.ops.test_e2e_live import NO_CONTROL_SOCKET
 from tests.privacy_support import personal_keys
 from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
@@ -63,7 +64,7 @@ def server(database_url: str, key_dir: Path) -> Iterator[str]:
     log = (ARTIFACTS / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "gateway:create_app()"], env=env,
+         f"127.0.0.1:{port}", *NO_CONTROL_SOCKET, "gateway:create_app()"], env=env,
         stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

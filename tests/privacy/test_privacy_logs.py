@@ -26,6 +26,7 @@ from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
 from gateway.services import outbox
 from tests.network_support import set_endpoint
+from tests.ops.test_e2e_live import NO_CONTROL_SOCKET
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "Zhang-Xiaoming-13812345678-MARKER"
@@ -157,7 +158,8 @@ def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir,
            "GATEWAY_ISSUER": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen(  # from the repository root, as the README says
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "1", "--bind",
-         f"127.0.0.1:{port}", "--access-logfile", str(access), "gateway:create_app()"],
+         f"127.0.0.1:{port}", "--access-logfile", str(access), *NO_CONTROL_SOCKET,
+         "gateway:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/healthz?filename={MARKER}.pdf"
@@ -166,7 +168,7 @@ def test_the_access_log_of_gunicorn_keeps_no_query_string(database_url, key_dir,
                 if requests.get(url, headers={"Referer": f"http://x/?q={MARKER}"},
                                 timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not booted yet
                 assert process.poll() is None, "gunicorn did not start"
                 time.sleep(0.1)
     finally:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from gateway.models import Exchange, Partnership, PartnershipStatus, utcnow
+from gateway.models import Exchange, Institution, Partnership, PartnershipStatus, utcnow
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
@@ -135,3 +135,20 @@ def partnerships_by_partner(session: Session, institution_id: uuid.UUID,
                      else partnership.institution_a_id)
             reach[other].append(partnership.id)
     return dict(reach)
+
+
+def known_institution(session: Session, viewer_id: uuid.UUID | None,
+                      institution_id: uuid.UUID) -> Institution:
+    """An institution as a partner may see it: itself or one it has a partnership with.
+
+    Any other is :class:`NotFound`, so the directory reveals no one outside the caller's
+    partnerships.
+    """
+    institution = session.get(Institution, institution_id)
+    if institution is None or viewer_id is None:
+        raise NotFound("No institution with that id.")
+    if institution_id != viewer_id and not any(
+            institution_id in (p.institution_a_id, p.institution_b_id)
+            for p in list_for(session, viewer_id)):
+        raise NotFound("No institution with that id.")
+    return institution

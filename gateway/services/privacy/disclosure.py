@@ -49,7 +49,8 @@ def _record(referral: Referral) -> dict:
         "business_status": referral.business_status, "submitted_at": referral.submitted_at,
         "receipt_due_at": referral.receipt_due_at, "decision_due_at": referral.decision_due_at,
         "decline_reason": referral.decline_reason, "created_at": referral.created_at,
-        "updated_at": referral.updated_at,
+        "updated_at": referral.updated_at, "version": referral.version,
+        "part_of_id": referral.part_of_id,
         **json.loads(referral.personal_data or "{}"),
         "summary": referral.summary, "diagnosis_code": referral.diagnosis_code,
     }

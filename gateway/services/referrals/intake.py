@@ -63,6 +63,7 @@ class NewReferral:
     emergency_justification: str | None = None
     case_id: uuid.UUID | None = None
     draft: bool = False
+    part_of_id: uuid.UUID | None = None
 
     @property
     def purpose(self) -> Purpose:
@@ -197,6 +198,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         summary=request.summary,
         diagnosis_code=request.diagnosis_code,
         case_id=request.case_id,
+        part_of_id=request.part_of_id,
         status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )

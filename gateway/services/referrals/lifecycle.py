@@ -194,8 +194,10 @@ def _record_event(session: Session, actor: Actor, referral: Referral,
                   from_status: ReferralStatus | None, business: BusinessStatus | None,
                   note: str | None, moment: datetime,
                   appointment_at: datetime | None = None) -> ReferralEvent:
+    referral.updated_at = moment  # every event makes a new version of the referral
+    session.flush()
     event = ReferralEvent(
-        referral_id=referral.id, recorded_at=moment,
+        referral_id=referral.id, recorded_at=moment, version=referral.version,
         actor=actor.label,
         from_status=from_status.value if from_status else None,
         to_status=referral.status.value if from_status else None,
@@ -233,7 +235,6 @@ def _apply(session: Session, actor: Actor, referral: Referral, status: ReferralS
     _stamp(session, referral, status, change, moment)
     if change.business_status:
         referral.business_status = change.business_status.value
-    session.flush()
     event = _record_event(session, actor, referral, previous, change.business_status,
                           change.note, moment)
     journal.record(session, actor, f"referral.{status.value}", "referral", referral.id,

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import operator
 import uuid
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    Consent,
+    Priority,
     Purpose,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    utcnow,
 )
 from gateway.services import cursors
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import (
     Forbidden,
+    NotFound,
 )
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
 from gateway.services.referrals.intake import BATCH, Page
+
+UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
+                       "le": operator.le}
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
@@ -35,6 +44,73 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
                    consent_id=decision.consent_id if decision else referral.consent_id,
                    detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
+
+
+def read_subject(session: Session, actor: Actor, pseudonym: str, *,
+                 policy: Policy) -> dict:
+    """The newest referral the actor sees about the subject with this pair ``pseudonym``,
+    minimised to what the actor may see (the subject's identity only if consented); audited.
+    """
+    if actor.institution_id is None:
+        raise NotFound("No subject with that id.")
+    query = select(Referral.id).where(
+        Referral.recipient_pseudonym == pseudonym,
+        or_(Referral.sender_id == actor.institution_id,
+            and_(Referral.recipient_id == actor.institution_id,
+                 Referral.status != ReferralStatus.DRAFT)))
+    referral_id = session.scalar(query.order_by(Referral.created_at.desc(),
+                                                Referral.id.desc()).limit(1))
+    if referral_id is None:
+        raise NotFound("No subject with that id.")
+    return read(session, actor, referral_id, policy=policy)
+
+
+def read_consent(session: Session, actor: Actor, consent_id: uuid.UUID, *,
+                 policy: Policy) -> tuple[dict, dict]:
+    """The consent a referral the actor sees was sent under, de-identified, with that
+    referral's view: what it allows, to whom and when (never who granted it); audited.
+    """
+    if actor.institution_id is None:
+        raise NotFound("No consent with that id.")
+    referral_id = session.scalar(select(Referral.id).where(
+        Referral.consent_id == consent_id,
+        or_(Referral.sender_id == actor.institution_id,
+            and_(Referral.recipient_id == actor.institution_id,
+                 Referral.status != ReferralStatus.DRAFT)))
+        .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(1))
+    if referral_id is None:
+        raise NotFound("No consent with that id.")
+    view = read(session, actor, referral_id, policy=policy)
+    held = session.get(Consent, consent_id)
+    facts = {"purpose": held.purpose.value, "valid_from": held.valid_from,
+             "valid_until": held.valid_until, "data_categories": list(held.data_categories),
+             "in_force": held.is_valid_at(utcnow()), "recorded_at": held.created_at}
+    return view, facts
+
+
+def versions(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+             policy: Policy) -> tuple[dict, list[dict]]:
+    """The actor's view of the referral now and its lifecycle at each version, newest first.
+
+    Each version made by an event holds ``version``, ``status``, ``business_status`` and
+    ``recorded_at`` (no notes); the current version is always the first. Audited as a read.
+    """
+    view = read(session, actor, referral_id, policy=policy)
+    events = session.scalars(select(ReferralEvent).where(
+        ReferralEvent.referral_id == referral_id, ReferralEvent.version.is_not(None))
+        .order_by(ReferralEvent.version))
+    steps: dict[int, dict] = {}
+    status, business = None, None
+    for event in events:
+        status = event.to_status or status or event.from_status
+        business = event.business_status or business
+        steps[event.version] = {"version": event.version, "status": status,
+                                "business_status": business,
+                                "recorded_at": event.recorded_at}
+    steps[view["version"]] = {"version": view["version"], "status": view["status"].value,
+                              "business_status": view.get("business_status"),
+                              "recorded_at": view["updated_at"]}
+    return view, [steps[number] for number in sorted(steps, reverse=True)]
 
 
 def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
@@ -74,12 +150,18 @@ def list_box(
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
+    priority: Priority | None = None,
+    counterparty: uuid.UUID | None = None,
+    updated: tuple[str, datetime] | None = None,
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
     policy: Policy,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+
+    ``counterparty`` keeps those sent by (inbox) or to (sent) one institution; ``updated``
+    (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
     ``total`` counts only those matches, so neither reveals a withheld record's content.
@@ -93,6 +175,13 @@ def list_box(
         query = select(Referral).where(Referral.sender_id == actor.institution_id)
     if status is not None:
         query = query.where(Referral.status == status)
+    if priority is not None:
+        query = query.where(Referral.priority == priority)
+    if updated is not None:
+        query = query.where(UPDATED_COMPARISONS[updated[0]](Referral.updated_at, updated[1]))
+    if counterparty is not None:
+        query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
+                            == counterparty)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
     newest_first = (Referral.created_at.desc(), Referral.id.desc())
     if protected:  # the filter and ``total`` need every referral of the box decided
