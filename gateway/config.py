@@ -49,6 +49,15 @@ class DefaultConfig:
     JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
+    # Rate limits (gateway/ratelimit.py): "N/period" strings of the ``limits`` library; counters
+    # in Redis when RATELIMIT_STORAGE_URI is redis://…, else in this process's memory.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATE_LIMIT_OAUTH_PER_ADDRESS = "300/minute"
+    RATE_LIMIT_OAUTH_PER_CLIENT = "60/minute"
+    RATE_LIMIT_CLIENT_AUTH_FAILURES = "30/minute"  # invalid_client answers, per id and per address
+    RATE_LIMIT_API_PER_CLIENT = "1200/minute"
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS = "30/minute"
+    RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "10/minute"
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
     SECRET_KEY: str | None = None

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 
 from gateway.keystore import current_keyring
 from gateway.oauth.server import authorization_server
+from gateway.ratelimit import rate_limits
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 bp = Blueprint("oauth", __name__)
@@ -14,7 +15,8 @@ AUTH_METHODS = ["private_key_jwt", "client_secret_basic"]
 
 @bp.post("/oauth/token")
 def token():
-    """Client credentials token endpoint."""
+    """Client credentials token endpoint (rate-limited per address and per claimed client)."""
+    rate_limits().token_request()
     return authorization_server().create_token_response()
 
 
