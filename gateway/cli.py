@@ -104,15 +104,18 @@ def institutions_list() -> None:
 @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False),
               help="Public JWK Set file: the client uses private_key_jwt.")
 @click.option("--alg", "algs", multiple=True, default=["ES256"], show_default=True)
+@click.option("--dpop", "dpop_bound", is_flag=True,
+              help="Issue only DPoP-bound tokens (RFC 9449) to this client.")
 def clients_add(name: str, institution_id: uuid.UUID | None, scopes: tuple[str, ...],
-                jwks_file: str | None, algs: tuple[str, ...]) -> None:
+                jwks_file: str | None, algs: tuple[str, ...], dpop_bound: bool) -> None:
     """Register a client; without --jwks a secret is generated and printed once."""
     jwks = json.loads(Path(jwks_file).read_text()) if jwks_file else None
     method = AuthMethod.PRIVATE_KEY_JWT if jwks else AuthMethod.CLIENT_SECRET_BASIC
     with transaction(current_app) as session:
         registration = clients.register(session, CLI_ACTOR, name=name,
                                         institution_id=institution_id, auth_method=method,
-                                        scopes=list(scopes), jwks=jwks, allowed_algs=list(algs))
+                                        scopes=list(scopes), jwks=jwks, allowed_algs=list(algs),
+                                        dpop_bound=dpop_bound)
         click.echo(f"client_id={registration.client.client_id}")
         if registration.client_secret:
             click.echo(f"client_secret={registration.client_secret}  (shown once)")

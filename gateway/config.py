@@ -23,6 +23,7 @@ class DefaultConfig:
     ACCESS_TOKEN_TTL = 300
     CLIENT_ASSERTION_MAX_LIFETIME = 300
     CLOCK_SKEW_SECONDS = 30
+    DPOP_PROOF_MAX_AGE = 120  # seconds a DPoP proof's iat may lie in the past (plus the skew)
     MAX_CONTENT_LENGTH = 256 * 1024
     PAGE_SIZE_MAX = 100
     # Privacy policy (gateway/services/policy.py): the network's country (others receive no

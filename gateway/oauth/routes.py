@@ -58,6 +58,7 @@ def _metadata() -> dict:
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
+        "dpop_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
         "service_documentation": issuer + "/openapi.json",
     }
 
