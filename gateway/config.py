@@ -50,6 +50,8 @@ class DefaultConfig:
     JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
+    # ``flask demo load`` only with this on; refused at start-up outside debug (production.py)
+    DEMO = False
     # Rate limits (gateway/ratelimit.py): "N/period" strings of the ``limits`` library; counters
     # in Redis when RATELIMIT_STORAGE_URI is redis://…, else in this process's memory.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -100,3 +102,6 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     from gateway.services.privacy.policy import Policy
 
     Policy.from_config(app.config)  # fail at start-up, not at the first request
+    from gateway.production import refuse_unsafe_settings
+
+    refuse_unsafe_settings(app)

@@ -75,6 +75,7 @@ def app(database_url: str, key_dir: Path):
         "JWKS_ALLOW_INSECURE_LOOPBACK": True, "JWKS_FETCH_TIMEOUT": 2.0,
         # the suite's many refusals from one address; tests/ops/test_rate_limits.py turns them on
         "RATELIMIT_ENABLED": False,
+        "DEMO": True,
     })
 
 

@@ -93,6 +93,8 @@ def _demo_delivery(session, member_ids: list) -> dict:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Create the demo network once: institutions, clients, coordinator, slots, a referral."""
+    if not current_app.config["DEMO"]:
+        raise click.ClickException("the demo is off: set GATEWAY_DEMO=true (development only)")
     directory = ensure_private_dir(Path(current_app.instance_path) / "demo")
     if (directory / "network.json").exists():
         click.echo(f"demo network already loaded; see {directory / 'network.json'}")

@@ -158,6 +158,8 @@ def main() -> None:
     url = f"http://{args.host}:{args.port}"
     env = {**os.environ, "GATEWAY_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
     env.setdefault("GATEWAY_ISSUER", url)
+    # the demo is a development set-up: its network is on, and so is debug (gateway/production)
+    env.update(GATEWAY_DEMO="true", GATEWAY_DEBUG="true")
     env.setdefault("GATEWAY_DEMO_SIMULATOR_URL", f"http://{args.host}:{args.simulator_port}")
     network = set_up(env)
     sys.exit(supervise(commands(args.host, args.port, network), env, url, instance))
