@@ -50,6 +50,8 @@ class DefaultConfig:
     JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
+    LOG_JSON = True  # one JSON object a line on stderr, with the request id (gateway/logs.py)
+    LOG_LEVEL = "INFO"
     # ``flask demo load`` only with this on; refused at start-up outside debug (production.py)
     DEMO = False
     # Rate limits (gateway/ratelimit.py): "N/period" strings of the ``limits`` library; counters

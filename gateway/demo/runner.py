@@ -69,7 +69,7 @@ def commands(host: str, port: int, network: dict) -> dict[str, list[str]]:
     return {
         "api": [PYTHON, "-m", "gunicorn", "--workers", "2", "--bind", f"{host}:{port}",
                 "--graceful-timeout", "5", *NO_CONTROL_SOCKET, "--access-logfile", "-",
-                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss %({x-request-id}o)s',
                 "gateway:create_app()"],
         "simulator": [PYTHON, "-m", "adapters.simulator", "--host", simulator.hostname or host,
                       "--port", str(simulator.port), *secrets],
