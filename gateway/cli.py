@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from gateway import backup
 from gateway.db import transaction
 from gateway.models import AuthMethod, InstitutionKind
 from gateway.services.audit import journal
@@ -134,11 +136,52 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+PASSPHRASE_ENV = "GATEWAY_BACKUP_PASSPHRASE"  # noqa: S105 - a variable name
+
+
+def _passphrase(confirm: bool) -> str:
+    """From the environment, else prompted for (never an argument: argv is visible to all)."""
+    return os.environ.get(PASSPHRASE_ENV) or click.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write the database and the key material to FILE, encrypted with a passphrase."""
+    config = current_app.config
+    try:
+        sealed = backup.create_backup(config["DATABASE_URL"], Path(config["KEY_DIR"]),
+                                      _passphrase(confirm=True))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(sealed)
+    click.echo(f"backup written to {file} ({len(sealed)} bytes)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Restore FILE into the (empty) configured database and the configured key directory."""
+    config = current_app.config
+    try:
+        manifest = backup.restore_backup(file.read_bytes(), config["DATABASE_URL"],
+                                         Path(config["KEY_DIR"]), _passphrase(confirm=False))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored the {manifest['dialect']} backup of {manifest['created_at']}; "
+               "restart the gateway to use the restored keys")
+
+
 def init_cli(app: Flask) -> None:
     """Register the command groups on ``app``."""
     from gateway.delivery.cli import deliver_command, scheduler_command
     from gateway.demo.load import demo_cli
 
     for group in (db_cli, keys_cli, institutions_cli, clients_cli, audit_cli, demo_cli,
-                  deliver_command, scheduler_command):
+                  deliver_command, scheduler_command, backup_command, restore_command):
         app.cli.add_command(group)
