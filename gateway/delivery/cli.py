@@ -14,6 +14,7 @@ from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,11 @@ def scheduler_command(once: bool) -> None:
     """Escalate missed green-channel SLAs and expire unreceived referrals (safe on many hosts)."""
     app = current_app._get_current_object()
     stop = _stop_event()
+    policy = Policy.from_config(app.config)
     while not stop.is_set():
         with request_id_scope():  # the sweep's log lines share one id
             with transaction(app) as session:
-                done = sla_sweep.sweep(session, utcnow())
+                done = sla_sweep.sweep(session, utcnow(), policy=policy)
             if done.breaches or done.expired:
                 log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
         if once:
