@@ -22,13 +22,15 @@ def token():
 
 @bp.post("/oauth/introspect")
 def introspect():
-    """RFC 7662 token introspection."""
+    """RFC 7662 token introspection (client authentication rate-limited as for tokens)."""
+    rate_limits().token_request()
     return authorization_server().create_endpoint_response("introspection")
 
 
 @bp.post("/oauth/revoke")
 def revoke():
-    """RFC 7009 token revocation."""
+    """RFC 7009 token revocation (client authentication rate-limited as for tokens)."""
+    rate_limits().token_request()
     return authorization_server().create_endpoint_response("revocation")
 
 
