@@ -57,6 +57,7 @@ class DefaultConfig:
     # Rate limits (gateway/ratelimit.py): "N/period" strings of the ``limits`` library; counters
     # in Redis when RATELIMIT_STORAGE_URI is redis://…, else in this process's memory.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis unreachable: count per process meanwhile
     RATE_LIMIT_OAUTH_PER_ADDRESS = "300/minute"
     RATE_LIMIT_OAUTH_PER_CLIENT = "60/minute"
     RATE_LIMIT_CLIENT_AUTH_FAILURES = "30/minute"  # invalid_client answers, per id and per address

@@ -149,3 +149,17 @@ def test_admin_sign_in_is_limited_per_account(limited, app):
         assert session.post(url + "/admin/sign-in", data=form, timeout=10).status_code == 200
     _assert_refused(session.post(url + "/admin/sign-in", data={**form, "email":
                                  account.email.upper()}, timeout=10))
+
+
+def test_an_unreachable_redis_falls_back_to_counting_in_memory(app):
+    fallback = create_app({
+        **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR", "INSTANCE_PATH",
+                                      "ISSUER")},
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "RATE_LIMIT_CLIENT_AUTH_FAILURES": "2/minute",
+    })
+    client = fallback.test_client()
+    form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": "not-a-jws"}
+    assert [client.post("/oauth/token", data=form).status_code for _ in range(3)] == [400, 400,
+                                                                                      429]
