@@ -4,4 +4,4 @@ The access log names the method and path but never the query string or the Refer
 string may hold personal data (an attachment's file name, a search) and the log keeps it.
 """
 
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss %({x-request-id}o)s'

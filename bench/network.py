@@ -50,8 +50,11 @@ def gateway(database_url: str, directory: Path) -> Flask:
     """Migrate ``database_url``, create keys in ``directory`` and build the app."""
     upgrade(database_url)
     Keyring.initialise(directory / "keys")
+    # an in-process measurement, not a deployment: no start-up checks, no rate limits (which
+    # would cap the token case at its per-client budget)
     return create_app({"DATABASE_URL": database_url, "KEY_DIR": str(directory / "keys"),
-                       "INSTANCE_PATH": str(directory), "ISSUER": ISSUER})
+                       "INSTANCE_PATH": str(directory), "ISSUER": ISSUER, "TESTING": True,
+                       "RATELIMIT_ENABLED": False})
 
 
 def _member(session, kind: InstitutionKind, scopes: list[str]) -> Member:

@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
 
-    from gateway import cli, db, keystore, problems
+    from gateway import cli, db, keystore, logs, problems, ratelimit
     from gateway.admin import init_admin
     from gateway.api import (
         bookings,
@@ -47,9 +47,11 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.oauth import routes as oauth_routes
     from gateway.oauth.server import init_oauth
 
+    logs.init_logging(app)
     db.init_db(app)
     keystore.init_keys(app)
     init_oauth(app)
+    ratelimit.init_ratelimit(app)
     api = Api(app)
     api.spec.components.security_scheme("oauth2", {
         "type": "oauth2",

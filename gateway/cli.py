@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from gateway import backup
 from gateway.db import transaction
 from gateway.models import AuthMethod, InstitutionKind
 from gateway.services.actor import Actor
@@ -105,15 +107,18 @@ def institutions_list() -> None:
 @click.option("--jwks", "jwks_file", type=click.Path(exists=True, dir_okay=False),
               help="Public JWK Set file: the client uses private_key_jwt.")
 @click.option("--alg", "algs", multiple=True, default=["ES256"], show_default=True)
+@click.option("--dpop", "dpop_bound", is_flag=True,
+              help="Issue only DPoP-bound tokens (RFC 9449) to this client.")
 def clients_add(name: str, institution_id: uuid.UUID | None, scopes: tuple[str, ...],
-                jwks_file: str | None, algs: tuple[str, ...]) -> None:
+                jwks_file: str | None, algs: tuple[str, ...], dpop_bound: bool) -> None:
     """Register a client; without --jwks a secret is generated and printed once."""
     jwks = json.loads(Path(jwks_file).read_text()) if jwks_file else None
     method = AuthMethod.PRIVATE_KEY_JWT if jwks else AuthMethod.CLIENT_SECRET_BASIC
     with transaction(current_app) as session:
         registration = clients.register(session, CLI_ACTOR, name=name,
                                         institution_id=institution_id, auth_method=method,
-                                        scopes=list(scopes), jwks=jwks, allowed_algs=list(algs))
+                                        scopes=list(scopes), jwks=jwks, allowed_algs=list(algs),
+                                        dpop_bound=dpop_bound)
         click.echo(f"client_id={registration.client.client_id}")
         if registration.client_secret:
             click.echo(f"client_secret={registration.client_secret}  (shown once)")
@@ -132,12 +137,53 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+PASSPHRASE_ENV = "GATEWAY_BACKUP_PASSPHRASE"  # noqa: S105 - a variable name
+
+
+def _passphrase(confirm: bool) -> str:
+    """From the environment, else prompted for (never an argument: argv is visible to all)."""
+    return os.environ.get(PASSPHRASE_ENV) or click.prompt(
+        "Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write the database and the key material to FILE, encrypted with a passphrase."""
+    config = current_app.config
+    try:
+        sealed = backup.create_backup(config["DATABASE_URL"], Path(config["KEY_DIR"]),
+                                      _passphrase(confirm=True))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(sealed)
+    click.echo(f"backup written to {file} ({len(sealed)} bytes)")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Restore FILE into the (empty) configured database and the configured key directory."""
+    config = current_app.config
+    try:
+        manifest = backup.restore_backup(file.read_bytes(), config["DATABASE_URL"],
+                                         Path(config["KEY_DIR"]), _passphrase(confirm=False))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored the {manifest['dialect']} backup of {manifest['created_at']}; "
+               "restart the gateway to use the restored keys")
+
+
 def init_cli(app: Flask) -> None:
     """Register the command groups on ``app`` (the demo's only when ``DEMO`` is set)."""
     from gateway.delivery.cli import deliver_command, scheduler_command
 
     for group in (db_cli, keys_cli, institutions_cli, clients_cli, audit_cli,
-                  deliver_command, scheduler_command):
+                  deliver_command, scheduler_command, backup_command, restore_command):
         app.cli.add_command(group)
     if app.config["DEMO"]:
         from gateway.demo.load import demo_cli

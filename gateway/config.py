@@ -23,6 +23,7 @@ class DefaultConfig:
     ACCESS_TOKEN_TTL = 300
     CLIENT_ASSERTION_MAX_LIFETIME = 300
     CLOCK_SKEW_SECONDS = 30
+    DPOP_PROOF_MAX_AGE = 120  # seconds a DPoP proof's iat may lie in the past (plus the skew)
     MAX_CONTENT_LENGTH = 256 * 1024
     PAGE_SIZE_MAX = 100
     # Privacy policy (gateway/services/policy.py): the network's country (others receive no
@@ -42,7 +43,8 @@ class DefaultConfig:
     DELIVERY_BACKOFF_CAP = 3600.0
     DELIVERY_POLL_INTERVAL = 2.0
     SCHEDULER_INTERVAL = 30.0
-    # The demo's commands (``flask demo load``) exist only when true; ``make run`` sets it.
+    # The demo's commands (``flask demo load``) exist only when true (``make run`` sets it);
+    # refused at start-up outside debug (production.py)
     DEMO = False
     # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
     JWKS_ALLOW_INSECURE_LOOPBACK = False
@@ -51,6 +53,18 @@ class DefaultConfig:
     JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
+    LOG_JSON = True  # one JSON object a line on stderr, with the request id (gateway/logs.py)
+    LOG_LEVEL = "INFO"
+    # Rate limits (gateway/ratelimit.py): "N/period" strings of the ``limits`` library; counters
+    # in Redis when RATELIMIT_STORAGE_URI is redis://…, else in this process's memory.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis unreachable: count per process meanwhile
+    RATE_LIMIT_OAUTH_PER_ADDRESS = "300/minute"
+    RATE_LIMIT_OAUTH_PER_CLIENT = "60/minute"
+    RATE_LIMIT_CLIENT_AUTH_FAILURES = "30/minute"  # invalid_client answers, per id and per address
+    RATE_LIMIT_API_PER_CLIENT = "1200/minute"
+    RATE_LIMIT_SIGN_IN_PER_ADDRESS = "30/minute"
+    RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "10/minute"
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
     SECRET_KEY: str | None = None
@@ -92,3 +106,6 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     from gateway.services.privacy.policy import Policy
 
     Policy.from_config(app.config)  # fail at start-up, not at the first request
+    from gateway.production import refuse_unsafe_settings
+
+    refuse_unsafe_settings(app)

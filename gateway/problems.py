@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
+from gateway.logs import current_request_id
 from gateway.redacted import log_failure
 from gateway.services import errors
 
@@ -37,6 +38,9 @@ def problem(status: int, title: str, detail: str | None = None, slug: str | None
     if detail:
         body["detail"] = detail
     body.update(extensions)
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response

@@ -23,6 +23,9 @@ class ClientCreateSchema(InputSchema):
     jwks_uri = fields.String(validate=validate.Length(1, 2048), metadata={
         "description": "https URL of the public JWK Set, instead of jwks (private_key_jwt only); "
                        "the gateway fetches it now and again when an assertion names a new kid"})
+    dpop_bound = fields.Boolean(load_default=False, metadata={
+        "description": "Tokens bound to a key the client proves on each request (RFC 9449 "
+                       "DPoP); a bound token is refused as a Bearer token"})
 
 
 class ClientSchema(Schema):
@@ -36,6 +39,7 @@ class ClientSchema(Schema):
     allowed_algs = fields.List(fields.String())
     jwks_uri = fields.String(allow_none=True)
     jwks_fetched_at = fields.DateTime(allow_none=True)
+    dpop_bound = fields.Boolean()
     active = fields.Boolean()
     created_at = fields.DateTime()
 

@@ -67,6 +67,9 @@ def app(database_url: str, key_dir: Path):
         "DELIVERY_BACKOFF_BASE": 0.01, "DELIVERY_BACKOFF_CAP": 0.05,
         # partner JWK Sets served by tests over http on 127.0.0.1
         "JWKS_ALLOW_INSECURE_LOOPBACK": True, "JWKS_FETCH_TIMEOUT": 2.0,
+        # the suite's many refusals from one address; tests/ops/test_rate_limits.py turns them on
+        "RATELIMIT_ENABLED": False,
+        "DEMO": True,
     })
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from gateway.admin import LANGUAGE_COOKIE, LANGUAGES, bp, csrf
 from gateway.db import db_session
+from gateway.ratelimit import rate_limits
 from gateway.services.actor import Actor
 from gateway.services.coordination import accounts
 from gateway.services.errors import SignInFailed
@@ -63,6 +64,8 @@ def actor() -> Actor:
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """Show the form; on success start a fresh session, on failure count the attempt."""
+    if request.method == "POST":
+        rate_limits().sign_in_attempt()
     form = SignInForm()
     error = None
     if form.validate_on_submit():

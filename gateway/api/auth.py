@@ -10,6 +10,7 @@ import flask_smorest
 from flask import g
 
 from gateway.oauth.server import require_oauth
+from gateway.ratelimit import rate_limits
 from gateway.services.actor import Actor
 
 
@@ -31,6 +32,7 @@ def authenticated(scope: str) -> Callable:
                 institution_id=uuid.UUID(institution) if institution else None,
                 scopes=frozenset(token.get_scope().split()),
             )
+            rate_limits().api_request()
             return view(*args, **kwargs)
 
         return flask_smorest.Blueprint.doc(security=[{"oauth2": [scope]}])(wrapper)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -11,9 +12,12 @@ from flask.cli import with_appcontext
 
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
+from gateway.logs import request_id_scope
 from gateway.models import utcnow
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
+
+log = logging.getLogger(__name__)
 
 
 def _stop_event() -> threading.Event:
@@ -32,9 +36,10 @@ def deliver_command(once: bool) -> None:
     app = current_app._get_current_object()
     worker = Worker(app)
     stop = _stop_event()
-    click.echo(f"delivery worker {worker.name} started")
+    log.info("delivery worker %s started", worker.name)
     while not stop.is_set():
-        claimed = worker.run_once()
+        with request_id_scope():  # the batch's log lines share one id
+            claimed = worker.run_once()
         if once and not claimed:
             break
         if not claimed:
@@ -50,10 +55,11 @@ def scheduler_command(once: bool) -> None:
     stop = _stop_event()
     policy = Policy.from_config(app.config)
     while not stop.is_set():
-        with transaction(app) as session:
-            done = sla_sweep.sweep(session, utcnow(), policy=policy)
-        if done.breaches or done.expired:
-            click.echo(f"escalated {done.breaches} breach(es), expired {done.expired}")
+        with request_id_scope():  # the sweep's log lines share one id
+            with transaction(app) as session:
+                done = sla_sweep.sweep(session, utcnow(), policy=policy)
+            if done.breaches or done.expired:
+                log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
         if once:
             break
         stop.wait(float(app.config["SCHEDULER_INTERVAL"]))

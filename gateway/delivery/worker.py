@@ -187,4 +187,7 @@ class Worker:
             result = self.deliver(message_id)
             if result.error:
                 log.warning("delivery of %s: %s", message_id, result.error)
+            else:
+                log.info("delivery of %s: %s", message_id,
+                         getattr(result.status, "value", "pending"))
         return len(claimed)

@@ -69,7 +69,7 @@ def commands(host: str, port: int, network: dict) -> dict[str, list[str]]:
     return {
         "api": [PYTHON, "-m", "gunicorn", "--workers", "2", "--bind", f"{host}:{port}",
                 "--graceful-timeout", "5", *NO_CONTROL_SOCKET, "--access-logfile", "-",
-                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss %({x-request-id}o)s',
                 "gateway:create_app()"],
         "simulator": [PYTHON, "-m", "adapters.simulator", "--host", simulator.hostname or host,
                       "--port", str(simulator.port), *secrets],
@@ -158,7 +158,9 @@ def main() -> None:
     url = f"http://{args.host}:{args.port}"
     env = {**os.environ, "GATEWAY_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
     env.setdefault("GATEWAY_ISSUER", url)
-    env["GATEWAY_DEMO"] = "true"  # the demo's commands exist only on a demo app
+    # the demo is a development set-up: its commands exist only on a demo app (GATEWAY_DEMO),
+    # and it runs in debug, which the production start-up checks allow (gateway/production.py)
+    env.update(GATEWAY_DEMO="true", GATEWAY_DEBUG="true")
     env.setdefault("GATEWAY_DEMO_SIMULATOR_URL", f"http://{args.host}:{args.simulator_port}")
     network = set_up(env)
     sys.exit(supervise(commands(args.host, args.port, network), env, url, instance))

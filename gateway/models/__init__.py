@@ -13,7 +13,13 @@ from gateway.models.case import (
     CaseStatus,
     ReportLevel,
 )
-from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
+from gateway.models.client import (
+    AuthMethod,
+    Client,
+    RevokedToken,
+    UsedAssertion,
+    UsedDpopProof,
+)
 from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
 from gateway.models.endpoint import DeliveryEndpoint
@@ -107,5 +113,6 @@ __all__ = [
     "Supervisor",
     "TrainingEvent",
     "UsedAssertion",
+    "UsedDpopProof",
     "utcnow",
 ]

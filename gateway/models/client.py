@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, created_at, enum_type
@@ -40,6 +40,8 @@ class Client(Base):
     allowed_algs: Mapped[list[str]] = mapped_column(JSON)
     allowed_scopes: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
+    # RFC 9449: its tokens are bound to a key it proves on every request (DPoP), never Bearer
+    dpop_bound: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[created_at]
     revoked_at: Mapped[datetime | None]
 
@@ -50,6 +52,18 @@ class UsedAssertion(Base):
     """A client assertion ``jti`` already spent; kept until the assertion expires."""
 
     __tablename__ = "used_assertions"
+    __table_args__ = (UniqueConstraint("client_id", "jti"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.client_id"))
+    jti: Mapped[str] = mapped_column(String(256))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UsedDpopProof(Base):
+    """A DPoP proof ``jti`` already spent by a client; kept until the proof is too old anyway."""
+
+    __tablename__ = "used_dpop_proofs"
     __table_args__ = (UniqueConstraint("client_id", "jti"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,9 +29,9 @@ class Introspection(IntrospectionEndpoint):
 
     def introspect_token(self, token: AccessToken) -> dict:
         claims = token.claims
-        keep = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti")
+        keep = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "cnf")
         kept = {name: claims[name] for name in keep if name in claims}
-        return {"active": True, "token_type": "Bearer", **kept}
+        return {"active": True, "token_type": "DPoP" if "cnf" in claims else "Bearer", **kept}
 
 
 class Revocation(RevocationEndpoint):

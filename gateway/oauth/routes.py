@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from gateway.keystore import current_keyring
 from gateway.oauth.server import authorization_server
 from gateway.oauth.smart_scopes import SMART_SCOPES
+from gateway.ratelimit import rate_limits
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 bp = Blueprint("oauth", __name__)
@@ -15,19 +16,22 @@ AUTH_METHODS = ["private_key_jwt", "client_secret_basic"]
 
 @bp.post("/oauth/token")
 def token():
-    """Client credentials token endpoint."""
+    """Client credentials token endpoint (rate-limited per address and per claimed client)."""
+    rate_limits().token_request()
     return authorization_server().create_token_response()
 
 
 @bp.post("/oauth/introspect")
 def introspect():
-    """RFC 7662 token introspection."""
+    """RFC 7662 token introspection (client authentication rate-limited as for tokens)."""
+    rate_limits().token_request()
     return authorization_server().create_endpoint_response("introspection")
 
 
 @bp.post("/oauth/revoke")
 def revoke():
-    """RFC 7009 token revocation."""
+    """RFC 7009 token revocation (client authentication rate-limited as for tokens)."""
+    rate_limits().token_request()
     return authorization_server().create_endpoint_response("revocation")
 
 
@@ -57,6 +61,7 @@ def _metadata() -> dict:
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
+        "dpop_signing_alg_values_supported": list(ASYMMETRIC_ALGS),
         "service_documentation": issuer + "/openapi.json",
     }
 

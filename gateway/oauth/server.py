@@ -10,11 +10,11 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidScopeError, grants
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.util import scope_to_list
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, g
 from joserfc import jws
 
 from gateway.db import db_session
-from gateway.oauth import smart_scopes
+from gateway.oauth import dpop, smart_scopes
 from gateway.oauth.assertion import METHOD as PRIVATE_KEY_JWT
 from gateway.oauth.assertion import PrivateKeyJwt
 from gateway.oauth.clients import OAuthClient
@@ -33,6 +33,7 @@ OAUTH_ERROR_TITLES = {
     "unsupported_grant_type": "Grant type not supported",
     "unauthorized_client": "Client not authorised for this grant",
     "invalid_token": "Invalid access token",
+    "invalid_dpop_proof": "Invalid DPoP proof",
     "insufficient_scope": "Insufficient scope",
     "missing_authorization": "Access token required",
 }
@@ -66,6 +67,11 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         if mapped is None or not mapped <= allowed:
             raise InvalidScopeError(description="A requested scope is not allowed for this client.")
 
+    def validate_token_request(self) -> None:
+        """Authlib's checks, then the DPoP proof (required of a DPoP-bound client)."""
+        super().validate_token_request()
+        g.dpop_jkt = dpop.token_request_binding(self.request.client)
+
 
 class GatewayResourceProtector(ResourceProtector):
     """Bearer-token checks with problem+json refusals."""
@@ -84,6 +90,7 @@ class GatewayResourceProtector(ResourceProtector):
 EXTENSION_KEY = "gateway.oauth"
 require_oauth = GatewayResourceProtector()
 require_oauth.register_token_validator(AccessTokenValidator())
+require_oauth.register_token_validator(dpop.DpopTokenValidator())
 
 
 def _query_client(client_id: str) -> OAuthClient | None:

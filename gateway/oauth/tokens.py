@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749 import TokenMixin
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import current_app
+from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
 
@@ -47,11 +47,14 @@ def issue_access_token(client, grant_type, user=None, scope=None, expires_in=Non
     }
     if model.institution_id is not None:
         claims["institution_id"] = str(model.institution_id)
+    jkt = g.get("dpop_jkt")  # set by the grant when the request carried a DPoP proof
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}
     key = current_keyring().signing.current
     header = {"alg": SIGNING_ALG, "typ": "at+jwt", "kid": key.kid}
     return {
         "access_token": jwt.encode(header, claims, key, algorithms=[SIGNING_ALG]),
-        "token_type": "Bearer",
+        "token_type": "DPoP" if jkt is not None else "Bearer",
         "expires_in": ttl,
         "scope": claims["scope"],
     }
@@ -123,4 +126,6 @@ class AccessTokenValidator(BearerTokenValidator):
     """Resource-server side: Authlib calls this for every protected request."""
 
     def authenticate_token(self, token_string: str) -> AccessToken | None:
-        return decode_access_token(token_string)
+        """A valid token that is not DPoP-bound (a bound one without its proof is refused)."""
+        token = decode_access_token(token_string)
+        return None if token is None or "cnf" in token.claims else token

@@ -189,6 +189,7 @@ def test_claims_of_two_workers_never_overlap_and_no_endpoint_is_skipped(
 def _spawn_worker(database_url: str, key_dir, log, **settings: object) -> subprocess.Popen:
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
            "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": TEST_ISSUER,
+           "GATEWAY_TESTING": "true",
            **{f"GATEWAY_DELIVERY_{name.upper()}": str(value) for name, value in settings.items()}}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "gateway", "deliver"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -13,8 +13,10 @@ from keys.keyring import KeyMaterialMissing
 
 
 def _config(app, **extra) -> dict:
-    keep = ("DATABASE_URL", "KEY_DIR", "INSTANCE_PATH", "ISSUER")
-    return {**{key: app.config[key] for key in keep}, **extra}
+    """A production configuration (https issuer, secure cookie) on the test database and keys."""
+    keep = ("DATABASE_URL", "KEY_DIR", "INSTANCE_PATH")
+    return {**{key: app.config[key] for key in keep}, "ISSUER": "https://gateway.test",
+            "SESSION_COOKIE_SECURE": True, **extra}
 
 
 def test_a_production_app_has_no_demo_command(app):
@@ -25,7 +27,7 @@ def test_a_production_app_has_no_demo_command(app):
 
 
 def test_a_demo_app_has_the_demo_command(app):
-    demo = create_app(_config(app, DEMO=True))
+    demo = create_app(_config(app, DEMO=True, DEBUG=True))  # the demo is refused outside debug
     assert "demo" in demo.cli.list_commands(None)
     result = demo.test_cli_runner().invoke(args=["demo", "--help"])
     assert result.exit_code == 0 and "load" in result.output

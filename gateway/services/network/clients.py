@@ -14,7 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gateway.models import AuthMethod, Client, RevokedToken, UsedAssertion, utcnow
+from gateway.models import (
+    AuthMethod,
+    Client,
+    RevokedToken,
+    UsedAssertion,
+    UsedDpopProof,
+    utcnow,
+)
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import InvalidInput, NotFound
@@ -93,8 +100,11 @@ def register(
     allowed_algs: list[str] | None = None,
     jwks_uri: str | None = None,
     fetch_policy: FetchPolicy | None = None,
+    dpop_bound: bool = False,
 ) -> Registration:
     """Register a client; ``institution_id`` None makes a network-coordination client.
+
+    A ``dpop_bound`` client gets only DPoP-bound tokens (RFC 9449), refused as Bearer tokens.
 
     A ``private_key_jwt`` client brings either its public ``jwks`` or a ``jwks_uri`` that the
     gateway fetches now (under ``fetch_policy``) and keeps a copy of.
@@ -117,6 +127,7 @@ def register(
         auth_method=auth_method,
         allowed_algs=algs,
         allowed_scopes=sorted(set(scopes)),
+        dpop_bound=dpop_bound,
     )
     if auth_method is AuthMethod.PRIVATE_KEY_JWT:
         if (jwks is None) == (jwks_uri is None):
@@ -134,7 +145,8 @@ def register(
         client.secret_hash = generate_password_hash(secret)
     session.add(client)
     session.flush()
-    detail: dict = {"auth_method": auth_method.value, "scopes": client.allowed_scopes}
+    detail: dict = {"auth_method": auth_method.value, "scopes": client.allowed_scopes,
+                    "dpop_bound": dpop_bound}
     if client.jwks is not None:
         detail.update(kids=_kids(client.jwks), jwks_uri=client.jwks_uri)
     journal.record(session, actor, "client.registered", "client", client.client_id, detail=detail)
@@ -289,6 +301,21 @@ def spend_assertion(session: Session, client_id: str, jti: str, expires_at: date
     try:
         with session.begin_nested():
             session.add(UsedAssertion(client_id=client_id, jti=jti, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def spend_dpop_proof(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
+    """Record a DPoP proof's ``jti`` for the client; False if it was already used (a replay)."""
+    session.execute(
+        delete(UsedDpopProof).where(
+            UsedDpopProof.client_id == client_id, UsedDpopProof.expires_at < utcnow()
+        )
+    )
+    try:
+        with session.begin_nested():
+            session.add(UsedDpopProof(client_id=client_id, jti=jti, expires_at=expires_at))
     except IntegrityError:
         return False
     return True
