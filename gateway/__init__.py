@@ -29,9 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
 
-    from gateway import cli, db, keystore, problems
+    from gateway import cli, db, keystore, problems, requestid, security_log
     from gateway.admin import init_admin
     from gateway.api import (
+        audit,
         bookings,
         cases,
         consents,
@@ -48,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.oauth.server import init_oauth
 
     db.init_db(app)
+    requestid.init_request_ids(app)
+    security_log.init_security_log(app)
     keystore.init_keys(app)
     init_oauth(app)
     api = Api(app)
@@ -59,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

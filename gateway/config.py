@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -42,6 +43,14 @@ class DefaultConfig:
     DELIVERY_BACKOFF_CAP = 3600.0
     DELIVERY_POLL_INTERVAL = 2.0
     SCHEDULER_INTERVAL = 30.0
+    # Audit log: checkpoints name the log by its origin (None means: ISSUER's host + "/audit");
+    # the scheduler seals every AUDIT_SEAL_INTERVAL seconds; security events per process are
+    # rate-limited per kind and source (token bucket)
+    AUDIT_ORIGIN: str | None = None
+    AUDIT_SEAL_INTERVAL = 5.0
+    AUDIT_SEAL_BATCH = 10_000
+    SECURITY_EVENTS_BURST = 20
+    SECURITY_EVENTS_PER_MINUTE = 10.0
     # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
     JWKS_ALLOW_INSECURE_LOOPBACK = False
     JWKS_FETCH_TIMEOUT = 5.0
@@ -83,6 +92,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["ISSUER"] = app.config["ISSUER"].rstrip("/")
     if not app.config["API_AUDIENCE"]:
         app.config["API_AUDIENCE"] = app.config["ISSUER"] + "/api"
+    if not app.config["AUDIT_ORIGIN"]:
+        app.config["AUDIT_ORIGIN"] = urlsplit(app.config["ISSUER"]).netloc + "/audit"
     ttl = int(app.config["ACCESS_TOKEN_TTL"])
     if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
         raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")

@@ -1,7 +1,13 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
 from gateway.models.attachment import Attachment
-from gateway.models.audit import AuditEntry, AuditHead
+from gateway.models.audit import (
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditNode,
+    AuditWitness,
+)
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
@@ -51,8 +57,11 @@ __all__ = [
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
+    "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEntry",
-    "AuditHead",
+    "AuditNode",
+    "AuditWitness",
     "AuthMethod",
     "Base",
     "Booking",

@@ -20,7 +20,9 @@ from gateway.oauth.clients import OAuthClient
 from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
+from gateway.security_log import log_security_event
 from gateway.services.audit import journal
+from gateway.services.audit.security_events import ASSERTION_REPLAYED, CLIENT_AUTH_FAILED
 from gateway.services.network import clients
 from gateway.services.network.jwks_fetch import FetchPolicy
 
@@ -47,10 +49,23 @@ def oauth_problem(error):
 
 
 class GatewayAuthorizationServer(AuthorizationServer):
-    """Authlib's server with RFC 9457 error bodies."""
+    """Authlib's server with RFC 9457 error bodies; failed client authentication is a
+    security event in the audit log."""
 
     def handle_error_response(self, request, error):
+        if error.error == "invalid_client":
+            _log_client_refusal(request, error)
         return oauth_problem(error)
+
+
+def _log_client_refusal(request, error) -> None:
+    """Name the client only if it is registered (a claimed id is untrusted text)."""
+    claimed = getattr(request.payload, "client_id", None) if request.payload else None
+    known = bool(claimed) and clients.find_active(db_session(), claimed) is not None
+    replayed = "jti already used" in (error.description or "")
+    log_security_event(ASSERTION_REPLAYED if replayed else CLIENT_AUTH_FAILED,
+                       claimed if known else "unknown", "client",
+                       claimed if known else None)
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
