@@ -5,7 +5,9 @@ from gateway.models.audit import (
     AuditCheckpoint,
     AuditCosignature,
     AuditEntry,
+    AuditLeaf,
     AuditNode,
+    AuditPending,
     AuditWitness,
 )
 from gateway.models.base import Base, utcnow
@@ -60,7 +62,9 @@ __all__ = [
     "AuditCheckpoint",
     "AuditCosignature",
     "AuditEntry",
+    "AuditLeaf",
     "AuditNode",
+    "AuditPending",
     "AuditWitness",
     "AuthMethod",
     "Base",

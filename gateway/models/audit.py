@@ -9,15 +9,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     SmallInteger,
     String,
     Text,
-    text,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from gateway.models.base import Base, created_at, uuid_pk
 
@@ -25,21 +24,37 @@ from gateway.models.base import Base, created_at, uuid_pk
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+class AuditLeaf(Base):
+    """The sequencer's numbering: entry ``seq`` is leaf ``leaf_index`` (written once)."""
+
+    __tablename__ = "audit_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(
+        ForeignKey("audit_entries.seq", ondelete="CASCADE"), unique=True)
+
+
+class AuditPending(Base):
+    """An entry not sequenced yet: inserted with it, deleted by the sequencer."""
+
+    __tablename__ = "audit_pending"
+
+    seq: Mapped[int] = mapped_column(
+        ForeignKey("audit_entries.seq", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+
+
 class AuditEntry(Base):
     """Who did what to which object, when, why, under which consent, with what outcome.
 
-    ``seq`` numbers arrivals (insertion order); ``leaf_index`` is given by the sequencer once
-    the inserting transaction has committed, gap-free and in commit order.
+    ``seq`` numbers arrivals (insertion order). Writers only insert (the entry and its
+    :class:`AuditPending` row); the sequencer adds the :class:`AuditLeaf` row once the
+    inserting transaction has committed, so no row is ever updated.
     """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (
-        Index("ix_audit_entries_pending", "seq", postgresql_where=text("leaf_index IS NULL"),
-              sqlite_where=text("leaf_index IS NULL")),
-    )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    leaf_index: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     recorded_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64), index=True)
     actor_institution_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -51,6 +66,14 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="success")
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON)
+    pending: Mapped[AuditPending | None] = relationship(cascade="all, delete-orphan",
+                                                        passive_deletes=True)
+
+
+AuditEntry.leaf_index = column_property(
+    select(AuditLeaf.leaf_index).where(AuditLeaf.seq == AuditEntry.seq)
+    .correlate_except(AuditLeaf).scalar_subquery())
+"""The entry's leaf index, None until sequenced (read-only)."""
 
 
 class AuditNode(Base):

@@ -16,7 +16,7 @@ from gateway.audit.checkpoint import Checkpoint, sign_checkpoint
 from gateway.audit.entries import leaf_bytes, leaf_hash
 from gateway.audit.note import Signer
 from gateway.db import engine_of, transaction
-from gateway.models import AuditCheckpoint, AuditEntry, AuditNode, utcnow
+from gateway.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditNode, utcnow
 from gateway.services.audit import integrity, proofs, sequencer
 from tests.audit.test_tlog import naive_mth
 
@@ -71,18 +71,19 @@ TAMPERING = {
     "deleted last": (lambda: [delete(AuditEntry).where(AuditEntry.leaf_index == 4)],
                      "entry 4 missing: checkpoint of size 5 needs it"),
     "reordered": (lambda: [
-        update(AuditEntry).where(AuditEntry.leaf_index == 1).values(leaf_index=-1),
-        update(AuditEntry).where(AuditEntry.leaf_index == 3).values(leaf_index=1),
-        update(AuditEntry).where(AuditEntry.leaf_index == -1).values(leaf_index=3)],
+        update(AuditLeaf).where(AuditLeaf.leaf_index == 1).values(leaf_index=-1),
+        update(AuditLeaf).where(AuditLeaf.leaf_index == 3).values(leaf_index=1),
+        update(AuditLeaf).where(AuditLeaf.leaf_index == -1).values(leaf_index=3)],
         "entry 1: content does not match its leaf hash"),
     "inserted": (lambda: [
-        update(AuditEntry).where(AuditEntry.leaf_index >= 2)
-        .values(leaf_index=AuditEntry.leaf_index + 10),
-        update(AuditEntry).where(AuditEntry.leaf_index >= 12)
-        .values(leaf_index=AuditEntry.leaf_index - 9),
-        insert(AuditEntry).values(leaf_index=2, recorded_at=utcnow(), actor="test",
+        update(AuditLeaf).where(AuditLeaf.leaf_index >= 2)
+        .values(leaf_index=AuditLeaf.leaf_index + 10),
+        update(AuditLeaf).where(AuditLeaf.leaf_index >= 12)
+        .values(leaf_index=AuditLeaf.leaf_index - 9),
+        insert(AuditEntry).values(seq=1000, recorded_at=utcnow(), actor="test",
                                   action="test.event", object_type="thing", object_id="9",
-                                  outcome="success", detail={"n": 9})],
+                                  outcome="success", detail={"n": 9}),
+        insert(AuditLeaf).values(leaf_index=2, seq=1000)],
         "entry 2: content does not match its leaf hash"),
     "edited with its leaf hash recomputed": (lambda: [
         update(AuditEntry).where(AuditEntry.leaf_index == 2).values(outcome="failure"),

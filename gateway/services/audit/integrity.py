@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import note, verify
 from gateway.audit.audit import Finding, check_log, open_checkpoints
-from gateway.models import AuditCheckpoint, AuditEntry, AuditNode
+from gateway.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditNode, AuditPending
 from gateway.services.audit.sequencer import entry_document
 
 BATCH = 5000
@@ -24,16 +24,17 @@ def stored_leaves(session: Session, batch: int = BATCH) -> Iterator[tuple[dict, 
     after = -1
     while True:
         rows = session.execute(
-            select(AuditEntry, AuditNode.hash)
+            select(AuditLeaf.leaf_index, AuditEntry, AuditNode.hash)
+            .join(AuditEntry, AuditEntry.seq == AuditLeaf.seq)
             .outerjoin(AuditNode, (AuditNode.level == 0)
-                       & (AuditNode.index == AuditEntry.leaf_index))
-            .where(AuditEntry.leaf_index > after).order_by(AuditEntry.leaf_index).limit(batch)
+                       & (AuditNode.index == AuditLeaf.leaf_index))
+            .where(AuditLeaf.leaf_index > after).order_by(AuditLeaf.leaf_index).limit(batch)
         ).all()
-        for entry, digest in rows:
-            yield entry_document(entry), b"" if digest is None else bytes(digest)
+        for index, entry, digest in rows:
+            yield entry_document(entry, index), b"" if digest is None else bytes(digest)
         if len(rows) < batch:
             return
-        after = rows[-1][0].leaf_index
+        after = rows[-1][0]
         session.expunge_all()
 
 
@@ -52,7 +53,7 @@ def verify_log(session: Session, verifiers: list[note.Verifier]) -> Finding:
 
 def unsequenced(session: Session) -> int:
     """Entries still waiting for the sequencer."""
-    return session.scalar(select(func.count()).where(AuditEntry.leaf_index.is_(None))) or 0
+    return session.scalar(select(func.count()).select_from(AuditPending)) or 0
 
 
 def export(session: Session, verifiers: list[note.Verifier], directory: Path) -> int:

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
-from gateway.models import AuditEntry, utcnow
+from gateway.models import AuditEntry, AuditPending, utcnow
 from gateway.services.actor import Actor
 
 SUCCESS = "success"
@@ -38,6 +38,7 @@ def new_entry(actor: Actor | str, action: str, object_type: str, object_id: obje
         outcome=outcome,
         request_id=current_request_id.get(),
         detail=detail or {},
+        pending=AuditPending(),
     )
 
 

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import entries, tlog
-from gateway.models import AuditCheckpoint, AuditEntry, AuditNode, Consent, Partnership, Referral
+from gateway.models import (
+    AuditCheckpoint,
+    AuditEntry,
+    AuditLeaf,
+    AuditNode,
+    Consent,
+    Partnership,
+    Referral,
+)
 from gateway.services.actor import Actor
 from gateway.services.audit.sequencer import entry_document
 from gateway.services.errors import InvalidInput, NotFound
@@ -72,11 +80,12 @@ def _took_part(session: Session, entry: AuditEntry, institution: uuid.UUID) -> b
 def entry_with_proof(session: Session, actor: Actor, index: int, tree_size: int) -> dict:
     """The entry at ``index`` with its leaf hash and audit path against ``tree_size``."""
     _published_size(session, tree_size)
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.leaf_index == index)).first()
+    entry = session.scalars(select(AuditEntry).join(AuditLeaf, AuditLeaf.seq == AuditEntry.seq)
+                            .where(AuditLeaf.leaf_index == index)).first()
     if (entry is None or index >= tree_size or actor.institution_id is None
             or not _took_part(session, entry, actor.institution_id)):
         raise NotFound("No such audit entry for this caller.")
-    document = entry_document(entry)
+    document = entry_document(entry, index)
     path = tlog.inclusion_proof(index, tree_size, node_reader(session))
     return {"entry": document, "leaf_index": index, "tree_size": tree_size,
             "leaf_hash": entries.leaf_hash(document), "audit_path": path}

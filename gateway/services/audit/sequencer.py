@@ -1,8 +1,9 @@
 """The sequencer: committed entries become leaves, gap-free and in commit order; a signed
 checkpoint follows each seal.
 
-Writers only insert. ``seal`` takes the oldest unsequenced entries that are visible, i.e.
-whose inserting transactions have committed, numbers them from the current tree size and
+Writers only insert: the entry and a row in ``audit_pending``. ``seal`` takes the oldest
+pending entries that are visible, i.e. whose inserting transactions have committed, numbers
+them from the current tree size (rows in ``audit_leaves``, a table no writer touches) and
 extends the stored tree: each leaf adds its hash and the O(log n) complete-subtree hashes it
 completes, reading only the tree's frontier (its peaks). Entries of a transaction that commits
 later are simply sequenced by a later seal, so none is skipped and none waits for another.
@@ -12,13 +13,13 @@ the round instead of waiting), the database write lock on SQLite.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from gateway.audit import entries, tlog
 from gateway.audit.checkpoint import Checkpoint, sign_checkpoint
 from gateway.audit.note import Signer
-from gateway.models import AuditCheckpoint, AuditEntry, AuditNode
+from gateway.models import AuditCheckpoint, AuditEntry, AuditLeaf, AuditNode, AuditPending
 
 SEQUENCER_LOCK = 0x61756469  # "audi": the advisory lock only sequencers take
 DEFAULT_BATCH = 10_000
@@ -44,7 +45,7 @@ def entry_document(entry: AuditEntry, leaf_index: int | None = None) -> dict:
 
 def tree_size(session: Session) -> int:
     """How many leaves the log has."""
-    last = session.scalar(select(func.max(AuditEntry.leaf_index)))
+    last = session.scalar(select(func.max(AuditLeaf.leaf_index)))
     return 0 if last is None else last + 1
 
 
@@ -84,8 +85,8 @@ def seal(session: Session, signer: Signer, batch: int = DEFAULT_BATCH) -> Checkp
         return None
     size = tree_size(session)
     pending = list(session.scalars(
-        select(AuditEntry).where(AuditEntry.leaf_index.is_(None)).order_by(AuditEntry.seq)
-        .limit(batch).execution_options(populate_existing=True)))
+        select(AuditEntry).join(AuditPending, AuditPending.seq == AuditEntry.seq)
+        .order_by(AuditEntry.seq).limit(batch).execution_options(populate_existing=True)))
     if not pending and session.get(AuditCheckpoint, size) is not None:
         return None
     frontier = load_nodes(session, peaks(size))
@@ -97,10 +98,16 @@ def seal(session: Session, signer: Signer, batch: int = DEFAULT_BATCH) -> Checkp
                 index, leaf, lambda lvl, idx: frontier[(lvl, idx)]):
             frontier[(level, node_index)] = digest
             nodes.append({"level": level, "index": node_index, "hash": digest})
-        entry.leaf_index = index
     new_size = size + len(pending)
-    if nodes:
+    if pending:
+        session.execute(insert(AuditLeaf), [
+            {"leaf_index": size + offset, "seq": entry.seq}
+            for offset, entry in enumerate(pending)])
         session.execute(insert(AuditNode), nodes)
+        session.execute(delete(AuditPending).where(
+            AuditPending.seq.in_([entry.seq for entry in pending])))
+        for entry in pending:
+            session.expire(entry)
     checkpoint = Checkpoint(signer.name, new_size,
                             tlog.tree_hash(new_size, lambda lvl, idx: frontier[(lvl, idx)]))
     session.add(AuditCheckpoint(size=new_size, root=checkpoint.root,
