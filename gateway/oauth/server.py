@@ -12,6 +12,7 @@ from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secre
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, abort, current_app
 from joserfc import jws
+from joserfc.errors import JoseError
 
 from gateway.db import db_session
 from gateway.oauth.assertion import METHOD as PRIVATE_KEY_JWT
@@ -58,9 +59,21 @@ class GatewayAuthorizationServer(AuthorizationServer):
         return oauth_problem(error)
 
 
+def _claimed_client_id(request) -> str | None:
+    """The client id a token request claims: the form's, else its assertion's ``sub``."""
+    form = request.payload.data if request.payload else {}
+    if form.get("client_id"):
+        return str(form["client_id"])
+    try:
+        claims = json.loads(jws.extract_compact(form["client_assertion"].encode()).payload)
+        return str(claims["sub"])
+    except (KeyError, ValueError, TypeError, AttributeError, JoseError):
+        return None
+
+
 def _log_client_refusal(request, error) -> None:
     """Name the client only if it is registered (a claimed id is untrusted text)."""
-    claimed = getattr(request.payload, "client_id", None) if request.payload else None
+    claimed = _claimed_client_id(request)
     known = bool(claimed) and clients.find_active(db_session(), claimed) is not None
     replayed = "jti already used" in (error.description or "")
     log_security_event(ASSERTION_REPLAYED if replayed else CLIENT_AUTH_FAILED,

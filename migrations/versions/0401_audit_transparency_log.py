@@ -41,7 +41,8 @@ def _aware(value):
 
 def verify_chain(connection):
     """Raise RuntimeError naming the first entry the old chain rejects."""
-    entries = sa.table("audit_entries", *(sa.column(c) for c in (
+    typed = {"recorded_at": sa.DateTime(timezone=True), "detail": sa.JSON()}
+    entries = sa.table("audit_entries", *(sa.column(c, typed.get(c)) for c in (
         "seq", "recorded_at", "prev_hash", "entry_hash", *CHAIN_FIELDS)))
     head = connection.execute(sa.text("SELECT seq, entry_hash FROM audit_head")).first()
     prev_hash, expected = GENESIS_HASH, 1
