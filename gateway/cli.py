@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from adapters.fhir_audit import audit_event
 from gateway.db import transaction
 from gateway.keystore import current_log, current_log_of
 from gateway.models import AuthMethod, InstitutionKind
@@ -22,6 +23,7 @@ from keys.log import LogKeys
 from keys.signing import SigningKeys
 
 CLI_ACTOR = "cli"
+FHIR_EXPORT = "audit-events.ndjson"
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 keys_cli = AppGroup("keys", help="Key management.")
@@ -156,12 +158,19 @@ def audit_verify() -> None:
 
 @audit_cli.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def audit_export(directory: Path) -> None:
+@click.option("--fhir", is_flag=True,
+              help="Also write audit-events.ndjson: FHIR AuditEvents (IHE BALP).")
+def audit_export(directory: Path, fhir: bool) -> None:
     """Write entries, checkpoints and vkeys for ``python -m gateway.audit.verify DIRECTORY``."""
     with transaction(current_app) as session:
         count = integrity.export(session, current_log().verifiers, directory)
+        if fhir:
+            issuer = current_app.config["ISSUER"]
+            with (directory / FHIR_EXPORT).open("w", encoding="utf-8") as out:
+                for document, _ in integrity.stored_leaves(session):
+                    out.write(json.dumps(audit_event(document, issuer)) + "\n")
         journal.record(session, CLI_ACTOR, "audit.exported", "audit_log", None,
-                       detail={"entries": count})
+                       detail={"entries": count, "fhir": fhir})
     click.echo(f"exported {count} entries to {directory}")
 
 
