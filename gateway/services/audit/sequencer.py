@@ -13,7 +13,7 @@ the round instead of waiting), the database write lock on SQLite.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from gateway.audit import entries, tlog
@@ -25,8 +25,9 @@ SEQUENCER_LOCK = 0x61756469  # "audi": the advisory lock only sequencers take
 DEFAULT_BATCH = 10_000
 
 
-def entry_document(entry: AuditEntry, leaf_index: int | None = None) -> dict:
-    """The entry as the JSON object its leaf hashes (see :mod:`gateway.audit.entries`)."""
+def entry_document(entry: AuditEntry | Row, leaf_index: int | None = None) -> dict:
+    """The entry (a model or a row of ``audit_entries``) as the JSON object its leaf hashes
+    (see :mod:`gateway.audit.entries`)."""
     return {
         "leaf_index": entry.leaf_index if leaf_index is None else leaf_index,
         "recorded_at": entry.recorded_at.isoformat(timespec="microseconds"),
@@ -84,9 +85,10 @@ def seal(session: Session, signer: Signer, batch: int = DEFAULT_BATCH) -> Checkp
     if not _take_lock(session):
         return None
     size = tree_size(session)
-    pending = list(session.scalars(
-        select(AuditEntry).join(AuditPending, AuditPending.seq == AuditEntry.seq)
-        .order_by(AuditEntry.seq).limit(batch).execution_options(populate_existing=True)))
+    entries_table = AuditEntry.__table__
+    pending = session.execute(
+        select(entries_table).join(AuditPending, AuditPending.seq == entries_table.c.seq)
+        .order_by(entries_table.c.seq).limit(batch)).all()
     if not pending and session.get(AuditCheckpoint, size) is not None:
         return None
     frontier = load_nodes(session, peaks(size))
@@ -99,15 +101,13 @@ def seal(session: Session, signer: Signer, batch: int = DEFAULT_BATCH) -> Checkp
             frontier[(level, node_index)] = digest
             nodes.append({"level": level, "index": node_index, "hash": digest})
     new_size = size + len(pending)
-    if pending:
-        session.execute(insert(AuditLeaf), [
+    if pending:  # Core statements: plain executemany, no identity map
+        session.execute(insert(AuditLeaf.__table__), [
             {"leaf_index": size + offset, "seq": entry.seq}
             for offset, entry in enumerate(pending)])
-        session.execute(insert(AuditNode), nodes)
-        session.execute(delete(AuditPending).where(
-            AuditPending.seq.in_([entry.seq for entry in pending])))
-        for entry in pending:
-            session.expire(entry)
+        session.execute(insert(AuditNode.__table__), nodes)
+        session.execute(delete(AuditPending.__table__).where(
+            AuditPending.__table__.c.seq.in_([entry.seq for entry in pending])))
     checkpoint = Checkpoint(signer.name, new_size,
                             tlog.tree_hash(new_size, lambda lvl, idx: frontier[(lvl, idx)]))
     session.add(AuditCheckpoint(size=new_size, root=checkpoint.root,
