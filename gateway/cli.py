@@ -15,6 +15,7 @@ from adapters.fhir_audit import audit_event
 from gateway.db import transaction
 from gateway.keystore import current_log, current_log_of
 from gateway.models import AuthMethod, InstitutionKind
+from gateway.services.actor import Actor
 from gateway.services.audit import integrity, journal, sequencer, witnesses
 from gateway.services.network import clients, institutions
 from gateway.services.privacy import reencryption
@@ -22,7 +23,7 @@ from keys.field import FieldKeyring
 from keys.log import LogKeys
 from keys.signing import SigningKeys
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = Actor.system("cli")
 FHIR_EXPORT = "audit-events.ndjson"
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -83,7 +84,7 @@ def keys_rewrap(batch_size: int) -> None:
         total, batches = total + done, batches + 1
     with transaction(current_app) as session:
         journal.record(session, CLI_ACTOR, "key.rewrapped", "field_key", keyring.current_kid,
-                     detail={"values": total, "batches": batches})
+                       detail={"values": total, "batches": batches})
     click.echo(f"rewrapped {total} values in {batches} batches under {keyring.current_kid}")
 
 

@@ -56,7 +56,7 @@ def handle_domain_error(exc: errors.DomainError) -> Response:
     a security event in the audit log."""
     if isinstance(exc, errors.ConsentRequired):
         actor = g.get("actor")
-        source = str(actor.institution_id or actor.client_id) if actor else "unknown"
+        source = str(actor.institution_id or actor.label) if actor else "unknown"
         missing = json.loads(json.dumps(exc.extensions.get("missing_consent") or {}))
         log_security_event(CONSENT_REFUSED, source, "consent", None,
                            detail={"missing": missing})

@@ -21,11 +21,11 @@ def init_security_log(app: Flask) -> None:
 
 def log_security_event(kind: str, source: str, object_type: str, object_id: object = None,
                        detail: dict | None = None) -> bool:
-    """Record ``kind`` for this request's actor (or ``source`` when unauthenticated)."""
+    """Record ``kind`` for this request's actor (anonymous before authentication)."""
     session = g.get("db_session")
     if session is not None:
         session.rollback()
-    actor: Actor | str = g.get("actor") or f"client:{source[:57]}"
+    actor: Actor = g.get("actor") or Actor.anonymous()
     return security_events.record(current_app.extensions[DB_KEY],
                                   current_app.extensions[EXTENSION_KEY], actor, kind, source,
                                   object_type, object_id, detail=detail)

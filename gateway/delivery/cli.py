@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import utcnow
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
 
@@ -51,13 +52,14 @@ def scheduler_command(once: bool) -> None:
 
     app = current_app._get_current_object()
     stop = _stop_event()
+    policy = Policy.from_config(app.config)
     sweep_every = float(app.config["SCHEDULER_INTERVAL"])
     seal_every = float(app.config["AUDIT_SEAL_INTERVAL"])
     next_sweep = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_sweep:
             with transaction(app) as session:
-                done = sla_sweep.sweep(session, utcnow())
+                done = sla_sweep.sweep(session, utcnow(), policy=policy)
             if done.breaches or done.expired:
                 click.echo(f"escalated {done.breaches} breach(es), expired {done.expired}")
             next_sweep = time.monotonic() + sweep_every

@@ -22,6 +22,7 @@ from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
 from gateway.security_log import log_security_event
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.audit.security_events import ASSERTION_REPLAYED, CLIENT_AUTH_FAILED
 from gateway.services.network import clients
@@ -121,8 +122,9 @@ def _save_token(token: dict, request) -> None:
     """Tokens are never stored; the issue is audited by ``jti``."""
     jti = json.loads(jws.extract_compact(token["access_token"].encode()).payload)["jti"]
     client = request.client.model
-    journal.record(db_session(), f"client:{client.client_id}", "token.issued", "token", jti,
-                 detail={"scope": token["scope"], "auth_method": request.auth_method})
+    journal.record(db_session(), Actor(client.client_id, None, frozenset()), "token.issued",
+                   "token", jti,
+                   detail={"scope": token["scope"], "auth_method": request.auth_method})
 
 
 def _client_secret_basic(query_client, request):

@@ -14,6 +14,7 @@ from gateway.db import transaction
 from gateway.keystore import current_log_of
 from gateway.services.audit import integrity, journal
 from gateway.services.audit.log import LogIdentity
+from tests.support import TESTER
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def append(app) -> Callable[..., None]:
     def add(n: int, start: int = 0) -> None:
         for number in range(start, start + n):
             with transaction(app) as session:
-                journal.record(session, "test", "test.event", "thing", number,
+                journal.record(session, TESTER, "test.event", "thing", number,
                                detail={"n": number})
 
     return add

@@ -14,6 +14,7 @@ from gateway.cli import seal_until_done
 from gateway.db import engine_of, transaction
 from gateway.models import AuditEntry
 from gateway.services.audit import integrity, journal
+from tests.support import TESTER
 
 WRITERS = 8
 TOTAL = 10_000
@@ -54,7 +55,7 @@ def test_eight_writers_ten_thousand_entries_no_lock_waits_gap_free_commit_order(
             began = time.monotonic_ns()
             with sessions() as session, session.begin():
                 for name in names:
-                    journal.record(session, "test", "test.concurrent", "thing", name)
+                    journal.record(session, TESTER, "test.concurrent", "thing", name)
             committed = time.monotonic_ns()
             spans.update((name, (began, committed)) for name in names)
 

@@ -20,16 +20,14 @@ current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", defa
 """Set by the HTTP layer for each request; recorded with every entry the request makes."""
 
 
-def new_entry(actor: Actor | str, action: str, object_type: str, object_id: object = None, *,
+def new_entry(actor: Actor, action: str, object_type: str, object_id: object = None, *,
               purpose: str | None = None, consent_id: object = None, outcome: str = SUCCESS,
               detail: dict | None = None) -> AuditEntry:
     """An unsequenced entry; ``detail`` must hold ids and codes only, never personal data."""
     return AuditEntry(
         recorded_at=utcnow(),
-        actor=actor.label if isinstance(actor, Actor) else actor,
-        actor_institution_id=(
-            str(actor.institution_id) if isinstance(actor, Actor) and actor.institution_id else None
-        ),
+        actor=actor.label,
+        actor_institution_id=str(actor.institution_id) if actor.institution_id else None,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
@@ -44,7 +42,7 @@ def new_entry(actor: Actor | str, action: str, object_type: str, object_id: obje
 
 def record(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     action: str,
     object_type: str,
     object_id: object = None,

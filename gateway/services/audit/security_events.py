@@ -46,7 +46,7 @@ class TokenBucket:
             return True, suppressed
 
 
-def record(sessions: sessionmaker[Session], bucket: TokenBucket, actor: Actor | str,
+def record(sessions: sessionmaker[Session], bucket: TokenBucket, actor: Actor,
            kind: str, source: str, object_type: str, object_id: object = None, *,
            detail: dict | None = None) -> bool:
     """Commit one failure entry in a transaction of its own; False when rate-limited.

@@ -18,7 +18,7 @@ from gateway.services.audit import journal
 from gateway.services.errors import Conflict, InvalidInput, NotFound
 
 
-def register(session: Session, actor: Actor | str, vkey: str,
+def register(session: Session, actor: Actor, vkey: str,
              institution_id: uuid.UUID | None = None) -> AuditWitness:
     """Register a witness by its cosigner vkey (signature type 0x04)."""
     try:
