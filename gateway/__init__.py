@@ -1,16 +1,16 @@
-"""The circulation gateway: a consent-aware referral and exchange hub for student mental health."""
+"""The circulation gateway: a consent-aware referral and exchange hub for student mental health.
+
+Importing the package imports nothing else: the partner tools in :mod:`gateway.audit` run
+where Flask and SQLAlchemy are not installed.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response
-from flask_smorest import Api
-
-from gateway.config import load_config
-from gateway.jsonbody import JSONProvider
-from gateway.redacted import RedactingFlask
-from gateway.urls import CONVERTERS
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 
 def _security_headers(response: Response) -> Response:
@@ -23,6 +23,13 @@ def _security_headers(response: Response) -> Response:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
+    from flask_smorest import Api
+
+    from gateway.config import load_config
+    from gateway.jsonbody import JSONProvider
+    from gateway.redacted import RedactingFlask
+    from gateway.urls import CONVERTERS
+
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
     app = RedactingFlask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
     app.json = JSONProvider(app)

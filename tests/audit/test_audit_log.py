@@ -159,3 +159,12 @@ def test_the_cli_seals_verifies_and_reports_tampering(app, append, tmp_path):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert "entry 1 missing" in result.output
+
+
+def test_the_partner_tools_need_neither_flask_nor_a_database_library():
+    code = ("import sys, gateway.audit.verify, gateway.audit.witness; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'flask', 'werkzeug', 'sqlalchemy', 'psycopg', 'authlib', 'marshmallow'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={"PATH": os.environ["PATH"]})
+    assert result.stdout.strip() == "[]"
