@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 from flask import Flask
 
+from bench import audit_seal
 from bench.network import gateway, network
 from gateway.migrate import scratch_postgres_database
 
@@ -111,6 +112,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp, databases(Path(tmp)) as found:
         for name, url in found:
             report(name, gateway(url, Path(tmp) / name))
+    audit_seal.main()  # seal + offline verify of BENCH_AUDIT_ENTRIES (default 1,000,000)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,16 @@
-"""The circulation gateway: a consent-aware referral and exchange hub for student mental health."""
+"""The circulation gateway: a consent-aware referral and exchange hub for student mental health.
+
+Importing the package imports nothing else: the partner tools in :mod:`gateway.audit` run
+where Flask and SQLAlchemy are not installed.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response
-from flask_smorest import Api
-
-from gateway.config import load_config
-from gateway.jsonbody import JSONProvider
-from gateway.redacted import RedactingFlask
-from gateway.urls import CONVERTERS
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 
 def _security_headers(response: Response) -> Response:
@@ -23,15 +23,23 @@ def _security_headers(response: Response) -> Response:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
+    from flask_smorest import Api
+
+    from gateway.config import load_config
+    from gateway.jsonbody import JSONProvider
+    from gateway.redacted import RedactingFlask
+    from gateway.urls import CONVERTERS
+
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GATEWAY_INSTANCE_PATH")
     app = RedactingFlask(__name__, instance_path=instance_path and os.path.abspath(instance_path))
     app.json = JSONProvider(app)
     app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
 
-    from gateway import cli, db, keystore, logs, problems, ratelimit
+    from gateway import cli, db, keystore, logs, problems, ratelimit, security_log
     from gateway.admin import init_admin
     from gateway.api import (
+        audit,
         bookings,
         cases,
         consents,
@@ -49,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     logs.init_logging(app)
     db.init_db(app)
+    security_log.init_security_log(app)
     keystore.init_keys(app)
     init_oauth(app)
     ratelimit.init_ratelimit(app)
@@ -61,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -12,17 +12,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from adapters.fhir_audit import audit_event
 from gateway import backup
 from gateway.db import transaction
+from gateway.keystore import current_log, current_log_of
 from gateway.models import AuthMethod, InstitutionKind
 from gateway.services.actor import Actor
-from gateway.services.audit import journal
+from gateway.services.audit import integrity, journal, sequencer, witnesses
 from gateway.services.network import clients, institutions
 from gateway.services.privacy import reencryption
 from keys.field import FieldKeyring
+from keys.log import LogKeys
 from keys.signing import SigningKeys
 
 CLI_ACTOR = Actor.system("cli")
+FHIR_EXPORT = "audit-events.ndjson"
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 keys_cli = AppGroup("keys", help="Key management.")
@@ -48,6 +52,15 @@ def keys_rotate_signing() -> None:
     with transaction(current_app) as session:
         journal.record(session, CLI_ACTOR, "key.rotated", "signing_key", kid)
     click.echo(f"new signing key {kid}; restart the gateway to sign with it")
+
+
+@keys_cli.command("rotate-log")
+def keys_rotate_log() -> None:
+    """Add a new audit log key; it signs checkpoints from the next start, old keys verify."""
+    kid = LogKeys.generate(Path(current_app.config["KEY_DIR"]) / "log")
+    with transaction(current_app) as session:
+        journal.record(session, CLI_ACTOR, "key.rotated", "log_key", kid)
+    click.echo(f"new audit log key {kid}; restart the gateway, then publish 'audit vkey'")
 
 
 @keys_cli.command("rotate-field")
@@ -124,17 +137,83 @@ def clients_add(name: str, institution_id: uuid.UUID | None, scopes: tuple[str, 
             click.echo(f"client_secret={registration.client_secret}  (shown once)")
 
 
+@audit_cli.command("seal")
+@click.option("--batch", default=None, type=click.IntRange(1, 1_000_000),
+              help="Entries per seal (default AUDIT_SEAL_BATCH).")
+def audit_seal(batch: int | None) -> None:
+    """Sequence committed entries and sign a checkpoint (safe on several hosts at once)."""
+    app = current_app._get_current_object()
+    sealed = seal_until_done(app, batch)
+    click.echo(f"audit log sealed: size {sealed}" if sealed is not None
+               else "another sequencer is sealing; nothing done")
+
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first bad entry."""
+    """Recompute every leaf and root, check every checkpoint; exit 1 naming the first fault."""
     with transaction(current_app) as session:
-        result = journal.verify(session)
+        result = integrity.verify_log(session, current_log().verifiers)
+        waiting = integrity.unsequenced(session)
     if result.ok:
-        click.echo(f"audit chain intact: {result.checked} entries")
+        click.echo(f"audit log intact: {result.leaves} entries, {result.checkpoints} "
+                   f"checkpoints ({waiting} entries awaiting the next seal)")
         return
-    click.echo(f"audit chain BROKEN at entry {result.fault_seq}: {result.fault} "
-               f"({result.checked} entries verified before it)", err=True)
+    click.echo(f"audit log BROKEN: {result.fault}", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--fhir", is_flag=True,
+              help="Also write audit-events.ndjson: FHIR AuditEvents (IHE BALP).")
+def audit_export(directory: Path, fhir: bool) -> None:
+    """Write entries, checkpoints and vkeys for ``python -m gateway.audit.verify DIRECTORY``."""
+    with transaction(current_app) as session:
+        count = integrity.export(session, current_log().verifiers, directory)
+        if fhir:
+            issuer = current_app.config["ISSUER"]
+            with (directory / FHIR_EXPORT).open("w", encoding="utf-8") as out:
+                for document, _ in integrity.stored_leaves(session):
+                    out.write(json.dumps(audit_event(document, issuer)) + "\n")
+        journal.record(session, CLI_ACTOR, "audit.exported", "audit_log", None,
+                       detail={"entries": count, "fhir": fhir})
+    click.echo(f"exported {count} entries to {directory}")
+
+
+@audit_cli.command("add-witness")
+@click.argument("vkey")
+@click.option("--institution", "institution_id", type=click.UUID,
+              help="The partner institution that runs the witness.")
+def audit_add_witness(vkey: str, institution_id: uuid.UUID | None) -> None:
+    """Register a witness by its cosigner vkey (from ``python -m gateway.audit.witness keygen``)."""
+    with transaction(current_app) as session:
+        witness = witnesses.register(session, CLI_ACTOR, vkey, institution_id)
+        click.echo(f"witness {witness.name} registered")
+
+
+@audit_cli.command("vkey")
+def audit_vkey() -> None:
+    """Print the log's verifier keys (newest first), for partners and witnesses."""
+    for vkey in current_log().vkeys():
+        click.echo(vkey)
+
+
+def seal_until_done(app: Flask, batch: int | None = None) -> int | None:
+    """Seal in committed batches until nothing waits; the final size, or None if another
+    sequencer held the lock."""
+    signer = current_log_of(app).signer
+    size = None
+    while True:
+        with transaction(app) as session:
+            checkpoint = sequencer.seal(session, signer,
+                                        batch or int(app.config["AUDIT_SEAL_BATCH"]))
+            if checkpoint is None:
+                return size if size is not None else _size_if_unlocked(session)
+        size = checkpoint.size
+
+
+def _size_if_unlocked(session) -> int | None:
+    return sequencer.tree_size(session) if not integrity.unsequenced(session) else None
 
 
 PASSPHRASE_ENV = "GATEWAY_BACKUP_PASSPHRASE"  # noqa: S105 - a variable name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -46,6 +47,14 @@ class DefaultConfig:
     # The demo's commands (``flask demo load``) exist only when true (``make run`` sets it);
     # refused at start-up outside debug (production.py)
     DEMO = False
+    # Audit log: checkpoints name the log by its origin (None means: ISSUER's host + "/audit");
+    # the scheduler seals every AUDIT_SEAL_INTERVAL seconds; security events per process are
+    # rate-limited per kind and source (token bucket)
+    AUDIT_ORIGIN: str | None = None
+    AUDIT_SEAL_INTERVAL = 5.0
+    AUDIT_SEAL_BATCH = 10_000
+    SECURITY_EVENTS_BURST = 20
+    SECURITY_EVENTS_PER_MINUTE = 10.0
     # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
     JWKS_ALLOW_INSECURE_LOOPBACK = False
     JWKS_FETCH_TIMEOUT = 5.0
@@ -99,6 +108,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["ISSUER"] = app.config["ISSUER"].rstrip("/")
     if not app.config["API_AUDIENCE"]:
         app.config["API_AUDIENCE"] = app.config["ISSUER"] + "/api"
+    if not app.config["AUDIT_ORIGIN"]:
+        app.config["AUDIT_ORIGIN"] = urlsplit(app.config["ISSUER"]).netloc + "/audit"
     ttl = int(app.config["ACCESS_TOKEN_TTL"])
     if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
         raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")

@@ -9,7 +9,6 @@ exception types and frames, never messages with bound values; ids, never persona
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import sys
@@ -20,11 +19,12 @@ from contextlib import contextmanager
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from gateway.services.audit.journal import current_request_id as request_id_var
+
 HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
-_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
 def new_request_id() -> str:
@@ -36,17 +36,17 @@ def current_request_id() -> str | None:
     """The id of the request (or worker batch) being handled, if any."""
     if has_request_context() and "request_id" in g:
         return g.request_id
-    return _current.get()
+    return request_id_var.get()
 
 
 @contextmanager
 def request_id_scope(request_id: str | None = None) -> Iterator[str]:
     """Log lines inside carry ``request_id`` (a new one by default): a batch, a sweep."""
-    token = _current.set(request_id or new_request_id())
+    token = request_id_var.set(request_id or new_request_id())
     try:
-        yield _current.get()
+        yield request_id_var.get()
     finally:
-        _current.reset(token)
+        request_id_var.reset(token)
 
 
 class RequestIdFilter(logging.Filter):
@@ -69,6 +69,13 @@ def json_handler(stream=None) -> logging.Handler:
 def _assign_request_id() -> None:
     incoming = request.headers.get(HEADER, "")
     g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else new_request_id()
+    g.request_id_token = request_id_var.set(g.request_id)  # audit entries record it too
+
+
+def _release_request_id(_exc: BaseException | None) -> None:
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        request_id_var.reset(token)
 
 
 def _echo_request_id(response: Response) -> Response:
@@ -81,6 +88,7 @@ def init_logging(app: Flask) -> None:
     """Request ids for ``app``; JSON lines on stderr from the root logger (once a process)."""
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
+    app.teardown_request(_release_request_id)
     if not app.config["LOG_JSON"]:
         return
     root = logging.getLogger()

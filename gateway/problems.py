@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, g, json
 from werkzeug.exceptions import HTTPException
 
 from gateway.logs import current_request_id
 from gateway.redacted import log_failure
+from gateway.security_log import log_security_event
 from gateway.services import errors
+from gateway.services.audit.security_events import CONSENT_REFUSED
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -55,7 +57,14 @@ def status_of(exc: errors.DomainError) -> int:
 
 
 def handle_domain_error(exc: errors.DomainError) -> Response:
-    """Map a service's domain exception to its problem response."""
+    """Map a service's domain exception to its problem response; a consent refusal is also
+    a security event in the audit log."""
+    if isinstance(exc, errors.ConsentRequired):
+        actor = g.get("actor")
+        source = str(actor.institution_id or actor.label) if actor else "unknown"
+        missing = json.loads(json.dumps(exc.extensions.get("missing_consent") or {}))
+        log_security_event(CONSENT_REFUSED, source, "consent", None,
+                           detail={"missing": missing})
     return problem(status_of(exc), exc.title, exc.detail, exc.slug, **exc.extensions)
 
 

@@ -1,4 +1,5 @@
-"""The keyring of one gateway instance: signing keys, field KEKs and the pseudonym secret."""
+"""The keyring of one gateway instance: signing keys, field KEKs, the pseudonym secret and the
+audit log's keys."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keys.field import FieldKeyring
+from keys.log import LogKeys
 from keys.pseudonym import PseudonymKey
 from keys.signing import SigningKeys
 
@@ -22,6 +24,7 @@ class Keyring:
     signing: SigningKeys
     field: FieldKeyring
     pseudonyms: PseudonymKey
+    log: LogKeys
 
     @classmethod
     def load(cls, directory: Path) -> Keyring:
@@ -32,11 +35,14 @@ class Keyring:
                 raise FileNotFoundError(directory / "signing")
             field = FieldKeyring.load(directory / "field")
             pseudonyms = PseudonymKey.load(directory / "pseudonym")
+            log = LogKeys.load(directory / "log")
+            if not log.keys:
+                raise FileNotFoundError(directory / "log")
         except FileNotFoundError as exc:
             raise KeyMaterialMissing(
                 f"key material missing under {directory}; run 'python -m keys init {directory}'"
             ) from exc
-        return cls(directory, signing, field, pseudonyms)
+        return cls(directory, signing, field, pseudonyms, log)
 
     @staticmethod
     def initialise(directory: Path) -> list[str]:
@@ -49,4 +55,10 @@ class Keyring:
         if not list((directory / "pseudonym").glob("*.json")):
             PseudonymKey.generate(directory / "pseudonym")
             made.append("pseudonym secret")
+        if not LogKeys.load(directory / "log").keys:
+            made.append("audit log key " + LogKeys.generate(directory / "log"))
         return made
+
+    def public_jwks(self) -> dict:
+        """The JWKS document: token signing keys and the audit log's checkpoint keys."""
+        return {"keys": self.signing.public_jwks()["keys"] + self.log.public_jwks()}

@@ -220,6 +220,34 @@ def table_counts(app) -> Callable[[], dict[str, int]]:
     return counts
 
 
+AUDIT_LOG_TABLES = ("audit_entries", "audit_pending")
+
+
+@pytest.fixture
+def nothing_written(app, table_counts) -> Callable[[], Callable[[], None]]:
+    """``check = nothing_written()`` snapshots every table; ``check()`` then asserts that
+    nothing was written since but security events (a refusal's own, rate-limited record)."""
+
+    def snapshot() -> Callable[[], None]:
+        before = table_counts()
+        with engine_of(app).connect() as connection:
+            last = connection.execute(text("SELECT max(seq) FROM audit_entries")).scalar()
+
+        def check() -> None:
+            after = table_counts()
+            assert ({t: n for t, n in after.items() if t not in AUDIT_LOG_TABLES}
+                    == {t: n for t, n in before.items() if t not in AUDIT_LOG_TABLES})
+            with engine_of(app).connect() as connection:
+                new = connection.execute(text(
+                    "SELECT action, outcome FROM audit_entries WHERE seq > :last"),
+                    {"last": last or 0}).all()
+            assert all(a.startswith("security.") and o == "failure" for a, o in new), new
+
+        return check
+
+    return snapshot
+
+
 @pytest.fixture
 def forge_token(app) -> Callable[..., str]:
     """Sign access-token claims (default: valid ones) with the gateway's own current key.

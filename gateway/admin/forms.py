@@ -126,6 +126,17 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])
 
 
+class AccessReportForm(FlaskForm):
+    """Which student's access report (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    institution = StringField(_l("Institution id"), validators=[DataRequired(), Length(max=36)])
+    subject_ref = StringField(_l("Student reference"), validators=[
+        DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9._:-]+$")])
+
+
 class ReviewForm(FlaskForm):
     """A coordinator's review of a break-glass release."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 import click
 from flask import current_app
@@ -48,18 +49,27 @@ def deliver_command(once: bool) -> None:
 
 @click.command("scheduler")
 @with_appcontext
-@click.option("--once", is_flag=True, help="Run one sweep, then exit.")
+@click.option("--once", is_flag=True, help="Run one sweep and one seal, then exit.")
 def scheduler_command(once: bool) -> None:
-    """Escalate missed green-channel SLAs and expire unreceived referrals (safe on many hosts)."""
+    """Escalate missed green-channel SLAs, expire unreceived referrals, and seal the audit log
+    every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
+    from gateway.cli import seal_until_done
+
     app = current_app._get_current_object()
     stop = _stop_event()
     policy = Policy.from_config(app.config)
+    sweep_every = float(app.config["SCHEDULER_INTERVAL"])
+    seal_every = float(app.config["AUDIT_SEAL_INTERVAL"])
+    next_sweep = 0.0
     while not stop.is_set():
-        with request_id_scope():  # the sweep's log lines share one id
-            with transaction(app) as session:
-                done = sla_sweep.sweep(session, utcnow(), policy=policy)
-            if done.breaches or done.expired:
-                log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
+        if time.monotonic() >= next_sweep:
+            with request_id_scope():  # the sweep's log lines and audit entries share one id
+                with transaction(app) as session:
+                    done = sla_sweep.sweep(session, utcnow(), policy=policy)
+                if done.breaches or done.expired:
+                    log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
+            next_sweep = time.monotonic() + sweep_every
+        seal_until_done(app)
         if once:
             break
-        stop.wait(float(app.config["SCHEDULER_INTERVAL"]))
+        stop.wait(min(seal_every, max(0.0, next_sweep - time.monotonic())))

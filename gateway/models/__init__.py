@@ -1,7 +1,15 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
 from gateway.models.attachment import Attachment
-from gateway.models.audit import AuditEntry, AuditHead
+from gateway.models.audit import (
+    AuditCheckpoint,
+    AuditCosignature,
+    AuditEntry,
+    AuditLeaf,
+    AuditNode,
+    AuditPending,
+    AuditWitness,
+)
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
@@ -57,8 +65,13 @@ __all__ = [
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
+    "AuditCheckpoint",
+    "AuditCosignature",
     "AuditEntry",
-    "AuditHead",
+    "AuditLeaf",
+    "AuditNode",
+    "AuditPending",
+    "AuditWitness",
     "AuthMethod",
     "Base",
     "Booking",

@@ -37,8 +37,8 @@ def revoke():
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    """Public keys that verify the gateway's access tokens."""
-    response = jsonify(current_keyring().signing.public_jwks())
+    """Public keys that verify the gateway's access tokens and its audit checkpoints."""
+    response = jsonify(current_keyring().public_jwks())
     response.cache_control.max_age = 300
     response.cache_control.public = True
     return response

@@ -12,6 +12,7 @@ from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secre
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, abort, current_app, g
 from joserfc import jws
+from joserfc.errors import JoseError
 
 from gateway.db import db_session
 from gateway.oauth import dpop, smart_scopes
@@ -21,8 +22,10 @@ from gateway.oauth.clients import OAuthClient
 from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
+from gateway.security_log import log_security_event
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
+from gateway.services.audit.security_events import ASSERTION_REPLAYED, CLIENT_AUTH_FAILED
 from gateway.services.network import clients
 from gateway.services.network.jwks_fetch import FetchPolicy
 
@@ -50,10 +53,35 @@ def oauth_problem(error):
 
 
 class GatewayAuthorizationServer(AuthorizationServer):
-    """Authlib's server with RFC 9457 error bodies."""
+    """Authlib's server with RFC 9457 error bodies; failed client authentication is a
+    security event in the audit log."""
 
     def handle_error_response(self, request, error):
+        if error.error == "invalid_client":
+            _log_client_refusal(request, error)
         return oauth_problem(error)
+
+
+def _claimed_client_id(request) -> str | None:
+    """The client id a token request claims: the form's, else its assertion's ``sub``."""
+    form = request.payload.data if request.payload else {}
+    if form.get("client_id"):
+        return str(form["client_id"])
+    try:
+        claims = json.loads(jws.extract_compact(form["client_assertion"].encode()).payload)
+        return str(claims["sub"])
+    except (KeyError, ValueError, TypeError, AttributeError, JoseError):
+        return None
+
+
+def _log_client_refusal(request, error) -> None:
+    """Name the client only if it is registered (a claimed id is untrusted text)."""
+    claimed = _claimed_client_id(request)
+    known = bool(claimed) and clients.find_active(db_session(), claimed) is not None
+    replayed = "jti already used" in (error.description or "")
+    log_security_event(ASSERTION_REPLAYED if replayed else CLIENT_AUTH_FAILED,
+                       claimed if known else "unknown", "client",
+                       claimed if known else None)
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

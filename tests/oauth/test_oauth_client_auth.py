@@ -31,17 +31,18 @@ def university(make_partner) -> Partner:
 
 
 @pytest.fixture
-def refused(client, table_counts) -> Callable[..., dict]:
-    """Post a token request; expect ``error`` and ``reason`` as problem+json; nothing written."""
+def refused(client, nothing_written) -> Callable[..., dict]:
+    """Post a token request; expect ``error`` and ``reason`` as problem+json; nothing written
+    but the refusal's security event."""
 
     def post(form: dict, reason: str, error: str = "invalid_client", status: int = 400,
              headers: dict | None = None) -> dict:
-        before = table_counts()
+        unchanged = nothing_written()
         response = client.post("/oauth/token", data=form, headers=headers)
         body = assert_problem(response, status, slug=f"oauth/{error}")
         assert body["error"] == error
         assert "access_token" not in body
-        assert table_counts() == before
+        unchanged()
         assert reason in body["error_description"]
         return body
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import AuditEntry, Coordinator
+from gateway.services.audit.sequencer import entry_document
 from gateway.services.coordination import tenancy
 
 
@@ -81,14 +82,8 @@ def search(session: Session, coordinator: Coordinator, wanted: AuditFilter,
 
 def export_lines(session: Session, coordinator: Coordinator,
                  wanted: AuditFilter) -> Iterator[str]:
-    """Every matching entry, oldest first, as JSON lines (with hashes, for offline checks)."""
+    """Every matching entry, oldest first, as JSON lines: each exactly as its leaf hashes it
+    (``leaf_index`` null until sequenced), so it can be checked with an inclusion proof."""
     query = _query(session, coordinator, wanted).order_by(AuditEntry.seq)
     for entry in session.scalars(query):
-        yield json.dumps({
-            "seq": entry.seq, "recorded_at": entry.recorded_at.isoformat(),
-            "actor": entry.actor, "actor_institution_id": entry.actor_institution_id,
-            "action": entry.action, "object_type": entry.object_type,
-            "object_id": entry.object_id, "purpose": entry.purpose,
-            "consent_id": entry.consent_id, "detail": entry.detail,
-            "prev_hash": entry.prev_hash, "entry_hash": entry.entry_hash,
-        }, ensure_ascii=False, sort_keys=True) + "\n"
+        yield json.dumps(entry_document(entry), ensure_ascii=False, sort_keys=True) + "\n"

@@ -41,6 +41,8 @@ SCOPES = (
     "resources:read",
     "resources:write",
     "network:admin",
+    "audit:read",
+    "audit:witness",
 )
 ASYMMETRIC_ALGS = ("ES256", "ES384", "EdDSA", "PS256", "RS384")
 KTY_OF_ALG = {"ES256": "EC", "ES384": "EC", "EdDSA": "OKP", "PS256": "RSA", "RS384": "RSA"}
