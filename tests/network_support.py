@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 
 from gateway.db import transaction
+from gateway.delivery.worker import delivery_policy
 from gateway.services.network import endpoints
 
 SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
@@ -58,4 +59,5 @@ def set_endpoint(app: Flask, format_name: str, url: str, *,
     """Configure a push endpoint; returns its signing secret."""
     with transaction(app) as session:
         return endpoints.configure(session, "test", format_name=format_name, url=url,
-                                   institution_id=institution_id, region=region).secret
+                                   institution_id=institution_id, region=region,
+                                   policy=delivery_policy(app.config)).secret

@@ -21,6 +21,7 @@ from gateway.services.errors import DomainError, NotFound
 from gateway.services.privacy import disclosure
 from gateway.services.referrals import access, lifecycle, reads
 from schemas.referrals import ReferralSchema
+from schemas.storable import unstorable_text
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
 OUTCOME_CODE = {400: "invalid", 403: "forbidden", 404: "not-found", 409: "conflict",
@@ -80,7 +81,11 @@ class TaskItem(MethodView):
     def put(self, task_id: str) -> Response:
         """Apply a hospital's Task update onto the referral lifecycle."""
         referral_id = _referral_id(task_id)
-        update = fhir.parse_task_update(request.get_json(force=True, silent=True), task_id)
+        document = request.get_json(force=True, silent=True)
+        unstorable = unstorable_text(document)
+        if unstorable:
+            return outcome(422, "{}: {}".format(*unstorable))
+        update = fhir.parse_task_update(document, task_id)
         session, actor = db_session(), current_actor()
         status = ReferralStatus(update.status)
         business = BusinessStatus(update.business_status) if update.business_status else None

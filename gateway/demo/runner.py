@@ -159,6 +159,7 @@ def main() -> None:
     env = {**os.environ, "GATEWAY_INSTANCE_PATH": str(instance), "PYTHONUNBUFFERED": "1"}
     env.setdefault("GATEWAY_ISSUER", url)
     env.setdefault("GATEWAY_DEMO_SIMULATOR_URL", f"http://{args.host}:{args.simulator_port}")
+    env.setdefault("GATEWAY_OUTBOUND_ALLOW_INSECURE_LOOPBACK", "true")  # the simulator is local
     network = set_up(env)
     sys.exit(supervise(commands(args.host, args.port, network), env, url, instance))
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, abort, current_app
@@ -52,6 +52,14 @@ class GatewayAuthorizationServer(AuthorizationServer):
     def handle_error_response(self, request, error):
         return oauth_problem(error)
 
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Authlib's client authentication, but a request that carries more than one way of
+        authenticating is refused (RFC 6749 §2.3), whichever of them would succeed."""
+        if _credential_count(request) > 1:
+            raise InvalidRequestError(
+                description="Use exactly one client authentication method per request.")
+        return super().authenticate_client(request, methods, endpoint)
+
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     """Client credentials; a scope beyond the client's allowance is refused, never narrowed."""
@@ -95,6 +103,14 @@ def _save_token(token: dict, request) -> None:
     client = request.client.model
     journal.record(db_session(), f"client:{client.client_id}", "token.issued", "token", jti,
                  detail={"scope": token["scope"], "auth_method": request.auth_method})
+
+
+def _credential_count(request) -> int:
+    """How many client credentials a request carries: an Authorization header, a
+    ``client_assertion``, a ``client_secret`` in the body."""
+    form = request.payload.data if request.payload is not None else {}
+    return (bool(request.headers.get("Authorization")) + bool(form.get("client_assertion"))
+            + bool(form.get("client_secret")))
 
 
 def _client_secret_basic(query_client, request):

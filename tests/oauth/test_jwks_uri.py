@@ -177,7 +177,7 @@ def test_a_failed_refetch_keeps_the_cached_keys_and_is_audited(app, client, admi
 def test_http_is_refused_without_the_loopback_flag(app, client, admin_token, partner_keys,
                                                    monkeypatch, row_count):
     partner_keys.served.jwks(new_key())
-    monkeypatch.setitem(app.config, "JWKS_ALLOW_INSECURE_LOOPBACK", False)
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INSECURE_LOOPBACK", False)
     institution_id = _institution(app)
     for url in (partner_keys.url, partner_keys.url.replace("http:", "https:")):
         body = assert_problem(_register(client, admin_token, institution_id, url), 422,
@@ -330,7 +330,7 @@ def test_https_goes_to_the_checked_address_and_verifies_the_host_name(
     server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
     server.served.jwks(new_key("tls-k1"))
     server.thread.start()
-    monkeypatch.setitem(app.config, "JWKS_CA_BUNDLE", tls_files["ca"])
+    monkeypatch.setitem(app.config, "OUTBOUND_CA_BUNDLE", tls_files["ca"])
     url = f"https://localhost:{server.server.server_port}/jwks.json"
     try:
         response = _register(client, admin_token, _institution(app), url)
