@@ -19,9 +19,9 @@ from standardwebhooks import Webhook
 
 from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
-from gateway.net import OutboundPolicy
 from gateway.delivery.worker import Settings, Worker
 from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
+from gateway.net import OutboundPolicy
 from gateway.services import outbox
 from tests.conftest import TEST_ISSUER
 from tests.network_support import (
