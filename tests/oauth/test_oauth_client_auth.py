@@ -185,3 +185,18 @@ def test_client_secret_basic_with_a_wrong_secret_is_refused(network_admin, refus
 def test_private_key_jwt_client_cannot_fall_back_to_a_secret(university, refused):
     refused({"grant_type": "client_credentials"}, "cannot authenticate", status=401,
             headers=basic(university.client_id, "guess"))
+
+
+@pytest.mark.parametrize("with_basic", ["wrong secret", "right secret"])
+def test_two_authentication_methods_in_one_request_are_invalid_request(
+        university, network_admin, refused, with_basic):
+    """Issue 16, defect 3 (RFC 6749 §2.3.1): Basic plus a valid assertion is refused, whichever
+    of the two would succeed."""
+    secret = network_admin.secret + ("x" if with_basic == "wrong secret" else "")
+    refused(assertion_form(university.assertion()), "exactly one client authentication",
+            error="invalid_request", headers=basic(network_admin.client_id, secret))
+
+
+def test_a_secret_in_the_body_next_to_an_assertion_is_invalid_request(university, refused):
+    refused({**assertion_form(university.assertion()), "client_secret": "s"},
+            "exactly one client authentication", error="invalid_request")
