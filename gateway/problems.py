@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, current_app, json
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from gateway.redacted import log_failure
 from gateway.services import errors
@@ -71,6 +71,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
     if "messages" in data:  # webargs/marshmallow validation errors, by location then field
         extensions["errors"] = data["messages"]
     headers = dict(data.get("headers") or {})
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     if exc.response is not None and "WWW-Authenticate" in exc.response.headers:
         headers["WWW-Authenticate"] = exc.response.headers["WWW-Authenticate"]
     detail = exc.description if status < 500 else None

@@ -7,9 +7,15 @@ from typing import ClassVar
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidRequestError, InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidRequestError,
+    InvalidScopeError,
+    MissingAuthorizationError,
+    grants,
+)
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6750 import InsufficientScopeError
 from flask import Flask, abort, current_app
 from joserfc import jws
 
@@ -73,16 +79,44 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             raise InvalidScopeError(description="A requested scope is not allowed for this client.")
 
 
+def _bearer_challenge(*params: tuple[str, str]) -> str:
+    """An RFC 6750 §3 ``WWW-Authenticate`` value."""
+    return " ".join(["Bearer", ", ".join(f'{name}="{value}"' for name, value in params)]).strip()
+
+
 class GatewayResourceProtector(ResourceProtector):
-    """Bearer-token checks with problem+json refusals."""
+    """Bearer-token checks with problem+json refusals and RFC 6750 §3 challenges: no error
+    code when no credentials were sent, ``invalid_request`` (400) for a malformed header,
+    and a challenge naming the scope on 403 ``insufficient_scope``."""
 
     def raise_error_response(self, error):
-        abort(oauth_problem(error))
+        if isinstance(error, MissingAuthorizationError):
+            abort(problem(401, OAUTH_ERROR_TITLES["missing_authorization"],
+                          "Send an access token: Authorization: Bearer <token>.",
+                          slug="oauth/missing_authorization",
+                          headers={"WWW-Authenticate": _bearer_challenge()}))
+        response = oauth_problem(error)
+        if isinstance(error, InsufficientScopeError | InvalidRequestError):
+            params = [("error", error.error)]
+            if getattr(error, "required_scope", None):
+                params.append(("scope", error.required_scope))
+            response.headers["WWW-Authenticate"] = _bearer_challenge(*params)
+        abort(response)
+
+    def parse_request_authorization(self, request):
+        """Authlib's parse, but ``Bearer`` with no token after it is a malformed request."""
+        parts = (request.headers.get("Authorization") or "").split()
+        if len(parts) == 1 and parts[0].lower() == "bearer":
+            raise InvalidRequestError(description="The Bearer scheme needs a token after it.")
+        return super().parse_request_authorization(request)
 
     def acquire_token(self, scopes=None, **kwargs):
         """Authlib's check, but a refused token is a 401/403 problem, never an uncaught error."""
         try:
             return super().acquire_token(scopes, **kwargs)
+        except InsufficientScopeError as error:
+            error.required_scope = " ".join(scopes or [])
+            self.raise_error_response(error)
         except OAuth2Error as error:
             self.raise_error_response(error)
 
