@@ -10,6 +10,7 @@ from flask import Flask
 from gateway.db import transaction
 from gateway.delivery.worker import delivery_policy
 from gateway.services.network import endpoints
+from tests.support import TESTER
 
 SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
                  "cases:read", "cases:write"]
@@ -58,6 +59,6 @@ def set_endpoint(app: Flask, format_name: str, url: str, *,
                  institution_id: uuid.UUID | None = None, region: str | None = None) -> str:
     """Configure a push endpoint; returns its signing secret."""
     with transaction(app) as session:
-        return endpoints.configure(session, "test", format_name=format_name, url=url,
+        return endpoints.configure(session, TESTER, format_name=format_name, url=url,
                                    institution_id=institution_id, region=region,
                                    policy=delivery_policy(app.config)).secret

@@ -18,7 +18,7 @@ from werkzeug.routing import Rule
 
 from gateway.db import transaction
 from gateway.services.network import clients
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 PUBLIC = "public"  # anyone: health, discovery, the OAuth endpoints (they authenticate clients)
 ADMIN_SESSION = "coordinator session"  # the admin UI: a signed-in coordinator
@@ -196,7 +196,7 @@ def test_a_revoked_clients_token_is_refused_everywhere(client, app, make_partner
     partner = _all_scopes(make_partner)
     token = bearer(forge_token(partner, scope=" ".join(clients.SCOPES)))
     with transaction(app) as session:
-        clients.revoke(session, "test", partner.client_id)
+        clients.revoke(session, TESTER, partner.client_id)
     _assert_all_refused(client, app, table_counts, lambda _scope: token, 401, "invalid_token")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway.db import transaction
 from gateway.models import AuditEntry, AuthMethod
 from gateway.services.network import clients
-from tests.support import assert_problem, bearer, new_key, public_jwks
+from tests.support import TESTER, assert_problem, bearer, new_key, public_jwks
 
 
 def test_a_client_cannot_revoke_itself(client, admin_token, network_admin):
@@ -53,7 +53,7 @@ def test_reactivation_is_audited_and_old_tokens_stay_dead(app, client, admin_tok
 
 def test_revoking_a_coordination_client_answers_its_documented_schema(app, client, admin_token):
     with transaction(app) as session:
-        other = clients.register(session, "test", name="second desk", institution_id=None,
+        other = clients.register(session, TESTER, name="second desk", institution_id=None,
                                  auth_method=AuthMethod.CLIENT_SECRET_BASIC,
                                  scopes=["network:admin"]).client.client_id
     response = client.post(f"/api/v1/network/clients/{other}/revoke",

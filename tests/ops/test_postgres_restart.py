@@ -39,7 +39,7 @@ from gateway.models import (
 from gateway.services.network import clients, institutions, partnerships
 from tests.network_support import consent_body, referral_body
 from tests.ops.test_e2e_live import BIN, NO_CONTROL_SOCKET, ROOT, _free_port
-from tests.support import Partner, bearer, new_key, public_jwks
+from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
 WRITERS = 16
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
@@ -116,18 +116,18 @@ def _seed(cluster: Cluster, key_dir: Path, issuer: str) -> tuple[Partner, Partne
         for kind, scopes in (("university", ["referrals:write", "consents:write"]),
                              ("hospital", ["referrals:read"])):
             key = new_key()
-            institution = institutions.register(session, "test", name=kind,
+            institution = institutions.register(session, TESTER, name=kind,
                                                 kind=InstitutionKind(kind), region="r1",
                                                 country="CN")
             registration = clients.register(
-                session, "test", name=kind, institution_id=institution.id,
+                session, TESTER, name=kind, institution_id=institution.id,
                 auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes, jwks=public_jwks(key))
             made.append(Partner(registration.client.client_id, institution.id, key, issuer))
         partnership = partnerships.propose(
-            session, "test", institution_ids=(made[0].institution_id, made[1].institution_id),
+            session, TESTER, institution_ids=(made[0].institution_id, made[1].institution_id),
             exchanges=[Exchange.REFERRAL], valid_from=now - timedelta(days=1),
             valid_until=now + timedelta(days=30))
-        partnerships.change_status(session, "test", partnership.id, PartnershipStatus.ACTIVE)
+        partnerships.change_status(session, TESTER, partnership.id, PartnershipStatus.ACTIVE)
     engine = app.extensions["gateway.db"].kw["bind"]
     engine.dispose()
     return made[0], made[1]
