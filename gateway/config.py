@@ -55,11 +55,12 @@ class DefaultConfig:
     AUDIT_SEAL_BATCH = 10_000
     SECURITY_EVENTS_BURST = 20
     SECURITY_EVENTS_PER_MINUTE = 10.0
-    # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
-    JWKS_ALLOW_INSECURE_LOOPBACK = False
-    JWKS_FETCH_TIMEOUT = 5.0
+    # outbound HTTP (gateway.net: JWK Sets, delivery): loopback (over http too) only when set
+    OUTBOUND_ALLOW_INSECURE_LOOPBACK = False
+    OUTBOUND_CA_BUNDLE: str | None = None  # CA file for partners' https; None: default store
+    DELIVERY_MAX_RESPONSE_BYTES = 64 * 1024
+    JWKS_FETCH_TIMEOUT = 5.0  # partner keys by URL (jwks_uri)
     JWKS_MAX_BYTES = 64 * 1024
-    JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
     LOG_JSON = True  # one JSON object a line on stderr, with the request id (gateway/logs.py)

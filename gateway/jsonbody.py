@@ -14,6 +14,7 @@ from typing import Any
 from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import UnsupportedMediaType
 
 TOO_DEEP = "JSON nested too deeply"
 
@@ -34,10 +35,13 @@ class JSONProvider(DefaultJSONProvider):
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs' Flask parser, with too-deep JSON bodies handled as invalid JSON (400)."""
+    """webargs' Flask parser, with too-deep JSON bodies handled as invalid JSON (400), and a
+    body sent with a media type other than JSON refused as such (415), not read as absent."""
 
     def _raw_load_json(self, req) -> Any:
         if not is_json_request(req):
+            if req.get_data(cache=True):
+                raise UnsupportedMediaType("Send the body as application/json.")
             return core.missing
         data = req.get_data(cache=True)
         try:

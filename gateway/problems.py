@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, g, json
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from gateway.logs import current_request_id
 from gateway.redacted import log_failure
@@ -15,6 +16,11 @@ from gateway.services.audit.security_events import CONSENT_REFUSED
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+#: The database is down, restarting or out of connections: the request changed nothing (its
+#: transaction never committed) and may simply be sent again.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                        sa_exc.DisconnectionError)
+RETRY_AFTER_SECONDS = 2
 
 STATUS_OF = {
     errors.NotFound: 404,
@@ -71,15 +77,33 @@ def handle_domain_error(exc: errors.DomainError) -> Response:
 def handle_http_exception(exc: HTTPException) -> Response:
     """Werkzeug and flask-smorest errors as problems; validation errors list the fields."""
     status = exc.code or 500
+    if status == 500 and isinstance(getattr(exc, "original_exception", None),
+                                    DATABASE_UNAVAILABLE):  # raised while committing
+        return handle_database_unavailable(exc.original_exception)
     extensions: dict[str, object] = {}
     data = getattr(exc, "data", None) or {}
     if "messages" in data:  # webargs/marshmallow validation errors, by location then field
         extensions["errors"] = data["messages"]
     headers = dict(data.get("headers") or {})
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     if exc.response is not None and "WWW-Authenticate" in exc.response.headers:
         headers["WWW-Authenticate"] = exc.response.headers["WWW-Authenticate"]
     detail = exc.description if status < 500 else None
     return problem(status, exc.name, detail, headers=headers, **extensions)
+
+
+def unavailable() -> Response:
+    """503: the database cannot be reached now; nothing was written; try again shortly."""
+    return problem(503, "Service Unavailable",
+                   "The gateway's database is unavailable; nothing was changed. Try again shortly.",
+                   slug="unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def handle_database_unavailable(exc: Exception) -> Response:
+    """A lost or refused database connection: 503 with ``Retry-After``, logged without data."""
+    log_failure(log, "database unavailable", exc)
+    return unavailable()
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -92,4 +116,6 @@ def init_problems(app: Flask) -> None:
     """Register the error handlers (after flask-smorest, so ours win)."""
     app.register_error_handler(errors.DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for database_error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(database_error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -32,7 +32,8 @@ class ClientSchema(Schema):
     """A registered client; the secret appears only in the registration response."""
 
     client_id = fields.String()
-    institution_id = fields.UUID()
+    institution_id = fields.UUID(allow_none=True, metadata={
+        "description": "None for a network-coordination client."})
     name = fields.String()
     auth_method = fields.Enum(AuthMethod, by_value=True)
     allowed_scopes = fields.List(fields.String(), data_key="scopes")

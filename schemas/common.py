@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from schemas.storable import unstorable_text
 
 #: Field metadata marking personal data in an output schema (an OpenAPI ``x-`` extension); the
 #: test that every personal-data route goes through the consent engine finds routes by it.
@@ -18,29 +18,20 @@ SUBJECT_REF = fields.String(
 )
 
 
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
 class InputSchema(Schema):
-    """Base of request bodies and queries: unknown fields are an error, and so is a NUL
-    character anywhere (no field means one, and PostgreSQL text cannot store it)."""
+    """Base of request bodies and queries: unknown fields are an error, and so is text a
+    database cannot store anywhere (a NUL character, an unpaired surrogate), named by its
+    dotted path (``identity.name``)."""
 
     class Meta:
         unknown = RAISE
 
     @pre_load
-    def _refuse_nul(self, data: object, **_kwargs: object) -> object:
-        if isinstance(data, Mapping):
-            for name, value in data.items():
-                if _holds_nul(name) or _holds_nul(value):
-                    raise ValidationError("Text may not contain NUL characters.", str(name))
+    def _refuse_unstorable_text(self, data: object, **_kwargs: object) -> object:
+        found = unstorable_text(data)
+        if found:
+            path, message = found
+            raise ValidationError(message, path or "_schema")
         return data
 
 

@@ -66,7 +66,7 @@ def app(database_url: str, key_dir: Path):
         "DELIVERY_TIMEOUT": 2.0, "DELIVERY_LEASE_SECONDS": 5, "DELIVERY_MAX_ATTEMPTS": 3,
         "DELIVERY_BACKOFF_BASE": 0.01, "DELIVERY_BACKOFF_CAP": 0.05,
         # partner JWK Sets served by tests over http on 127.0.0.1
-        "JWKS_ALLOW_INSECURE_LOOPBACK": True, "JWKS_FETCH_TIMEOUT": 2.0,
+        "OUTBOUND_ALLOW_INSECURE_LOOPBACK": True, "JWKS_FETCH_TIMEOUT": 2.0,
         # the suite's many refusals from one address; tests/ops/test_rate_limits.py turns them on
         "RATELIMIT_ENABLED": False,
         "DEMO": True,

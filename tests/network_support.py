@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from gateway.db import transaction
+from gateway.delivery.worker import delivery_policy
 from gateway.services.network import endpoints
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF
@@ -42,4 +43,5 @@ def set_endpoint(app: Flask, format_name: str, url: str, *,
     """Configure a push endpoint; returns its signing secret."""
     with transaction(app) as session:
         return endpoints.configure(session, TESTER, format_name=format_name, url=url,
-                                   institution_id=institution_id, region=region).secret
+                                   institution_id=institution_id, region=region,
+                                   policy=delivery_policy(app.config)).secret

@@ -107,3 +107,11 @@ def client_revoke(client_id: str):
     client = tenancy.client(db_session(), g.coordinator, client_id)
     clients.revoke(db_session(), actor(), client.client_id)
     return redirect(url_for("admin.client_list"))
+
+
+@bp.route("/clients/<client_id>/reactivate", methods=["POST"])
+def client_reactivate(client_id: str):
+    """Reactivate a revoked client: it may get new tokens; tokens from before stay dead."""
+    client = tenancy.client(db_session(), g.coordinator, client_id)
+    clients.reactivate(db_session(), actor(), client.client_id)
+    return redirect(url_for("admin.client_list"))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from flask.views import MethodView
 
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
+from gateway.delivery.worker import delivery_policy
 from gateway.services import outbox
 from gateway.services.network import endpoints, institutions
 from gateway.services.referrals import sla
@@ -40,7 +42,8 @@ class InstitutionEndpoint(MethodView):
         """Set the format and URL; a new signing secret is returned once."""
         return _configured(endpoints.configure(db_session(), current_actor(),
                                                format_name=body["format"], url=body["url"],
-                                               institution_id=institution_id))
+                                               institution_id=institution_id,
+                                               policy=delivery_policy(current_app.config)))
 
 
 @blp.route("/regions/<region>/endpoint")
@@ -54,7 +57,8 @@ class RegionEndpoint(MethodView):
         """Set the format and URL; a new signing secret is returned once."""
         return _configured(endpoints.configure(db_session(), current_actor(),
                                                format_name=body["format"], url=body["url"],
-                                               region=region))
+                                               region=region,
+                                               policy=delivery_policy(current_app.config)))
 
 
 @blp.route("/institutions/<uuid:institution_id>/sla")

@@ -15,6 +15,7 @@ from flask import Response, json, request
 
 from adapters import fhir
 from gateway.problems import PROBLEM_JSON
+from schemas.storable import unstorable_text
 
 JSON_TYPES = ("application/fhir+json", "application/json")
 FORMAT_ALIASES = {"json", "application/json", "application/fhir+json"}
@@ -71,8 +72,13 @@ def negotiate() -> None:
 
 
 def body() -> object:
-    """The request body as JSON (None if it is not JSON)."""
-    return request.get_json(force=True, silent=True)
+    """The request body as JSON (None if it is not JSON); text that cannot be stored (NUL, a
+    lone surrogate) is a 422 naming where it is."""
+    document = request.get_json(force=True, silent=True)
+    unstorable = unstorable_text(document)
+    if unstorable:
+        raise BadRequest(422, "{}: {}".format(*unstorable))
+    return document
 
 
 def expected_version() -> int | None:

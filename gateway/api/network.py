@@ -68,6 +68,17 @@ class ClientRevocation(MethodView):
         return clients.revoke(db_session(), current_actor(), client_id)
 
 
+@blp.route("/clients/<client_id>/reactivate")
+class ClientReactivation(MethodView):
+    """Reactivating a revoked client lets it get new tokens (old ones stay dead)."""
+
+    @authenticated("network:admin")
+    @blp.response(200, ClientSchema)
+    def post(self, client_id: str):
+        """Reactivate a revoked client (audited)."""
+        return clients.reactivate(db_session(), current_actor(), client_id)
+
+
 @blp.route("/partnerships")
 class Partnerships(MethodView):
     """Agreements between institutions."""

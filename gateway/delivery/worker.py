@@ -4,7 +4,9 @@ Several workers may run on several hosts. A worker claims due rows with
 ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite's write lock serialises instead) and
 marks them with a lease (``claimed_by``/``claimed_until``) before committing, so the HTTP call
 happens outside any transaction and no other worker touches the row while the lease holds; the
-lease is renewed just before each POST and must outlast one POST (``DELIVERY_TIMEOUT``). A
+lease is renewed just before each POST and must outlast one POST (``DELIVERY_TIMEOUT``). Every
+POST goes through the outbound-HTTP guard (:mod:`gateway.net`: https, public addresses only,
+pinned address, bounded time and answer; a refused URL is parked, never retried). A
 worker killed mid-batch leaves leases that simply run out: the rows are claimed again and sent
 again with the same idempotency key (at-least-once; receivers apply each key once).
 """
@@ -21,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import requests
 from flask import Flask
 from sqlalchemy import or_, select
 
 import adapters
+from gateway import net
 from gateway.db import transaction
 from gateway.models import OutboxMessage, OutboxStatus, utcnow
 from gateway.services.actor import Actor
@@ -48,6 +50,7 @@ class Settings:
     max_attempts: int
     backoff_base: float
     backoff_cap: float
+    outbound: net.OutboundPolicy
 
     @classmethod
     def from_app(cls, app: Flask) -> Settings:
@@ -55,7 +58,8 @@ class Settings:
         c = app.config
         settings = cls(int(c["DELIVERY_BATCH"]), float(c["DELIVERY_TIMEOUT"]),
                        float(c["DELIVERY_LEASE_SECONDS"]), int(c["DELIVERY_MAX_ATTEMPTS"]),
-                       float(c["DELIVERY_BACKOFF_BASE"]), float(c["DELIVERY_BACKOFF_CAP"]))
+                       float(c["DELIVERY_BACKOFF_BASE"]), float(c["DELIVERY_BACKOFF_CAP"]),
+                       delivery_policy(c))
         if settings.lease <= 2 * settings.timeout:
             raise ValueError("DELIVERY_LEASE_SECONDS must exceed twice DELIVERY_TIMEOUT")
         return settings
@@ -64,6 +68,12 @@ class Settings:
         """Exponential backoff with jitter: between half and all of base·2^(n-1), capped."""
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1))
         return timedelta(seconds=_jitter.uniform(ceiling / 2, ceiling))
+
+
+def delivery_policy(config) -> net.OutboundPolicy:
+    """The outbound-HTTP policy of delivery POSTs (``DELIVERY_TIMEOUT``, answer size cap)."""
+    return net.OutboundPolicy.from_config(config, timeout=config["DELIVERY_TIMEOUT"],
+                                          max_bytes=config["DELIVERY_MAX_RESPONSE_BYTES"])
 
 
 @dataclass(frozen=True)
@@ -78,12 +88,10 @@ class Worker:
     """One delivery worker; ``clock`` is injectable for tests."""
 
     def __init__(self, app: Flask, *, name: str | None = None,
-                 clock: Callable[[], datetime] = utcnow,
-                 http: requests.Session | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.app = app
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.clock = clock
-        self.http = http or requests.Session()
         self.settings = Settings.from_app(app)
 
     def claim(self) -> list[uuid.UUID]:
@@ -139,16 +147,19 @@ class Worker:
                                "attempts": message.attempts})
 
     def _post(self, request: adapters.HttpRequest) -> tuple[bool, bool, str | None]:
-        """POST; returns (delivered, retryable, error) with no body or data in the error."""
+        """POST; returns (delivered, retryable, error) with no body or data in the error. A URL
+        the guard refuses is not retried; an endpoint that cannot be reached is."""
         try:
-            response = self.http.post(request.url, data=request.body, headers=request.headers,
-                                      timeout=self.settings.timeout, allow_redirects=False)
-        except requests.RequestException as exc:
-            return False, True, type(exc).__name__
-        if 200 <= response.status_code < 300:
+            answer = net.post(request.url, request.body, request.headers,
+                              self.settings.outbound)
+        except net.OutboundUnreachable as exc:
+            return False, True, f"endpoint {exc}"
+        except net.OutboundRefused as exc:
+            return False, False, f"endpoint {exc}"
+        if 200 <= answer.status < 300:
             return True, False, None
-        retryable = response.status_code >= 500 or response.status_code in RETRYABLE_4XX
-        return False, retryable, f"HTTP {response.status_code}"
+        retryable = answer.status >= 500 or answer.status in RETRYABLE_4XX
+        return False, retryable, f"HTTP {answer.status}"
 
     def _settle(self, message_id: uuid.UUID, delivered: bool, retryable: bool,
                 error: str | None) -> Result:

@@ -24,6 +24,7 @@ from joserfc.jwk import ECKey
 
 from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
+from gateway.delivery.worker import delivery_policy
 from gateway.demo import circulation
 from gateway.models import (
     AuthMethod,
@@ -85,7 +86,8 @@ def _demo_delivery(session, member_ids: list) -> dict:
         fhir = kind is InstitutionKind.HOSPITAL
         configured = endpoints.configure(
             session, DEMO, format_name="fhir_r4" if fhir else "webhook",
-            url=base + (HOSPITAL_PATH if fhir else SCHOOL_PATH), institution_id=member_ids[index])
+            url=base + (HOSPITAL_PATH if fhir else SCHOOL_PATH), institution_id=member_ids[index],
+            policy=delivery_policy(current_app.config))
         signing["hospital" if fhir else "school"].append(configured.secret)
         if fhir:
             sla.set_policy(session, DEMO, member_ids[index], receipt_minutes=15,

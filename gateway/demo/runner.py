@@ -6,7 +6,11 @@ First the idempotent set-up steps (key material, migrations, the demo network; t
 simulator's address is fixed when the network is first loaded). Then four processes, each line of
 their output prefixed with their name: the API (gunicorn), the partner simulator, the delivery
 worker and the SLA scheduler. Ctrl-C or SIGTERM stops them all; if one of them exits, the others
-are stopped and the runner exits with status 1. The instance is ``$GATEWAY_INSTANCE_PATH``
+are stopped and the runner exits with status 1. The signal handler does nothing but wake the main
+loop (``signal.set_wakeup_fd``): no lock is ever taken inside it, so a signal arriving while the
+main thread holds one cannot deadlock the stop. Each child asks the kernel for SIGTERM when the
+runner dies (``PR_SET_PDEATHSIG``), so even a runner killed with SIGKILL leaves none behind.
+The instance is ``$GATEWAY_INSTANCE_PATH``
 (default ``./instance``); nothing the processes log holds personal data (the access log omits
 query strings, the simulator prints paths, statuses and message ids).
 """
@@ -14,9 +18,13 @@ query strings, the simulator prints paths, statuses and message ids).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -112,11 +120,33 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the runner dies (Linux; elsewhere a no-op)."""
+    prctl = getattr(_libc, "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _signal_wakeup() -> tuple[socket.socket, socket.socket]:
+    """Sockets whose reader becomes readable when SIGINT or SIGTERM arrives; the handlers do
+    nothing else (Python writes the signal number to the writer in C, outside any lock)."""
+    reader, writer = socket.socketpair()
+    for end in (reader, writer):
+        end.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
+    return reader, writer
+
+
 def supervise(cmds: dict[str, list[str]], env: dict[str, str], url: str, instance: Path) -> int:
     """Run ``cmds`` until a signal (status 0) or until one of them exits (status 1)."""
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    wakeup, _writer = _signal_wakeup()  # the writer must live as long as the reader
     processes: dict[str, subprocess.Popen] = {}
     pumps = []
     for name, command in cmds.items():
@@ -124,14 +154,14 @@ def supervise(cmds: dict[str, list[str]], env: dict[str, str], url: str, instanc
         # workers too) is stopped together
         process = subprocess.Popen(  # noqa: S603 - our own fixed commands
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            errors="replace", start_new_session=True)
+            errors="replace", start_new_session=True, preexec_fn=_die_with_parent)
         processes[name] = process
         say("demo", f"started {name} (pid {process.pid})")
         pumps.append(threading.Thread(target=_pump, args=(name, process), daemon=True))
         pumps[-1].start()
     threading.Thread(target=_announce_when_ready, args=(url, instance, stop), daemon=True).start()
     status = 0
-    while not stop.wait(0.2):
+    while not select.select([wakeup], [], [], 0.2)[0]:
         exited = [(name, p.returncode) for name, p in processes.items() if p.poll() is not None]
         if exited:
             say("demo", f"{exited[0][0]} exited with status {exited[0][1]}; stopping the others")
@@ -162,6 +192,7 @@ def main() -> None:
     # and it runs in debug, which the production start-up checks allow (gateway/production.py)
     env.update(GATEWAY_DEMO="true", GATEWAY_DEBUG="true")
     env.setdefault("GATEWAY_DEMO_SIMULATOR_URL", f"http://{args.host}:{args.simulator_port}")
+    env.setdefault("GATEWAY_OUTBOUND_ALLOW_INSECURE_LOOPBACK", "true")  # the simulator is local
     network = set_up(env)
     sys.exit(supervise(commands(args.host, args.port, network), env, url, instance))
 

@@ -33,6 +33,11 @@ def _refuse(why: str) -> InvalidClientError:
     return InvalidClientError(description=f"Client assertion refused: {why}.")
 
 
+def _numeric_date(value: object) -> bool:
+    """An RFC 7519 NumericDate: a JSON number (PyJWT writes ``1733000000.0``), never a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 class PrivateKeyJwt:
     """A client authentication method for Authlib's ``register_client_auth_method``."""
 
@@ -118,7 +123,7 @@ class PrivateKeyJwt:
         try:
             registry.validate(claims)
         except JoseError as exc:
-            raise _refuse(f"claim check failed ({exc.error})") from exc
+            raise _refuse(exc.description or exc.error) from exc  # names the claim
         aud = claims.get("aud")
         if isinstance(aud, list) and len(aud) == 1:
             aud = aud[0]
@@ -126,12 +131,17 @@ class PrivateKeyJwt:
             raise _refuse("aud must be the issuer identifier or the token endpoint")
         now = int(time.time())
         exp = claims["exp"]
-        if not isinstance(exp, int) or exp - now > self.max_lifetime + self.leeway:
-            raise _refuse("exp too far in the future")
+        if not _numeric_date(exp):
+            raise _refuse("claim exp must be a NumericDate")
+        if exp - now > self.max_lifetime + self.leeway:
+            raise _refuse(f"claim exp more than {self.max_lifetime} seconds ahead")
         iat = claims.get("iat")
-        if iat is not None and (not isinstance(iat, int) or exp - iat > self.max_lifetime
-                                or iat > now + self.leeway):
-            raise _refuse("iat invalid or lifetime too long")
+        if iat is not None and not _numeric_date(iat):
+            raise _refuse("claim iat must be a NumericDate")
+        if iat is not None and iat > now + self.leeway:
+            raise _refuse("claim iat in the future")
+        if iat is not None and exp - iat > self.max_lifetime:
+            raise _refuse(f"claims iat and exp more than {self.max_lifetime} seconds apart")
         jti = claims["jti"]
         if not isinstance(jti, str) or not 8 <= len(jti) <= 256 or "\x00" in jti:
             raise _refuse("jti must be a string of 8 to 256 characters, without NUL")

@@ -7,9 +7,15 @@ from typing import ClassVar
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidRequestError,
+    InvalidScopeError,
+    MissingAuthorizationError,
+    grants,
+)
 from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6750 import InsufficientScopeError
 from flask import Flask, abort, current_app, g
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -61,6 +67,14 @@ class GatewayAuthorizationServer(AuthorizationServer):
             _log_client_refusal(request, error)
         return oauth_problem(error)
 
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Authlib's client authentication, but a request that carries more than one way of
+        authenticating is refused (RFC 6749 §2.3), whichever of them would succeed."""
+        if _credential_count(request) > 1:
+            raise InvalidRequestError(
+                description="Use exactly one client authentication method per request.")
+        return super().authenticate_client(request, methods, endpoint)
+
 
 def _claimed_client_id(request) -> str | None:
     """The client id a token request claims: the form's, else its assertion's ``sub``."""
@@ -101,16 +115,44 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
         g.dpop_jkt = dpop.token_request_binding(self.request.client)
 
 
+def _bearer_challenge(*params: tuple[str, str]) -> str:
+    """An RFC 6750 §3 ``WWW-Authenticate`` value."""
+    return " ".join(["Bearer", ", ".join(f'{name}="{value}"' for name, value in params)]).strip()
+
+
 class GatewayResourceProtector(ResourceProtector):
-    """Bearer-token checks with problem+json refusals."""
+    """Bearer-token checks with problem+json refusals and RFC 6750 §3 challenges: no error
+    code when no credentials were sent, ``invalid_request`` (400) for a malformed header,
+    and a challenge naming the scope on 403 ``insufficient_scope``."""
 
     def raise_error_response(self, error):
-        abort(oauth_problem(error))
+        if isinstance(error, MissingAuthorizationError):
+            abort(problem(401, OAUTH_ERROR_TITLES["missing_authorization"],
+                          "Send an access token: Authorization: Bearer <token>.",
+                          slug="oauth/missing_authorization",
+                          headers={"WWW-Authenticate": _bearer_challenge()}))
+        response = oauth_problem(error)
+        if isinstance(error, InsufficientScopeError | InvalidRequestError):
+            params = [("error", error.error)]
+            if getattr(error, "required_scope", None):
+                params.append(("scope", error.required_scope))
+            response.headers["WWW-Authenticate"] = _bearer_challenge(*params)
+        abort(response)
+
+    def parse_request_authorization(self, request):
+        """Authlib's parse, but ``Bearer`` with no token after it is a malformed request."""
+        parts = (request.headers.get("Authorization") or "").split()
+        if len(parts) == 1 and parts[0].lower() == "bearer":
+            raise InvalidRequestError(description="The Bearer scheme needs a token after it.")
+        return super().parse_request_authorization(request)
 
     def acquire_token(self, scopes=None, **kwargs):
         """Authlib's check, but a refused token is a 401/403 problem, never an uncaught error."""
         try:
             return super().acquire_token(scopes, **kwargs)
+        except InsufficientScopeError as error:
+            error.required_scope = " ".join(scopes or [])
+            self.raise_error_response(error)
         except OAuth2Error as error:
             self.raise_error_response(error)
 
@@ -133,6 +175,14 @@ def _save_token(token: dict, request) -> None:
     journal.record(db_session(), Actor(client.client_id, None, frozenset()), "token.issued",
                    "token", jti,
                    detail={"scope": token["scope"], "auth_method": request.auth_method})
+
+
+def _credential_count(request) -> int:
+    """How many client credentials a request carries: an Authorization header, a
+    ``client_assertion``, a ``client_secret`` in the body."""
+    form = request.payload.data if request.payload is not None else {}
+    return (bool(request.headers.get("Authorization")) + bool(form.get("client_assertion"))
+            + bool(form.get("client_secret")))
 
 
 def _client_secret_basic(query_client, request):

@@ -88,8 +88,10 @@ class AccessToken(TokenMixin):
 
     def is_revoked(self) -> bool:
         session = db_session()
-        return (clients.is_denied(session, self.jti)
-                or clients.find_active(session, self.client_id) is None)
+        if clients.is_denied(session, self.jti):
+            return True
+        client = clients.find_active(session, self.client_id)
+        return client is None or clients.issued_before_revocation(client, self.claims["iat"])
 
     def get_user(self) -> None:
         return None

@@ -254,10 +254,15 @@ def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
                      {}).status_code == 302
     assert client.post("/oauth/token", auth=(dev_id, secret),
                        data={"grant_type": "client_credentials"}).status_code == 401
+    assert post_form(signed_in, "/admin/clients", f"/admin/clients/{dev_id}/reactivate",
+                     {}).status_code == 302
+    assert client.post("/oauth/token", auth=(dev_id, secret),
+                       data={"grant_type": "client_credentials"}).status_code == 200
     with transaction(app) as session:
         actions = session.scalars(select(AuditEntry.action).where(
             AuditEntry.actor == account.label)).all()
-    assert {"client.registered", "client.keys_rotated", "client.revoked"} <= set(actions)
+    assert {"client.registered", "client.keys_rotated", "client.revoked",
+            "client.reactivated"} <= set(actions)
 
 
 def test_board_shows_pseudonyms_and_counts_only(app, client, signed_in, make_partner,

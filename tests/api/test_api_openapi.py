@@ -24,7 +24,7 @@ PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/n
 EXAMPLES = 40
 ORDER = ("/api/v1/referrals", "/api/v1/cases", "/api/v1/consents", "/api/v1/network")
 # state changes that shut doors run after everything else
-CLOSING = ("/transitions", "/close", "/revoke", "/status")
+CLOSING = ("/transitions", "/close", "/revoke", "/reactivate", "/status")
 PDF = b"%PDF-1.7\n% assessment\n" + b"bytes " * 40 + b"\n%%EOF\n"
 OPERATIONS = {
     ("POST", "/api/v1/referrals"), ("GET", "/api/v1/referrals"),
@@ -44,6 +44,7 @@ OPERATIONS = {
     ("POST", "/api/v1/cases/{case_id}/follow-ups"), ("POST", "/api/v1/cases/{case_id}/close"),
     ("GET", "/api/v1/network/institutions"), ("POST", "/api/v1/network/institutions"),
     ("POST", "/api/v1/network/clients"), ("POST", "/api/v1/network/clients/{client_id}/revoke"),
+    ("POST", "/api/v1/network/clients/{client_id}/reactivate"),
     ("GET", "/api/v1/network/partnerships"), ("POST", "/api/v1/network/partnerships"),
     ("POST", "/api/v1/network/partnerships/{partnership_id}/status"),
     ("PUT", "/api/v1/network/delivery/institutions/{institution_id}/endpoint"),

@@ -209,3 +209,18 @@ def test_referral_to_an_institution_that_does_not_treat_is_refused(
     assert_problem(response, 422, slug="invalid-input")
     assert_no_personal_data(response)
     assert table_counts() == before
+
+
+def test_a_wrong_method_is_405_with_allow(client):
+    """Issue 16, defect 7 (RFC 9110 §15.5.6): a 405 lists the allowed methods."""
+    response = client.delete("/api/v1/referrals")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_json_sent_as_text_plain_is_415(client, make_partner, token_for):
+    """Issue 16, defect 7: not a 422 listing every field as missing."""
+    partner = make_partner("university")
+    response = client.post("/api/v1/consents", data='{"purpose": "referral"}',
+                           content_type="text/plain", headers=bearer(token_for(partner)))
+    assert_problem(response, 415)

@@ -21,6 +21,7 @@ from adapters.simulator import HOSPITAL_PATH, SCHOOL_PATH
 from gateway.db import transaction
 from gateway.delivery.worker import Settings, Worker
 from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
+from gateway.net import OutboundPolicy
 from gateway.services import outbox
 from gateway.services.actor import Actor
 from tests.conftest import TEST_ISSUER
@@ -159,7 +160,7 @@ def test_unrenderable_message_is_parked_and_the_batch_goes_on(app, partners, sim
 
 def test_backoff_grows_exponentially_with_jitter_and_is_capped():
     settings = Settings(batch=1, timeout=1, lease=3, max_attempts=9, backoff_base=2,
-                        backoff_cap=60)
+                        backoff_cap=60, outbound=OutboundPolicy())
     for attempts, ceiling in ((1, 2), (2, 4), (3, 8), (6, 60), (9, 60)):
         delays = {settings.backoff(attempts).total_seconds() for _ in range(20)}
         assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
@@ -190,6 +191,7 @@ def _spawn_worker(database_url: str, key_dir, log, **settings: object) -> subpro
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
            "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": TEST_ISSUER,
            "GATEWAY_TESTING": "true",
+           "GATEWAY_OUTBOUND_ALLOW_INSECURE_LOOPBACK": "true",
            **{f"GATEWAY_DELIVERY_{name.upper()}": str(value) for name, value in settings.items()}}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "gateway", "deliver"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -46,15 +46,18 @@ def test_authorization_server_metadata_names_introspection_and_revocation(client
     assert "network:admin" in metadata["scopes_supported"]
 
 
-def test_jwks_publishes_only_public_members_of_the_signing_keys(client, app):
+def test_jwks_publishes_only_public_members_of_the_signing_and_log_keys(client, app):
     response = client.get("/.well-known/jwks.json")
     assert response.status_code == 200
     keys = response.get_json()["keys"]
-    signing = app.extensions["gateway.keyring"].signing
-    assert [key["kid"] for key in keys] == [key.kid for key in signing.keys]
+    signing = [key.kid for key in app.extensions["gateway.keyring"].signing.keys]
+    tokens = [key for key in keys if key["kty"] == "EC"]
+    log = [key for key in keys if key["kty"] == "OKP"]
+    assert [key["kid"] for key in tokens] == signing
+    assert log and len(tokens) + len(log) == len(keys)  # the audit log's Ed25519 keys
     for key in keys:
         assert set(key) <= {"kty", "crv", "x", "y", "kid", "alg", "use"}
-        assert key["alg"] == "ES256"
+        assert key["alg"] == ("ES256" if key["kty"] == "EC" else "EdDSA")
         assert "d" not in key
 
 
@@ -64,8 +67,9 @@ def test_openapi_is_3_1_and_lists_every_api_path(client, app):
     document = response.get_json()
     assert document["openapi"].startswith("3.1.")
     documented = set(document["paths"])
-    routed = {rule.rule.replace("<uuid:", "{").replace("<", "{").replace(">", "}")
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")}
+    routed = {rule.rule.replace("<uuid:", "{").replace("<int:", "{").replace("<", "{")
+              .replace(">", "}")
+              for rule in app.url_map.iter_rules() if rule.rule.startswith(("/api/v1/", "/audit/"))}
     assert routed
     assert routed == documented
     assert "oauth2" in document["components"]["securitySchemes"]

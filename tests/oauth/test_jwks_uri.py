@@ -136,7 +136,9 @@ def test_register_by_url_then_rotation_is_picked_up_by_one_refetch(hospital_id, 
     assert partner_keys.served.hits == 2
     old = client.post("/oauth/token", data=partner.token_form())
     assert old.status_code == 400  # the cache holds the partner's new set only
-    assert _actions(app, partner.client_id) == ["client.registered", "client.keys_refetched"]
+    # the refused assertion (old key) is a security event of its own
+    assert _actions(app, partner.client_id) == ["client.registered", "client.keys_refetched",
+                                                "security.client_auth_failed"]
     with transaction(app) as session:
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "client.registered",
@@ -181,7 +183,7 @@ def test_http_is_refused_without_the_loopback_flag(hospital_id, app, client, adm
                                                    partner_keys,
                                                    monkeypatch, row_count):
     partner_keys.served.jwks(new_key())
-    monkeypatch.setitem(app.config, "JWKS_ALLOW_INSECURE_LOOPBACK", False)
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_INSECURE_LOOPBACK", False)
     institution_id = hospital_id
     for url in (partner_keys.url, partner_keys.url.replace("http:", "https:")):
         body = assert_problem(_register(client, admin_token, institution_id, url), 422,
@@ -336,7 +338,7 @@ def test_https_goes_to_the_checked_address_and_verifies_the_host_name(hospital_i
     server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
     server.served.jwks(new_key("tls-k1"))
     server.thread.start()
-    monkeypatch.setitem(app.config, "JWKS_CA_BUNDLE", tls_files["ca"])
+    monkeypatch.setitem(app.config, "OUTBOUND_CA_BUNDLE", tls_files["ca"])
     url = f"https://localhost:{server.server.server_port}/jwks.json"
     try:
         response = _register(client, admin_token, hospital_id, url)

@@ -110,12 +110,13 @@ def test_assertion_with_the_issuer_as_single_audience_in_a_list_is_accepted(clie
 
 def test_assertion_living_longer_than_300_seconds_is_refused(university, refused):
     now = int(time.time())
-    refused(assertion_form(university.assertion(iat=now, exp=now + 301)), "lifetime too long")
+    refused(assertion_form(university.assertion(iat=now, exp=now + 301)),
+            "claims iat and exp more than 300 seconds apart")
 
 
 def test_assertion_expiring_far_ahead_without_iat_is_refused(university, refused):
     refused(assertion_form(university.assertion(iat=None, exp=int(time.time()) + 340)),
-            "exp too far")
+            "claim exp more than 300 seconds ahead")
 
 
 def test_expired_assertion_is_refused(university, refused):
@@ -124,7 +125,7 @@ def test_expired_assertion_is_refused(university, refused):
 
 
 def test_assertion_without_jti_is_refused(university, refused):
-    refused(assertion_form(university.assertion(jti=None)), "missing_claim")
+    refused(assertion_form(university.assertion(jti=None)), "Missing claim: 'jti'")
 
 
 def test_assertion_with_unknown_kid_is_refused(university, refused):
@@ -153,7 +154,7 @@ def test_assertion_with_an_alg_outside_the_clients_allow_list_is_refused(make_pa
 
 def test_assertion_whose_iss_differs_from_sub_is_refused(university, make_partner, refused):
     other = make_partner("hospital")
-    refused(assertion_form(university.assertion(iss=other.client_id)), "invalid_claim")
+    refused(assertion_form(university.assertion(iss=other.client_id)), "Invalid claim: 'iss'")
 
 
 def test_assertion_naming_another_client_id_in_the_form_is_refused(
@@ -194,3 +195,30 @@ def test_client_secret_basic_with_a_wrong_secret_is_refused(network_admin, refus
 def test_private_key_jwt_client_cannot_fall_back_to_a_secret(university, refused):
     refused({"grant_type": "client_credentials"}, "cannot authenticate", status=401,
             headers=basic(university.client_id, "guess"))
+
+
+@pytest.mark.parametrize("with_basic", ["wrong secret", "right secret"])
+def test_two_authentication_methods_in_one_request_are_invalid_request(
+        university, network_admin, refused, with_basic):
+    """Issue 16, defect 3 (RFC 6749 §2.3.1): Basic plus a valid assertion is refused, whichever
+    of the two would succeed."""
+    secret = network_admin.secret + ("x" if with_basic == "wrong secret" else "")
+    refused(assertion_form(university.assertion()), "exactly one client authentication",
+            error="invalid_request", headers=basic(network_admin.client_id, secret))
+
+
+def test_a_secret_in_the_body_next_to_an_assertion_is_invalid_request(university, refused):
+    refused({**assertion_form(university.assertion()), "client_secret": "s"},
+            "exactly one client authentication", error="invalid_request")
+
+
+def test_a_float_numeric_date_is_accepted(client, university):
+    """Issue 16, defect 7: RFC 7519 NumericDate is any JSON number; PyJWT writes floats."""
+    now = time.time()
+    response = client.post("/oauth/token", data=assertion_form(
+        university.assertion(iat=float(int(now)), exp=float(int(now) + 60))))
+    assert response.status_code == 200, response.get_json()
+
+
+def test_a_refusal_names_the_claim(university, refused):
+    refused(assertion_form(university.assertion(iss="someone-else")), "Invalid claim: 'iss'")

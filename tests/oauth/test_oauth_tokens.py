@@ -58,8 +58,22 @@ def test_a_well_formed_token_signed_by_the_gateway_is_accepted(client, universit
     assert response.status_code == 200, response.get_json()
 
 
-def test_request_without_token_is_refused(refused):
-    refused({}, error="missing_authorization")
+def test_request_without_token_is_refused_without_an_error_code(client, table_counts):
+    """Issue 16, defect 7 (RFC 6750 §3.1): no credentials, no error code."""
+    before = table_counts()
+    response = client.get(INBOX)
+    body = assert_problem(response, 401, slug="oauth/missing_authorization")
+    assert "error" not in body
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "bearer"])
+def test_bearer_without_a_token_is_invalid_request(client, header):
+    response = client.get(INBOX, headers={"Authorization": header})
+    assert assert_problem(response, 400, slug="oauth/invalid_request")["error"] == \
+        "invalid_request"
+    assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
 
 
 def test_expired_token_is_refused(university, forge_token, refused):
@@ -112,6 +126,8 @@ def test_token_lacking_the_scope_of_the_call_is_insufficient_scope(
     response = client.post("/api/v1/referrals", json={}, headers=bearer(read_only))
     body = assert_problem(response, 403, slug="oauth/insufficient_scope")
     assert body["error"] == "insufficient_scope"
+    assert response.headers["WWW-Authenticate"] == \
+        'Bearer error="insufficient_scope", scope="referrals:write"'
     assert table_counts() == before
 
 

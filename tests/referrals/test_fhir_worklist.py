@@ -264,7 +264,7 @@ def test_every_error_at_the_fhir_base_is_an_operation_outcome(client, worklist, 
     _school, _hospital, _school_auth, auth, ids = worklist
     no_token = client.get("/fhir/R4/Task")
     assert no_token.status_code == 401
-    assert no_token.headers["WWW-Authenticate"].startswith("bearer")
+    assert no_token.headers["WWW-Authenticate"].startswith("Bearer")
     no_scope = client.get("/fhir/R4/Task", headers=bearer(token_for(make_partner(
         "hospital", scopes=["consents:read"]))))
     assert no_scope.status_code == 403

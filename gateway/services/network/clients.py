@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway.models import (
     AuthMethod,
     Client,
+    InstitutionKind,
     RevokedToken,
     UsedAssertion,
     UsedDpopProof,
@@ -24,7 +25,7 @@ from gateway.models import (
 )
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
-from gateway.services.errors import InvalidInput, NotFound
+from gateway.services.errors import Conflict, InvalidInput, NotFound
 from gateway.services.network import institutions
 from gateway.services.network.jwks_fetch import FetchPolicy, fetch
 
@@ -47,6 +48,12 @@ SCOPES = (
 ASYMMETRIC_ALGS = ("ES256", "ES384", "EdDSA", "PS256", "RS384")
 KTY_OF_ALG = {"ES256": "EC", "ES384": "EC", "EdDSA": "OKP", "PS256": "RSA", "RS384": "RSA"}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
+EMERGENCY_SCOPE = "referrals:emergency"
+#: Who sends green-channel referrals: the inner circulation (schools and community centres);
+#: hospitals and counselling agencies receive them.
+EMERGENCY_SENDER_KINDS = frozenset({
+    InstitutionKind.UNIVERSITY, InstitutionKind.MIDDLE_SCHOOL, InstitutionKind.PRIMARY_SCHOOL,
+    InstitutionKind.COMMUNITY_CENTRE})
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,15 @@ def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
     return _checked_jwks(fetch(uri, policy), algs)
 
 
+def _check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> None:
+    """``referrals:emergency`` (break-glass) only for green-channel senders on private_key_jwt."""
+    if kind not in EMERGENCY_SENDER_KINDS:
+        raise InvalidInput(f"{EMERGENCY_SCOPE} is only for institutions that send green-channel "
+                           f"referrals ({', '.join(sorted(EMERGENCY_SENDER_KINDS))}).")
+    if auth_method is not AuthMethod.PRIVATE_KEY_JWT:
+        raise InvalidInput(f"{EMERGENCY_SCOPE} requires the private_key_jwt method.")
+
+
 def _kids(jwks: dict) -> list[str]:
     return [key["kid"] for key in jwks["keys"]]
 
@@ -115,7 +131,9 @@ def register(
     if unknown or not scopes:
         raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.")
     if institution_id is not None:
-        institutions.get_active(session, institution_id)
+        institution = institutions.get_active(session, institution_id)
+        if EMERGENCY_SCOPE in scopes:
+            _check_emergency_grant(institution.kind, auth_method)
     elif set(scopes) != {"network:admin"}:
         raise InvalidInput("a client without an institution may only hold network:admin.")
     algs = list(allowed_algs or ["ES256"])
@@ -177,14 +195,39 @@ def secret_matches(client: Client, secret: str) -> bool:
 
 
 def revoke(session: Session, actor: Actor, client_id: str) -> Client:
-    """Deactivate a client: no new tokens, and its live tokens stop working at once."""
+    """Deactivate a client: no new tokens, and its live tokens stop working at once (also
+    after a reactivation: tokens issued up to ``revoked_at`` stay dead). A client cannot
+    revoke itself (nothing it holds could undo that)."""
     client = session.get(Client, client_id)
     if client is None:
         raise NotFound("No client with that id.")
+    if actor.client_id == client_id:
+        raise Conflict("A client cannot revoke itself; ask the network's coordinators.")
     client.active = False
     client.revoked_at = utcnow()
     journal.record(session, actor, "client.revoked", "client", client_id)
     return client
+
+
+def reactivate(session: Session, actor: Actor, client_id: str) -> Client:
+    """Let a revoked client get tokens again; tokens issued before its revocation stay dead."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    if client.active:
+        raise Conflict("The client is active.")
+    if client.institution is not None and not client.institution.active:
+        raise Conflict("The client's institution is not active.")
+    client.active = True
+    journal.record(session, actor, "client.reactivated", "client", client_id)
+    return client
+
+
+def issued_before_revocation(client: Client, issued_at: int | float) -> bool:
+    """Whether a token issued at ``issued_at`` (NumericDate) predates the client's last
+    revocation (a token of the same second counts as earlier: a reactivated client simply
+    asks again)."""
+    return client.revoked_at is not None and issued_at <= int(client.revoked_at.timestamp())
 
 
 def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import adapters
 from adapters.webhook import new_secret
+from gateway import net
 from gateway.models import DeliveryEndpoint, OutboxMessage
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
@@ -28,15 +28,17 @@ class Configured:
 
 def configure(session: Session, actor: Actor, *, format_name: str, url: str,
               institution_id: uuid.UUID | None = None,
-              region: str | None = None) -> Configured:
-    """Set (or replace) the push endpoint of an institution or a region's coordinators."""
+              region: str | None = None, policy: net.OutboundPolicy) -> Configured:
+    """Set (or replace) the push endpoint of an institution or a region's coordinators; the URL
+    must pass the outbound-HTTP guard now (it is checked again at every delivery)."""
     if (institution_id is None) == (region is None):
         raise InvalidInput("Give exactly one of institution or region.")
     if format_name not in adapters.formats():
         raise InvalidInput("Unknown delivery format.", formats=sorted(adapters.formats()))
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InvalidInput("The endpoint must be an http(s) URL.")
+    try:
+        net.check_url(url, policy)
+    except net.OutboundRefused as exc:
+        raise InvalidInput(f"The endpoint URL {exc}.", field="url") from None
     if institution_id is not None:
         institutions.get_active(session, institution_id)
         query = select(DeliveryEndpoint).where(DeliveryEndpoint.institution_id == institution_id)
