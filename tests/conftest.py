@@ -25,7 +25,7 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked, grant_consents
 from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
 
 TEST_ISSUER = "http://gateway.test"
@@ -319,3 +319,23 @@ def simulator() -> Iterator[SimulatorServer]:
     server = SimulatorServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def worklist(client, make_partner, token_for, link):
+    """A school that sent three referrals (two green channel, one routine) to a hospital:
+    school, hospital, the school's and the hospital's bearer headers, the referral ids."""
+    school = make_partner("university", scopes=SCHOOL_SCOPES)
+    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
+    link(school, hospital, "referral")
+    school_auth = bearer(token_for(school))
+    grant_consents(client, school_auth, hospital.institution_id)
+    assert client.post("/api/v1/consents", headers=school_auth, json=consent_body(
+        hospital.institution_id, purpose="referral")).status_code == 201
+    ids = []
+    for priority in ("green_channel", "routine", "green_channel"):
+        response = client.post("/api/v1/referrals", headers=school_auth,
+                               json=referral_body(hospital.institution_id, priority=priority))
+        assert response.status_code == 201, response.get_json()
+        ids.append(response.get_json()["id"])
+    return school, hospital, school_auth, bearer(token_for(hospital)), ids

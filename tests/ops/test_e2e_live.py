@@ -1,7 +1,8 @@
 """End to end against a real gunicorn (2 workers) on the session database, over HTTP only.
 
 The network admin is bootstrapped with the real CLI; everything else goes through the API with
-``requests``. ``flask --app gateway audit verify`` then checks the chain the run left behind.
+``requests``. ``flask --app gateway audit seal`` and ``audit verify`` then check the log the run
+left behind.
 """
 
 from __future__ import annotations
@@ -179,20 +180,23 @@ def happy_path(live: Live) -> HappyPath:
 def test_happy_path_over_http_then_audit_verifies(live, happy_path):
     assert happy_path.sender_view["status"] == "accepted"
     assert SUBJECT_REF not in str(happy_path.sender_view)
+    assert live.cli("audit", "seal").returncode == 0
     verified = live.cli("audit", "verify")
     assert verified.returncode == 0, verified.stderr
-    assert "audit chain intact" in verified.stdout
+    assert verified.stdout.startswith("audit log intact: ")
+    assert "intact: 0 entries" not in verified.stdout  # the run's entries were sealed and checked
 
 
 def test_an_updated_audit_row_fails_verify_naming_it(app, live, happy_path):
+    assert live.cli("audit", "seal").returncode == 0
     with engine_of(app).begin() as connection:
-        seq = connection.execute(select(AuditEntry.seq).where(
-            AuditEntry.action == "referral.created")).scalar_one()
+        seq, leaf = connection.execute(select(AuditEntry.seq, AuditEntry.leaf_index).where(
+            AuditEntry.action == "referral.created")).one()
         connection.execute(update(AuditEntry).where(AuditEntry.seq == seq)
                            .values(purpose="research"))
     verified = live.cli("audit", "verify")
     assert verified.returncode != 0
-    assert f"entry {seq}:" in verified.stderr
+    assert f"entry {leaf}:" in verified.stderr
 
 
 def test_a_client_assertion_is_spent_once_across_workers(live, make_partner, row_count):

@@ -27,33 +27,10 @@ from fhirclient.models.task import Task as ClientTask
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound
 
-from tests.factories.privacy import consent_body
-from tests.factories.referrals import referral_body
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents
 from tests.ops.test_e2e_live import live  # noqa: F401  (the gunicorn fixture)
-from tests.support import bearer
 
 SCOPE = ("system/Task.rs system/Task.u system/ServiceRequest.r system/Patient.r "
          "system/Organization.r")
-
-
-@pytest.fixture
-def referrals(client, make_partner, token_for, link):
-    """Three referrals (two green channel) from a school to a hospital; the hospital partner."""
-    school = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(school, hospital, "referral")
-    school_auth = bearer(token_for(school))
-    grant_consents(client, school_auth, hospital.institution_id)
-    assert client.post("/api/v1/consents", headers=school_auth, json=consent_body(
-        hospital.institution_id, purpose="referral")).status_code == 201
-    ids = []
-    for priority in ("green_channel", "routine", "green_channel"):
-        response = client.post("/api/v1/referrals", headers=school_auth,
-                               json=referral_body(hospital.institution_id, priority=priority))
-        assert response.status_code == 201, response.get_json()
-        ids.append(response.get_json()["id"])
-    return school, hospital, ids
 
 
 def _assertion(hospital, token_endpoint: str) -> str:
@@ -66,8 +43,8 @@ def _assertion(hospital, token_endpoint: str) -> str:
                       headers={"kid": hospital.key.kid})
 
 
-def test_hospital_integrates_with_fhirclient_and_fhirpy(live, referrals):  # noqa: F811
-    school, hospital, ids = referrals
+def test_hospital_integrates_with_fhirclient_and_fhirpy(live, worklist):  # noqa: F811
+    school, hospital, _school_auth, _hospital_auth, ids = worklist
     base = live.url + "/fhir/R4"
     smart = requests.get(base + "/.well-known/smart-configuration", timeout=10).json()
     assert "system/Task.rs" in smart["scopes_supported"]

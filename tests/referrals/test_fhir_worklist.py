@@ -13,31 +13,10 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
-from tests.factories.privacy import consent_body
-from tests.factories.referrals import referral_body
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents
+from tests.network_support import HOSPITAL_SCOPES
 from tests.support import bearer
 
 FHIR = "application/fhir+json"
-
-
-@pytest.fixture
-def worklist(client, make_partner, token_for, link):
-    """A school that sent three referrals (two green channel, one routine) to a hospital."""
-    school = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(school, hospital, "referral")
-    school_auth = bearer(token_for(school))
-    grant_consents(client, school_auth, hospital.institution_id)
-    assert client.post("/api/v1/consents", headers=school_auth, json=consent_body(
-        hospital.institution_id, purpose="referral")).status_code == 201
-    ids = []
-    for priority in ("green_channel", "routine", "green_channel"):
-        response = client.post("/api/v1/referrals", headers=school_auth,
-                               json=referral_body(hospital.institution_id, priority=priority))
-        assert response.status_code == 201, response.get_json()
-        ids.append(response.get_json()["id"])
-    return school, hospital, school_auth, bearer(token_for(hospital)), ids
 
 
 def _bundle(response) -> Bundle:
