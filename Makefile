@@ -7,7 +7,7 @@ export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres chromium lint bench \
+.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis chromium lint bench \
 	clean-instance translations
 
 $(STAMP): pyproject.toml
@@ -29,20 +29,24 @@ serve:
 		--access-logfile - 'gateway:create_app()'
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
-test: setup postgres chromium lint test-sqlite test-postgres
+test: setup postgres redis chromium lint test-sqlite test-postgres
 
 ## test-fast: the in-process part on SQLite (no browser, no live processes, no slow runs)
 test-fast: setup
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest -m "not browser and not live and not slow"
 
-test-sqlite: setup chromium
+test-sqlite: setup redis chromium
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
-test-postgres: setup postgres chromium
+test-postgres: setup postgres redis chromium
 	GATEWAY_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 postgres:
 	bash .ci/ensure-postgres
+
+## redis: a Redis server on 127.0.0.1:6379 for the rate-limit tests (apt, only when missing)
+redis:
+	bash .ci/ensure-redis
 
 ## chromium: Debian's Chromium for the admin UI's browser tests (apt, only when missing)
 chromium:
