@@ -38,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
         delivery,
         events,
         fhir,
+        handbacks,
+        handovers,
         network,
         referrals,
         resources,
@@ -59,7 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, handovers.blp,
+                      handbacks.blp, delivery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -6,6 +6,9 @@ from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
 from gateway.models.case import (
+    CLOSURE_REASONS,
+    RETURN_OUTCOMES,
+    TIER_REASONS,
     AttentionTier,
     Case,
     CaseEntry,
@@ -23,6 +26,8 @@ from gateway.models.event import (
     RegistrationStatus,
     TrainingEvent,
 )
+from gateway.models.handback import HandBack, PlannedFollowUp
+from gateway.models.handover import Handover
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -48,6 +53,9 @@ from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "CLOSURE_REASONS",
+    "RETURN_OUTCOMES",
+    "TIER_REASONS",
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
@@ -74,6 +82,8 @@ __all__ = [
     "EventRegistration",
     "Exchange",
     "Grantor",
+    "HandBack",
+    "Handover",
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
@@ -82,6 +92,7 @@ __all__ = [
     "ParticipantRole",
     "Partnership",
     "PartnershipStatus",
+    "PlannedFollowUp",
     "Priority",
     "Purpose",
     "Qualification",

@@ -7,7 +7,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
@@ -37,6 +37,16 @@ class ReportLevel(enum.StrEnum):
         return order[index + 1] if index + 1 < len(order) else None
 
 
+# Why a tier changes (audited as codes: free text stays in the encrypted entry note).
+TIER_REASONS = ("assessment", "incident", "improvement", "hospital_care", "hand_back",
+                "key_period", "review", "other")
+# Why a case closes before its planned follow-ups are done (shown to coordinators in the audit).
+CLOSURE_REASONS = ("moved_away", "graduated", "handed_over", "declined_follow_up",
+                   "care_elsewhere", "other")
+# The school's return-to-school assessment (复学评估).
+RETURN_OUTCOMES = ("returned", "returned_with_support", "deferred")
+
+
 class CaseStatus(enum.StrEnum):
     """Open until a recorded follow-up allows closing."""
 
@@ -52,13 +62,24 @@ class CaseEntryKind(enum.StrEnum):
     TIER_CHANGE = "tier_change"
     REFERRAL_OUTCOME = "referral_outcome"
     FOLLOW_UP = "follow_up"
+    REVIEW = "review"
+    HAND_BACK = "hand_back"
+    RETURN_TO_SCHOOL = "return_to_school"
+    AFTERCARE_PLAN = "aftercare_plan"
+    HANDOVER_SENT = "handover_sent"
 
 
 class Case(Base):
     """One student, one leader, one team, one plan: the school's case."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_institution", "institution_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_cases_institution", "institution_id", "created_at"),
+        Index("ix_cases_review_due", "institution_id", "next_review_at"),
+        # One file per student: at most one open case per student and institution.
+        Index("uq_cases_one_open", "institution_id", "subject_key", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[uuid_pk]
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
@@ -75,6 +96,11 @@ class Case(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # The ledger (台账): when the next review (研判) and the next planned follow-up fall due.
+    next_review_at: Mapped[datetime | None]
+    next_follow_up_at: Mapped[datetime | None]
+    risk_level: Mapped[str | None] = mapped_column(String(16))  # of the latest assessment
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def team_members(self) -> list[str]:
@@ -100,4 +126,5 @@ class CaseEntry(Base):
     risk_level: Mapped[str | None] = mapped_column(String(16))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
     referral_status: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(32))  # review: kept/raised/lowered …
     note: Mapped[str | None] = mapped_column(EncryptedText("case_entries.note"))
