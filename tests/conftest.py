@@ -23,6 +23,7 @@ from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
+from tests.live_support import live  # noqa: F401 (a fixture: gunicorn on the session database)
 from tests.support import (
     SUBJECT_REF,
     Admin,
