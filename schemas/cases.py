@@ -14,6 +14,7 @@ from gateway.models import (
     Priority,
     ReportLevel,
 )
+from gateway.services.cases.risk_factors import RISK_FACTORS
 from schemas.common import SUBJECT_REF, InputSchema, PageQuerySchema
 
 TEAM = fields.List(fields.String(validate=validate.Length(1, 200)),
@@ -22,6 +23,10 @@ ROLE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="a role code, e.g. dormi
 TIER_REASON = fields.String(validate=validate.OneOf(TIER_REASONS), metadata={
     "description": "Why the tier changes (required when it does); audited as this code."})
 RISK_LEVELS = ("low", "moderate", "high", "imminent")
+RISK_FACTOR = fields.String(validate=validate.OneOf(list(RISK_FACTORS)))
+RISK_FACTOR_LIST = fields.List(RISK_FACTOR, validate=validate.Length(0, len(RISK_FACTORS)),
+                               metadata={"description": "Risk factor codes (GET …/risk-factors); "
+                                                        "stored encrypted."})
 
 
 class CaseCreateSchema(InputSchema):
@@ -34,6 +39,7 @@ class CaseCreateSchema(InputSchema):
     leader = fields.String(validate=validate.Length(1, 200))
     team = TEAM
     plan = fields.String(validate=validate.Length(1, 4000))
+    risk_factors = RISK_FACTOR_LIST
 
 
 class CaseCareSchema(InputSchema):
@@ -44,6 +50,7 @@ class CaseCareSchema(InputSchema):
     leader = fields.String(validate=validate.Length(1, 200))
     team = TEAM
     plan = fields.String(validate=validate.Length(1, 4000))
+    risk_factors = RISK_FACTOR_LIST
 
 
 class AssessmentCreateSchema(InputSchema):
@@ -105,6 +112,7 @@ class CaseSchema(Schema):
     plan = fields.String(allow_none=True)
     status = fields.Enum(CaseStatus, by_value=True)
     risk_level = fields.String(allow_none=True)
+    risk_factors = fields.List(fields.String(), attribute="risk_factor_codes")
     next_review_at = fields.DateTime(allow_none=True)
     next_follow_up_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
@@ -134,6 +142,8 @@ class LedgerQuerySchema(PageQuerySchema):
     status = fields.Enum(CaseStatus, by_value=True)
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS),
                                metadata={"description": "Of the latest assessment."})
+    risk_factor = fields.String(validate=validate.OneOf(list(RISK_FACTORS)),
+                                metadata={"description": "Cases carrying this risk factor."})
     review_due_before = fields.AwareDateTime(metadata={
         "description": "Cases whose next review or planned follow-up falls due before this."})
     opened_after = fields.AwareDateTime()
@@ -195,3 +205,17 @@ class AftercarePlanSchema(InputSchema):
     """The school's aftercare plan (善后)."""
 
     plan = fields.String(required=True, validate=validate.Length(1, 4000))
+
+
+class RiskFactorSchema(Schema):
+    """A risk factor code and its labels."""
+
+    code = fields.String()
+    zh = fields.String()
+    en = fields.String()
+
+
+class RiskFactorListSchema(Schema):
+    """The fixed list of risk factor codes."""
+
+    items = fields.List(fields.Nested(RiskFactorSchema))

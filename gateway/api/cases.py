@@ -14,7 +14,7 @@ from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.models import utcnow
 from gateway.privacy import current_policy
-from gateway.services.cases import casework, handback, handover, ledger, reviews
+from gateway.services.cases import casework, handback, handover, ledger, reviews, risk_factors
 from gateway.services.privacy import subjects
 from schemas.cases import (
     AftercarePlanSchema,
@@ -33,6 +33,7 @@ from schemas.cases import (
     ReturnToSchoolSchema,
     ReviewCreateSchema,
     ReviewSchema,
+    RiskFactorListSchema,
 )
 from schemas.handbacks import HandBackListSchema
 from schemas.handovers import HandoverCreateSchema, HandoverSentSchema
@@ -71,6 +72,18 @@ class Cases(MethodView):
         A student has one open case per school: a second one is a 409 naming the open case."""
         return casework.open_case(db_session(), current_actor(), new_case(body),
                                   rules=current_case_rules())
+
+
+@blp.route("/risk-factors")
+class RiskFactors(MethodView):
+    """The fixed list of risk factor codes."""
+
+    @authenticated("cases:read")
+    @blp.response(200, RiskFactorListSchema)
+    def get(self):
+        """Risk factor codes with their Chinese and English labels."""
+        return {"items": [{"code": code, "zh": zh, "en": en}
+                          for code, (zh, en) in risk_factors.RISK_FACTORS.items()]}
 
 
 @blp.route("/overdue")

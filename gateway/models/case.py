@@ -100,12 +100,18 @@ class Case(Base):
     next_review_at: Mapped[datetime | None]
     next_follow_up_at: Mapped[datetime | None]
     risk_level: Mapped[str | None] = mapped_column(String(16))  # of the latest assessment
+    risk_factors: Mapped[str | None] = mapped_column(EncryptedText("cases.risk_factors"))  # JSON
     closure_reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def team_members(self) -> list[str]:
         """The case team (stored encrypted as a JSON list)."""
         return json.loads(self.team) if self.team else []
+
+    @property
+    def risk_factor_codes(self) -> list[str]:
+        """The case's risk factor codes (stored encrypted as a JSON list)."""
+        return json.loads(self.risk_factors) if self.risk_factors else []
 
 
 class CaseEntry(Base):

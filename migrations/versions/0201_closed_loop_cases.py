@@ -24,6 +24,7 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.add_column(sa.Column('risk_level', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('closure_reason', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('risk_factors', sa.Text(), nullable=True))
         batch_op.create_index('ix_cases_review_due', ['institution_id', 'next_review_at'])
         batch_op.create_index('uq_cases_one_open', ['institution_id', 'subject_key'], unique=True,
                               sqlite_where=OPEN, postgresql_where=OPEN)
@@ -99,6 +100,7 @@ def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('uq_cases_one_open')
         batch_op.drop_index('ix_cases_review_due')
+        batch_op.drop_column('risk_factors')
         batch_op.drop_column('closure_reason')
         batch_op.drop_column('risk_level')
         batch_op.drop_column('next_follow_up_at')

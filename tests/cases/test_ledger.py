@@ -195,3 +195,36 @@ def test_assessments_use_instruments_the_region_approves_within_their_range(clie
     detail = client.get(f"/api/v1/cases/{case['id']}", headers=token).get_json()
     assert [e["instrument"] for e in detail["entries"]] == ["GAD-7"]
     assert detail["risk_level"] == "moderate"
+
+
+def test_risk_factors_are_coded_encrypted_and_filter_the_ledger(app, client, school):
+    _partner, token = school
+    listed = client.get("/api/v1/cases/risk-factors", headers=token).get_json()["items"]
+    assert {"code": "bereavement", "zh": "亲人离世", "en": "Bereavement"} in listed
+    refused = client.post("/api/v1/cases", headers=token, json={
+        "subject_ref": "stu-1", **DAILY, "risk_factors": ["astrology"]})
+    assert_problem(refused, 422)
+    made = [client.post("/api/v1/cases", headers=token, json={
+        "subject_ref": f"stu-{n}", **DAILY, "risk_factors": factors}).get_json()
+        for n, factors in enumerate((["bereavement", "family_hardship"], ["discipline"],
+                                     ["bereavement"]))]
+    assert made[0]["risk_factors"] == ["family_hardship", "bereavement"]
+    crisis = client.post("/api/v1/cases", json=crisis_case_body("stu-9"), headers=token)
+    changed = client.patch(f"/api/v1/cases/{crisis.get_json()['id']}", headers=token,
+                           json={"risk_factors": ["bereavement", "prior_self_harm"]})
+    assert changed.get_json()["risk_factors"] == ["bereavement", "prior_self_harm"]
+
+    first = client.get("/api/v1/cases", headers=token,
+                       query_string={"risk_factor": "bereavement", "limit": 2}).get_json()
+    assert first["counts"] == {"daily": 2, "key": 0, "crisis": 1}
+    rest = client.get("/api/v1/cases", headers=token, query_string={
+        "risk_factor": "bereavement", "limit": 2, "cursor": first["next_cursor"]}).get_json()
+    assert [c["id"] for c in first["items"] + rest["items"]] == [
+        crisis.get_json()["id"], made[2]["id"], made[0]["id"]]
+    assert rest["next_cursor"] is None
+    only_daily = client.get("/api/v1/cases", headers=token, query_string={
+        "risk_factor": "bereavement", "attention_tier": "daily"}).get_json()
+    assert [c["id"] for c in only_daily["items"]] == [made[2]["id"], made[0]["id"]]
+    with engine_of(app).connect() as connection:
+        stored = connection.execute(text("SELECT risk_factors FROM cases")).scalars().all()
+    assert not any("bereavement" in value for value in stored if value)

@@ -32,7 +32,7 @@ from gateway.models import (
 )
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
-from gateway.services.cases import schedule
+from gateway.services.cases import risk_factors, schedule
 from gateway.services.cases.rules import CaseRules
 from gateway.services.errors import (
     Forbidden,
@@ -50,13 +50,15 @@ CASE_PURPOSE = "case_management"
 
 @dataclass(frozen=True)
 class Care:
-    """Who carries the case and how: tier, leader, team and plan (None leaves a field as is)."""
+    """Who carries the case and how: tier, leader, team, plan and risk factors (None leaves a
+    field as is)."""
 
     attention_tier: AttentionTier | None = None
     leader: str | None = None
     team: list[str] | None = None
     plan: str | None = None
     tier_reason: str | None = None
+    risk_factors: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def _apply_care(case: Case, care: Care) -> None:
         case.team = json.dumps(care.team, ensure_ascii=False)
     if care.plan is not None:
         case.plan = care.plan
+    if care.risk_factors is not None:
+        case.risk_factors = json.dumps(risk_factors.normalise(care.risk_factors))
 
 
 def _open_case_of(session: Session, institution_id: uuid.UUID, subject_key: str) -> Case | None:

@@ -29,6 +29,7 @@ class LedgerFilter:
     opened_before: datetime | None = None
     closed_after: datetime | None = None
     closed_before: datetime | None = None
+    risk_factor: str | None = None  # matched after decryption, never in SQL
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,38 @@ def list_cases(session: Session, actor: Actor, wanted: LedgerFilter, *,
     """The actor's own cases matching ``wanted``, newest first; counts by tier ignore the
     tier filter so the ledger can show every tier's total beside the page."""
     own = _own(actor)
-    query = _filtered(select(Case).where(own), wanted, with_tier=True)
-    found = cursors.page(session, query, Case.created_at, Case.id, cursor, limit)
-    counted = _filtered(select(Case.attention_tier, func.count()).where(own), wanted,
-                        with_tier=False).group_by(Case.attention_tier)
     counts = {tier.value: 0 for tier in AttentionTier}
-    counts.update({tier.value: n for tier, n in session.execute(counted)})
+    if wanted.risk_factor is not None:
+        items, next_cursor = _page_by_risk_factor(session, own, wanted, counts, cursor, limit)
+    else:
+        query = _filtered(select(Case).where(own), wanted, with_tier=True)
+        found = cursors.page(session, query, Case.created_at, Case.id, cursor, limit)
+        items, next_cursor = found.items, found.next_cursor
+        counted = _filtered(select(Case.attention_tier, func.count()).where(own), wanted,
+                            with_tier=False).group_by(Case.attention_tier)
+        counts.update({tier.value: n for tier, n in session.execute(counted)})
     journal.record(session, actor, "case.ledger_listed", "case", None,
-                   purpose=CASE_PURPOSE, detail={"count": len(found.items)})
-    return LedgerPage(found.items, found.next_cursor, counts)
+                   purpose=CASE_PURPOSE, detail={"count": len(items)})
+    return LedgerPage(items, next_cursor, counts)
+
+
+def _page_by_risk_factor(session: Session, own, wanted: LedgerFilter, counts: dict[str, int],
+                         cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
+    """Risk factors are encrypted: decrypt the school's filtered cases, match, then page."""
+    matching = [case for case in session.scalars(
+        _filtered(select(Case).where(own), wanted, with_tier=False)
+        .order_by(Case.created_at.desc(), Case.id.desc()))
+        if wanted.risk_factor in case.risk_factor_codes]
+    for case in matching:
+        counts[case.attention_tier.value] += 1
+    matching = [c for c in matching
+                if wanted.attention_tier is None or c.attention_tier is wanted.attention_tier]
+    if cursor:
+        moment, ident = cursors.decode(cursor)
+        matching = [c for c in matching if (c.created_at, c.id) < (moment, ident)]
+    page = matching[:limit]
+    more = len(matching) > limit
+    return page, cursors.encode(page[-1].created_at, page[-1].id) if more else None
 
 
 def overdue(session: Session, actor: Actor, *, now: datetime, limit: int = 100) -> list[Case]:
