@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.admin import init_admin
     from gateway.api import (
         bookings,
+        campuses,
         cases,
         consents,
         delivery,
@@ -61,8 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, handovers.blp,
-                      handbacks.blp, delivery.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
+                      handovers.blp, handbacks.blp, delivery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -33,6 +33,7 @@ class CaseCreateSchema(InputSchema):
     """A report about a student; a crisis case needs leader, team and plan."""
 
     subject_ref = SUBJECT_REF
+    campus_id = fields.UUID(metadata={"description": "The school's campus (GET /api/v1/campuses)."})
     attention_tier = fields.Enum(AttentionTier, by_value=True, required=True)
     reported_level = fields.Enum(ReportLevel, by_value=True, required=True)
     reporter_role = fields.String(required=True, validate=ROLE)
@@ -103,6 +104,7 @@ class CaseSchema(Schema):
     """A case as its school sees it."""
 
     id = fields.UUID()
+    campus_id = fields.UUID(allow_none=True)
     attention_tier = fields.Enum(AttentionTier, by_value=True)
     reported_level = fields.Enum(ReportLevel, by_value=True)
     current_level = fields.Enum(ReportLevel, by_value=True)
@@ -137,6 +139,7 @@ class LedgerQuerySchema(PageQuerySchema):
     """Ledger filters (all optional)."""
 
     attention_tier = fields.Enum(AttentionTier, by_value=True)
+    campus_id = fields.UUID()
     current_level = fields.Enum(ReportLevel, by_value=True,
                                 metadata={"description": "The reporting level."})
     status = fields.Enum(CaseStatus, by_value=True)

@@ -70,6 +70,8 @@ class ReferralCreateSchema(InputSchema):
         "description": "Break-glass (scope referrals:emergency, green channel only): why life "
                        "is at imminent risk and consent cannot be obtained in time."})
     case_id = fields.UUID(metadata={"description": "The sender's case this referral is made from."})
+    campus_id = fields.UUID(metadata={
+        "description": "The sender's campus (default: the campus of the case, if any)."})
     draft = fields.Boolean(load_default=False,
                            metadata={"description": "Keep as a draft; submit it later."})
 

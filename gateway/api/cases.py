@@ -47,7 +47,8 @@ def new_case(body: dict) -> casework.NewCase:
     key = subjects.subject_key(current_keyring().pseudonyms, current_actor().institution_id,
                                body.pop("subject_ref"))
     return casework.NewCase(subject_key=key, reported_level=body.pop("reported_level"),
-                            reporter_role=body.pop("reporter_role"), care=casework.Care(**body))
+                            reporter_role=body.pop("reporter_role"),
+                            campus_id=body.pop("campus_id", None), care=casework.Care(**body))
 
 
 @blp.route("")

@@ -5,6 +5,7 @@ from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
+from gateway.models.campus import Campus
 from gateway.models.case import (
     CLOSURE_REASONS,
     RETURN_OUTCOMES,
@@ -67,6 +68,7 @@ __all__ = [
     "BookingStatus",
     "BreakGlassRelease",
     "BusinessStatus",
+    "Campus",
     "Case",
     "CaseEntry",
     "CaseEntryKind",

@@ -23,16 +23,20 @@ class AttentionTier(enum.StrEnum):
 
 
 class ReportLevel(enum.StrEnum):
-    """Where in the school a report stands; reports rise one level at a time."""
+    """Where in the school a report stands (dormitory → class → college → campus → school
+    centre); reports rise one level at a time."""
 
     DORMITORY = "dormitory"
     CLASS = "class"
     COLLEGE = "college"
+    CAMPUS = "campus"
     SCHOOL_CENTRE = "school_centre"
 
-    def next(self) -> ReportLevel | None:
-        """The level above, or None at the school centre."""
-        order = list(ReportLevel)
+    def next(self, *, has_campus: bool = True) -> ReportLevel | None:
+        """The level above, or None at the school centre; a single-campus school (or a case
+        without a campus) has no campus level."""
+        order = [level for level in ReportLevel
+                 if has_campus or level is not ReportLevel.CAMPUS]
         index = order.index(self)
         return order[index + 1] if index + 1 < len(order) else None
 
@@ -83,6 +87,7 @@ class Case(Base):
 
     id: Mapped[uuid_pk]
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))
     subject_key: Mapped[str] = mapped_column(String(64))
     attention_tier: Mapped[AttentionTier] = mapped_column(enum_type(AttentionTier))
     reported_level: Mapped[ReportLevel] = mapped_column(enum_type(ReportLevel))

@@ -84,6 +84,7 @@ class Referral(Base):
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
     outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))  # sender's
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]

@@ -1,4 +1,5 @@
-"""closed loop, case side: ledger columns, one open case per student, hand-backs, handovers
+"""closed loop, case side: campuses, ledger columns, one open case per student, hand-backs,
+handovers
 
 Revision ID: 0201
 Revises: 0108
@@ -18,6 +19,28 @@ OPEN = sa.text("status = 'open'")
 
 
 def upgrade() -> None:
+    op.create_table(
+        'campuses',
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('institution_id', sa.Uuid(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('district', sa.String(length=64), nullable=False),
+        sa.Column('region', sa.String(length=64), nullable=False),
+        sa.Column('green_channel_recipient_id', sa.Uuid(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'],
+                                name='fk_campuses_institution_id_institutions'),
+        sa.ForeignKeyConstraint(['green_channel_recipient_id'], ['institutions.id'],
+                                name='fk_campuses_green_channel_recipient_id_institutions'),
+        sa.PrimaryKeyConstraint('id', name='pk_campuses'),
+        sa.UniqueConstraint('institution_id', 'name', name='uq_campuses_institution_id_name'),
+    )
+    op.create_index('ix_campuses_institution_id', 'campuses', ['institution_id'])
+    for table in ('cases', 'referrals', 'bookings'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('campus_id', sa.Uuid(), nullable=True))
+            batch_op.create_foreign_key(f'fk_{table}_campus_id_campuses', 'campuses',
+                                        ['campus_id'], ['id'])
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_review_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('next_follow_up_at', sa.DateTime(timezone=True),
@@ -105,3 +128,8 @@ def downgrade() -> None:
         batch_op.drop_column('risk_level')
         batch_op.drop_column('next_follow_up_at')
         batch_op.drop_column('next_review_at')
+    for table in ('bookings', 'referrals', 'cases'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f'fk_{table}_campus_id_campuses', type_='foreignkey')
+            batch_op.drop_column('campus_id')
+    op.drop_table('campuses')

@@ -1,6 +1,7 @@
 """Cases at a school: one student, one leader, one team, one plan, to the end.
 
-Reports rise level by level (dormitory → class → college → school centre); a crisis goes to the
+Reports rise level by level (dormitory → class → college → campus, for a case of a campus →
+school centre); a crisis goes to the
 school centre at once. A student has at most one open case per school (one file, 一生一档); its
 tier sets when the next review (研判) is due. Referrals are made from a case, their outcomes and
 the follow-up visits (回访) come back to it, and it closes only after a recorded follow-up and
@@ -41,7 +42,7 @@ from gateway.services.errors import (
     NotFound,
     OpenCaseExists,
 )
-from gateway.services.network import institutions
+from gateway.services.network import campuses, institutions
 
 SCHOOL_KINDS = {InstitutionKind.UNIVERSITY, InstitutionKind.MIDDLE_SCHOOL,
                 InstitutionKind.PRIMARY_SCHOOL}
@@ -69,6 +70,7 @@ class NewCase:
     reported_level: ReportLevel
     reporter_role: str
     care: Care = field(default_factory=Care)
+    campus_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,10 @@ def open_case(session: Session, actor: Actor, new: NewCase, *, rules: CaseRules)
     school = institutions.get_active(session, actor.institution_id)
     if school.kind not in SCHOOL_KINDS:
         raise Forbidden("Cases are kept by schools and universities.")
-    case = Case(institution_id=school.id, subject_key=new.subject_key,
+    campuses.require_own(session, school.id, new.campus_id)
+    if new.reported_level is ReportLevel.CAMPUS and new.campus_id is None:
+        raise InvalidInput("A report at campus level names its campus.", missing=["campus_id"])
+    case = Case(institution_id=school.id, campus_id=new.campus_id, subject_key=new.subject_key,
                 attention_tier=new.care.attention_tier or AttentionTier.DAILY,
                 reported_level=new.reported_level, current_level=new.reported_level,
                 reporter_role=new.reporter_role, status=CaseStatus.OPEN,
@@ -243,9 +248,10 @@ def record_tier_change(session: Session, actor: Actor, case: Case, previous: Att
 
 
 def escalate(session: Session, actor: Actor, case_id: uuid.UUID) -> Case:
-    """Report the case one level up (dormitory → class → college → school centre)."""
+    """Report the case one level up (dormitory → class → college → campus → school centre;
+    a case without a campus skips the campus level)."""
     case = _open_case(session, actor, case_id)
-    above = case.current_level.next()
+    above = case.current_level.next(has_campus=case.campus_id is not None)
     if above is None:
         raise InvalidTransition("The case is already at the school centre.",
                                 current_level=case.current_level.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ class LedgerFilter:
     """Which cases to list (None: any)."""
 
     attention_tier: AttentionTier | None = None
+    campus_id: uuid.UUID | None = None
     current_level: ReportLevel | None = None
     status: CaseStatus | None = None
     risk_level: str | None = None
@@ -45,6 +47,7 @@ def _filtered(query: Select, wanted: LedgerFilter, *, with_tier: bool) -> Select
     conditions = [
         Case.attention_tier == wanted.attention_tier if with_tier and wanted.attention_tier
         else None,
+        Case.campus_id == wanted.campus_id if wanted.campus_id else None,
         Case.current_level == wanted.current_level if wanted.current_level else None,
         Case.status == wanted.status if wanted.status else None,
         Case.risk_level == wanted.risk_level if wanted.risk_level else None,

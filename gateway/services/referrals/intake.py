@@ -37,7 +37,7 @@ from gateway.services.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
-from gateway.services.network import institutions, partnerships
+from gateway.services.network import campuses, institutions, partnerships
 from gateway.services.privacy import breakglass, consent, disclosure, minimise, subjects
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import lifecycle
@@ -62,6 +62,7 @@ class NewReferral:
     personal: dict = field(default_factory=dict)
     emergency_justification: str | None = None
     case_id: uuid.UUID | None = None
+    campus_id: uuid.UUID | None = None
     draft: bool = False
 
     @property
@@ -160,8 +161,11 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
     key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
+    campus_id = request.campus_id
+    campuses.require_own(session, sender.id, campus_id)
     if request.case_id is not None:
-        casework.require_referrable(session, actor, request.case_id, key)
+        case = casework.require_referrable(session, actor, request.case_id, key)
+        campus_id = campus_id or case.campus_id
     identity = request.personal.get("identity")
     if identity:
         subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
@@ -197,6 +201,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         summary=request.summary,
         diagnosis_code=request.diagnosis_code,
         case_id=request.case_id,
+        campus_id=campus_id,
         status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )
