@@ -109,7 +109,7 @@ def _raise_to(session: Session, actor: Actor, case: Case, level: ReportLevel) ->
     case.current_level = level
     add_entry(session, actor, case, CaseEntryKind.ESCALATION, level=level)
     journal.record(session, actor, "case.escalated", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"level": level.value})
+                   detail={"level": level.value})
 
 
 def _apply_care(case: Case, care: Care) -> None:
@@ -172,8 +172,8 @@ def open_case(session: Session, actor: Actor, new: NewCase, *, rules: CaseRules)
             raise
         raise _refuse_second(existing) from None
     journal.record(session, actor, "case.opened", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"tier": case.attention_tier.value, "level": new.reported_level.value,
-                         "reporter_role": new.reporter_role})
+                   detail={"tier": case.attention_tier.value, "level": new.reported_level.value,
+                           "reporter_role": new.reporter_role})
     if case.attention_tier is AttentionTier.CRISIS and case.current_level is not \
             ReportLevel.SCHOOL_CENTRE:
         _raise_to(session, actor, case, ReportLevel.SCHOOL_CENTRE)
@@ -225,7 +225,7 @@ def change_care(session: Session, actor: Actor, case_id: uuid.UUID, care: Care, 
     check_one_of_each(case)
     session.flush()
     journal.record(session, actor, "case.care_changed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"tier": case.attention_tier.value})
+                   detail={"tier": case.attention_tier.value})
     if changes_tier:
         record_tier_change(session, actor, case, previous_tier, care.tier_reason,
                            rules=rules, at=utcnow())
@@ -236,10 +236,10 @@ def record_tier_change(session: Session, actor: Actor, case: Case, previous: Att
                        reason: str, *, rules: CaseRules, at: datetime) -> None:
     """Audit a tier change with its reason, reschedule the review, escalate a crisis."""
     add_entry(session, actor, case, CaseEntryKind.TIER_CHANGE, tier=case.attention_tier,
-           recorded_at=at)
+              recorded_at=at)
     journal.record(session, actor, "case.tier_changed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"from": previous.value, "to": case.attention_tier.value,
-                         "reason": reason})
+                   detail={"from": previous.value, "to": case.attention_tier.value,
+                           "reason": reason})
     region = institutions.get_active(session, case.institution_id).region
     case.next_review_at = schedule.next_review(rules.of(region), case.attention_tier, at)
     if case.attention_tier is AttentionTier.CRISIS and \
@@ -270,9 +270,9 @@ def assess(session: Session, actor: Actor, case_id: uuid.UUID, *, instrument: st
     schedule.check_instrument(rules.of(region), instrument, score)
     case.risk_level = risk_level
     entry = add_entry(session, actor, case, CaseEntryKind.ASSESSMENT, instrument=instrument,
-                   score=score, risk_level=risk_level, note=note)
+                      score=score, risk_level=risk_level, note=note)
     journal.record(session, actor, "case.assessed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"instrument": instrument, "risk_level": risk_level})
+                   detail={"instrument": instrument, "risk_level": risk_level})
     return entry
 
 
@@ -286,15 +286,15 @@ def follow_up(session: Session, actor: Actor, case_id: uuid.UUID, *, note: str,
         if referral is None or referral.case_id != case.id:
             raise InvalidInput("The referral was not made from this case.")
     entry = add_entry(session, actor, case, CaseEntryKind.FOLLOW_UP, note=note,
-                   referral_id=referral_id, recorded_at=visited_at)
+                      referral_id=referral_id, recorded_at=visited_at)
     planned = _next_planned(session, case)
     if planned is not None:  # the earliest follow-up a hand-back planned is now done
         planned.done_entry_id = entry.id
         session.flush()
         case.next_follow_up_at = next_planned_due(session, case)
     journal.record(session, actor, "case.followed_up", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"referral_id": str(referral_id) if referral_id else None,
-                         "planned_follow_up_id": str(planned.id) if planned else None})
+                   detail={"referral_id": str(referral_id) if referral_id else None,
+                           "planned_follow_up_id": str(planned.id) if planned else None})
     return entry
 
 
@@ -335,7 +335,7 @@ def close(session: Session, actor: Actor, case_id: uuid.UUID,
     case.next_review_at = case.next_follow_up_at = None
     session.flush()
     journal.record(session, actor, "case.closed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"reason": reason, "pending_follow_ups": pending})
+                   detail={"reason": reason, "pending_follow_ups": pending})
     return case
 
 
@@ -348,11 +348,11 @@ def require_referrable(session: Session, actor: Actor, case_id: uuid.UUID,
     return case
 
 
-def record_referral_outcome(session: Session, actor: Actor | str, referral: Referral,
+def record_referral_outcome(session: Session, actor: Actor, referral: Referral,
                             note: str | None) -> None:
     """A referral of the case ended: its outcome (``note``, as the sender may see it) returns."""
     session.add(CaseEntry(case_id=referral.case_id, kind=CaseEntryKind.REFERRAL_OUTCOME,
-                          recorded_by=actor.label if isinstance(actor, Actor) else actor,
+                          recorded_by=actor.label,
                           referral_id=referral.id, referral_status=referral.status.value,
                           note=note))
     session.flush()

@@ -23,7 +23,7 @@ def _check_recipient(session: Session, recipient_id: uuid.UUID | None) -> None:
         raise InvalidInput("A campus's green channel goes to a hospital or counselling agency.")
 
 
-def add(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, name: str,
+def add(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: str,
         district: str, region: str | None = None,
         green_channel_recipient_id: uuid.UUID | None = None) -> Campus:
     """Add a campus to an institution (its region by default)."""
@@ -43,7 +43,7 @@ def add(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, name
     return campus
 
 
-def set_green_channel(session: Session, actor: Actor | str, campus_id: uuid.UUID,
+def set_green_channel(session: Session, actor: Actor, campus_id: uuid.UUID,
                       recipient_id: uuid.UUID | None) -> Campus:
     """Choose (or clear) the hospital a campus's green channel goes to by default."""
     campus = session.get(Campus, campus_id)
