@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
         network,
         referrals,
         resources,
+        screening,
         slots,
         supervisors,
     )
@@ -63,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
                       bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
-                      handovers.blp, handbacks.blp, delivery.blp):
+                      handovers.blp, handbacks.blp, screening.blp, delivery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

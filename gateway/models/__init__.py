@@ -48,6 +48,7 @@ from gateway.models.resource import (
     ResourceKind,
     ResourceTag,
 )
+from gateway.models.screening import ScreeningRound
 from gateway.models.sla import SlaBreach, SlaKind, SlaPolicy
 from gateway.models.slot import Slot, SlotKind, SlotMode
 from gateway.models.subject import Subject
@@ -110,6 +111,7 @@ __all__ = [
     "ResourceTag",
     "ReviewOutcome",
     "RevokedToken",
+    "ScreeningRound",
     "SlaBreach",
     "SlaKind",
     "SlaPolicy",

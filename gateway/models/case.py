@@ -138,4 +138,6 @@ class CaseEntry(Base):
     referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
     referral_status: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(32))  # review: kept/raised/lowered …
+    screening_round_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("screening_rounds.id"))  # an assessment from a positive screen
     note: Mapped[str | None] = mapped_column(EncryptedText("case_entries.note"))

@@ -51,8 +51,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_review_due', ['institution_id', 'next_review_at'])
         batch_op.create_index('uq_cases_one_open', ['institution_id', 'subject_key'], unique=True,
                               sqlite_where=OPEN, postgresql_where=OPEN)
+    op.create_table(
+        'screening_rounds',
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('institution_id', sa.Uuid(), nullable=False),
+        sa.Column('campus_id', sa.Uuid(), nullable=True),
+        sa.Column('screened_on', sa.Date(), nullable=False),
+        sa.Column('instrument', sa.String(length=32), nullable=False),
+        sa.Column('screened', sa.Integer(), nullable=False),
+        sa.Column('positive', sa.Integer(), nullable=False),
+        sa.Column('created_by', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint('screened >= 0 AND positive >= 0 AND positive <= screened',
+                           name='ck_screening_rounds_counts'),
+        sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'],
+                                name='fk_screening_rounds_institution_id_institutions'),
+        sa.ForeignKeyConstraint(['campus_id'], ['campuses.id'],
+                                name='fk_screening_rounds_campus_id_campuses'),
+        sa.PrimaryKeyConstraint('id', name='pk_screening_rounds'),
+    )
+    op.create_index('ix_screening_rounds_institution', 'screening_rounds',
+                    ['institution_id', 'screened_on'])
     with op.batch_alter_table('case_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('outcome', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('screening_round_id', sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key('fk_case_entries_screening_round_id_screening_rounds',
+                                    'screening_rounds', ['screening_round_id'], ['id'])
     op.create_table(
         'hand_backs',
         sa.Column('id', sa.Uuid(), nullable=False),
@@ -119,7 +143,11 @@ def downgrade() -> None:
     op.drop_table('planned_follow_ups')
     op.drop_table('hand_backs')
     with op.batch_alter_table('case_entries', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_case_entries_screening_round_id_screening_rounds',
+                                 type_='foreignkey')
+        batch_op.drop_column('screening_round_id')
         batch_op.drop_column('outcome')
+    op.drop_table('screening_rounds')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('uq_cases_one_open')
         batch_op.drop_index('ix_cases_review_due')
