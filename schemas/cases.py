@@ -222,3 +222,24 @@ class RiskFactorListSchema(Schema):
     """The fixed list of risk factor codes."""
 
     items = fields.List(fields.Nested(RiskFactorSchema))
+
+
+class KeyPeriodQuerySchema(InputSchema):
+    """The day to look from (default: today)."""
+
+    on = fields.Date()
+
+
+class KeyPeriodSchema(Schema):
+    """A key period (重点时段)."""
+
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+
+
+class KeyPeriodDueSchema(Schema):
+    """The key period (current or next) and the open cases due by its end."""
+
+    period = fields.Nested(KeyPeriodSchema, allow_none=True)
+    items = fields.List(fields.Nested(CaseSchema))

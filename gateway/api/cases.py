@@ -26,6 +26,8 @@ from schemas.cases import (
     CaseSchema,
     ClosureSchema,
     FollowUpCreateSchema,
+    KeyPeriodDueSchema,
+    KeyPeriodQuerySchema,
     LedgerPageSchema,
     LedgerQuerySchema,
     OverdueQuerySchema,
@@ -85,6 +87,19 @@ class RiskFactors(MethodView):
         """Risk factor codes with their Chinese and English labels."""
         return {"items": [{"code": code, "zh": zh, "en": en}
                           for code, (zh, en) in risk_factors.RISK_FACTORS.items()]}
+
+
+@blp.route("/key-period")
+class KeyPeriodDue(MethodView):
+    """Which open cases fall due in the key period."""
+
+    @authenticated("cases:read")
+    @blp.arguments(KeyPeriodQuerySchema, location="query")
+    @blp.response(200, KeyPeriodDueSchema)
+    def get(self, query: dict):
+        """The current (or next) key period of the school's region and the cases due in it."""
+        return ledger.due_in_key_period(db_session(), current_actor(), rules=current_case_rules(),
+                                        today=query.get("on") or utcnow().date())
 
 
 @blp.route("/overdue")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -228,3 +228,33 @@ def test_risk_factors_are_coded_encrypted_and_filter_the_ledger(app, client, sch
     with engine_of(app).connect() as connection:
         stored = connection.execute(text("SELECT risk_factors FROM cases")).scalars().all()
     assert not any("bereavement" in value for value in stored if value)
+
+
+def test_the_ledger_shows_which_open_cases_fall_due_in_the_key_period(
+        app, client, make_partner, token_for, monkeypatch):
+    today = datetime.now(UTC).date()
+    soon = [today + timedelta(days=1), today + timedelta(days=5)]
+    monkeypatch.setitem(app.extensions, "gateway.case_rules", CaseRules.from_config({
+        "CASE_RULES": {"minhang": {"key_periods": [
+            ["exam weeks", *(day.isoformat() for day in soon)],
+            ["before graduation", "2027-05-20", "2027-06-30"]]}}}))
+    school = make_partner("university", scopes=SCHOOL_SCOPES, region="minhang")
+    token = bearer(token_for(school))
+    crisis = client.post("/api/v1/cases", json=crisis_case_body(), headers=token).get_json()
+    daily = client.post("/api/v1/cases", json={"subject_ref": "stu-2", **DAILY},
+                        headers=token).get_json()
+
+    def due(on: date) -> dict:
+        response = client.get("/api/v1/cases/key-period", query_string={"on": on.isoformat()},
+                              headers=token)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    graduation = due(date(2027, 5, 1))
+    assert graduation["period"] == {"name": "before graduation", "starts_on": "2027-05-20",
+                                    "ends_on": "2027-06-30"}
+    assert [c["id"] for c in graduation["items"]] == [crisis["id"], daily["id"]]
+    assert due(date(2027, 7, 1)) == {"period": None, "items": []}
+    exams = due(today)  # the next period: the crisis review (in 3 days) falls in it
+    assert exams["period"]["name"] == "exam weeks"
+    assert [c["id"] for c in exams["items"]] == [crisis["id"]]

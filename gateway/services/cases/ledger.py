@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,9 @@ from gateway.services import cursors
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.cases.casework import CASE_PURPOSE
+from gateway.services.cases.rules import CaseRules, KeyPeriod
 from gateway.services.errors import Forbidden
+from gateway.services.network import institutions
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,28 @@ def overdue(session: Session, actor: Actor, *, now: datetime, limit: int = 100) 
                                 or_(Case.next_review_at < now, Case.next_follow_up_at < now))
              .order_by(Case.next_review_at, Case.id).limit(limit))
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class KeyPeriodDue:
+    """The key period a day falls in (or the next one), and the open cases due by its end."""
+
+    period: KeyPeriod | None
+    items: list[Case]
+
+
+def due_in_key_period(session: Session, actor: Actor, *, rules: CaseRules,
+                      today: date) -> KeyPeriodDue:
+    """Open cases whose review or planned follow-up falls due before the end of the key period
+    ``today`` is in (or the next one of the school's region), soonest first."""
+    school = institutions.get_active(session, _own_institution_id(actor))
+    period = rules.of(school.region).key_period_from(today)
+    if period is None:
+        return KeyPeriodDue(None, [])
+    end = datetime.combine(period.ends_on + timedelta(days=1), time(), tzinfo=UTC)
+    return KeyPeriodDue(period, overdue(session, actor, now=end, limit=500))
+
+
+def _own_institution_id(actor: Actor) -> uuid.UUID:
+    _own(actor)
+    return actor.institution_id

@@ -43,6 +43,12 @@ class RegionRules:
         """The key period ``day`` falls in, if any."""
         return next((period for period in self.key_periods if period.covers(day)), None)
 
+    def key_period_from(self, day: date) -> KeyPeriod | None:
+        """The key period ``day`` falls in, else the next one to begin (None if none)."""
+        ahead = sorted((p for p in self.key_periods if p.ends_on >= day),
+                       key=lambda p: p.starts_on)
+        return ahead[0] if ahead else None
+
     def review_interval(self, tier: AttentionTier, moment: datetime) -> timedelta:
         """Time until the next review of a case of ``tier`` reviewed at ``moment``."""
         interval = timedelta(days=float(self.interval_days[tier.value]))
