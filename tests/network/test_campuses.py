@@ -111,3 +111,32 @@ def test_a_booking_carries_the_booking_counsellor_s_campus(app, client, admin_to
     with transaction(app) as session:
         stored = session.get(Booking, uuid.UUID(booked.get_json()["id"]))
         assert str(stored.campus_id) == campus["id"]
+
+
+def test_a_campus_green_channel_goes_to_its_default_recipient(client, admin_token, make_partner,
+                                                              token_for, link):
+    school = make_partner("university", scopes=SCHOOL_SCOPES)
+    district_hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
+    link(school, district_hospital, "referral")
+    token = bearer(token_for(school))
+    suburb = _add_campus(client, bearer(admin_token), school.institution_id, name="临港校区",
+                         district="pudong-lingang",
+                         green_channel_recipient_id=str(district_hospital.institution_id))
+    plain = _add_campus(client, bearer(admin_token), school.institution_id, name="本部",
+                        district="xuhui")
+    grant_consents(client, token, district_hospital.institution_id)
+    body = {k: v for k, v in referral_body(district_hospital.institution_id).items()
+            if k != "recipient_institution_id"}
+
+    nameless = client.post("/api/v1/referrals", json=body, headers=token)
+    assert assert_problem(nameless, 422)["missing"] == ["recipient_institution_id"]
+    assert_problem(client.post("/api/v1/referrals", json={**body, "campus_id": plain["id"]},
+                               headers=token), 422)
+    assert_problem(client.post("/api/v1/referrals", headers=token, json={
+        **body, "campus_id": suburb["id"], "priority": "routine"}), 422)
+    sent = client.post("/api/v1/referrals", json={**body, "campus_id": suburb["id"]},
+                       headers=token)
+    assert sent.status_code == 201, sent.get_json()
+    inbox = client.get("/api/v1/referrals", query_string={"box": "inbox"},
+                       headers=bearer(token_for(district_hospital))).get_json()
+    assert [r["id"] for r in inbox["items"]] == [sent.get_json()["id"]]
