@@ -142,3 +142,20 @@ def test_all_planned_follow_ups_done_the_case_closes_without_a_reason(client, re
     assert closed.status_code == 200 and closed.get_json()["closure_reason"] is None
     assert client.post(f"/api/v1/cases/{case['id']}/close", json={"reason": "other"},
                        headers=token).status_code == 409
+
+
+def test_a_late_hand_back_keeps_its_advice_but_plans_nothing_on_a_closed_case(client, referred):
+    token, hospital = referred.token, referred.hospital_token
+    case, referral = referred("green_channel_referral", "follow_up")
+    _move(client, referral, "accepted", hospital)
+    _move(client, referral, "completed", hospital)
+    client.post(f"/api/v1/cases/{case['id']}/follow-ups", headers=token, json={"note": "Fine."})
+    assert client.post(f"/api/v1/cases/{case['id']}/close", headers=token).status_code == 200
+    late = client.post(f"/api/v1/referrals/{referral['id']}/hand-back", json=HAND_BACK,
+                       headers=hospital)
+    assert late.status_code == 201, late.get_json()
+    [view] = client.get(f"/api/v1/cases/{case['id']}/hand-backs",
+                        headers=token).get_json()["items"]
+    assert (view["discharge_advice"], view["follow_ups"]) == (ADVICE, [])
+    detail = client.get(f"/api/v1/cases/{case['id']}", headers=token).get_json()
+    assert (detail["status"], detail["next_follow_up_at"]) == ("closed", None)

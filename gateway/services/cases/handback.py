@@ -85,17 +85,19 @@ def send(session: Session, actor: Actor, referral_id: uuid.UUID, new: NewHandBac
                          created_at=moment)
     session.add(hand_back)
     session.flush()
-    for days in sorted(set(new.follow_up_after_days)):
+    # a case the school has closed keeps the advice, but no follow-ups are planned on it
+    planned = sorted(set(new.follow_up_after_days)) if case.status is CaseStatus.OPEN else []
+    for days in planned:
         session.add(PlannedFollowUp(case_id=case.id, hand_back_id=hand_back.id,
                                     due_at=moment + timedelta(days=days)))
     session.flush()
-    if case.status is CaseStatus.OPEN:
+    if planned:
         case.next_follow_up_at = casework.next_planned_due(session, case)
     casework.add_entry(session, actor, case, CaseEntryKind.HAND_BACK, referral_id=referral.id,
                        recorded_at=moment)
     journal.record(session, actor, "case.handed_back", "case", case.id, purpose="follow_up",
                    detail={"referral_id": str(referral.id), "hand_back_id": str(hand_back.id),
-                           "follow_ups": len(set(new.follow_up_after_days)),
+                           "follow_ups": len(planned),
                            "return_to_school_advised": new.return_to_school_advised})
     return hand_back
 
