@@ -30,7 +30,6 @@ from fhirpy.base.exceptions import MultipleResourcesFound
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import referral_body
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, grant_consents
-from tests.ops.test_e2e_live import live  # noqa: F401  (the gunicorn fixture)
 from tests.support import bearer
 
 SCOPE = ("system/Task.rs system/Task.u system/ServiceRequest.r system/Patient.r "
@@ -66,7 +65,7 @@ def _assertion(hospital, token_endpoint: str) -> str:
                       headers={"kid": hospital.key.kid})
 
 
-def test_hospital_integrates_with_fhirclient_and_fhirpy(live, referrals):  # noqa: F811
+def test_hospital_integrates_with_fhirclient_and_fhirpy(live, referrals):
     school, hospital, ids = referrals
     base = live.url + "/fhir/R4"
     smart = requests.get(base + "/.well-known/smart-configuration", timeout=10).json()
