@@ -2,7 +2,8 @@
 
 Reports rise level by level (dormitory → class → college → campus, for a case of a campus →
 school centre); a crisis goes to the school centre at once. A student has at most one open case
-per school (one file, 一生一档); its tier sets when the next review (研判) is due. Referrals are made from a case, their outcomes and
+per school (one file, 一生一档); its tier sets when the next review (研判) is due. Referrals are
+made from a case, their outcomes and
 the follow-up visits (回访) come back to it, and it closes only after a recorded follow-up and
 the follow-ups a hand-back planned (or with a closure reason the coordinators see).
 """
