@@ -42,6 +42,17 @@ class DefaultConfig:
     DELIVERY_BACKOFF_CAP = 3600.0
     DELIVERY_POLL_INTERVAL = 2.0
     SCHEDULER_INTERVAL = 30.0
+    # Alert e-mail (when no webhook delivers an alert): the SMTP server; None sends no e-mail
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_STARTTLS = False
+    MAIL_SENDER = "gateway@localhost"
+    MAIL_TIMEOUT = 10.0
+    MAIL_MAX_ATTEMPTS = 5
+    # Times in the admin UI and in e-mails are shown in the region's time zone
+    REGION_TIME_ZONES: ClassVar[dict] = {"default": "Asia/Shanghai"}
     # Partner keys by URL (jwks_uri): https only; http and loopback only with the flag (dev/test)
     JWKS_ALLOW_INSECURE_LOOPBACK = False
     JWKS_FETCH_TIMEOUT = 5.0

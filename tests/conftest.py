@@ -23,6 +23,7 @@ from gateway.migrate import scratch_postgres_database, upgrade
 from gateway.models import AuthMethod, Base, Exchange, InstitutionKind, PartnershipStatus
 from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
+from tests.mail_support import SmtpServer
 from tests.support import (
     SUBJECT_REF,
     Admin,
@@ -285,5 +286,13 @@ def live_server(app) -> Iterator[str]:
 def simulator() -> Iterator[SimulatorServer]:
     """The partner simulator (a hospital and a school endpoint) on real HTTP."""
     server = SimulatorServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    server = SmtpServer().start()
     yield server
     server.stop()

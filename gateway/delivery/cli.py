@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.db import transaction
+from gateway.delivery.mail import Mailer
 from gateway.delivery.worker import Worker
 from gateway.models import utcnow
 from gateway.services.referrals import sla_sweep
@@ -27,13 +28,13 @@ def _stop_event() -> threading.Event:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def deliver_command(once: bool) -> None:
-    """Deliver outbox messages to partners (several workers may run at once)."""
+    """Deliver outbox messages to partners, and e-mail alerts no webhook delivered."""
     app = current_app._get_current_object()
-    worker = Worker(app)
+    worker, mailer = Worker(app), Mailer(app)
     stop = _stop_event()
     click.echo(f"delivery worker {worker.name} started")
     while not stop.is_set():
-        claimed = worker.run_once()
+        claimed = worker.run_once() + mailer.run_once()
         if once and not claimed:
             break
         if not claimed:

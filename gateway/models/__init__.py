@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
+from gateway.models.alert import Alert, AlertContact, AlertKind, MailState
 from gateway.models.attachment import Attachment
 from gateway.models.audit import AuditEntry, AuditHead
 from gateway.models.base import Base, utcnow
@@ -48,6 +49,9 @@ from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "Alert",
+    "AlertContact",
+    "AlertKind",
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
@@ -77,6 +81,7 @@ __all__ = [
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
+    "MailState",
     "OutboxMessage",
     "OutboxStatus",
     "ParticipantRole",

@@ -171,10 +171,12 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     subject = consent.SubjectRef(sender.id, key)
     decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                  categories, policy=policy)
+    pseudonym = subjects.pair_pseudonym(pseudonyms, sender.id, recipient.id,
+                                        request.subject_ref)
     if not decision.allowed and request.emergency_justification:
         release = breakglass.open_release(session, actor, recipient=recipient, subject_key=key,
                                           justification=request.emergency_justification,
-                                          policy=policy)
+                                          policy=policy, pseudonym=pseudonym)
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
     if not decision.allowed:
@@ -183,9 +185,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         sender_id=sender.id,
         recipient_id=recipient.id,
         subject_key=key,
-        recipient_pseudonym=subjects.pair_pseudonym(
-            pseudonyms, sender.id, recipient.id, request.subject_ref
-        ),
+        recipient_pseudonym=pseudonym,
         consent_id=decision.consent_id,
         breakglass_id=decision.breakglass_id,
         data_categories=sorted(c.value for c in categories),

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    AlertKind,
     Priority,
     Purpose,
     Referral,
@@ -22,6 +23,7 @@ from gateway.models import (
     SlaKind,
 )
 from gateway.services import outbox
+from gateway.services.alerts import raise_alert
 from gateway.services.audit import journal
 from gateway.services.network import institutions
 from gateway.services.referrals import access, lifecycle, sla
@@ -54,7 +56,7 @@ def _overdue(session: Session, kind: SlaKind, now: datetime, limit: int) -> list
 
 def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime,
               now: datetime) -> None:
-    """Tell the recipient's on-call contact and the region's coordinators; audit it."""
+    """Tell the recipient (with its on-call contact) and alert the region's coordinators."""
     recipient = institutions.get_active(session, referral.recipient_id)
     policy = sla.policy_for(session, recipient.id)
     notice = {"event": "referral.sla_breached", "sla": kind.value, "due_at": due.isoformat(),
@@ -64,7 +66,9 @@ def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime
                    {**notice, "on_call_contact": policy.on_call_contact,
                     "referral": access.addressee_view(session, referral, recipient.id)},
                    institution_id=recipient.id)
-    outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
+    raise_alert(session, ACTOR, kind=AlertKind.SLA_BREACHED, region=recipient.region,
+                cause_type="referral", cause_id=referral.id, notice=notice,
+                institution_id=recipient.id, pseudonym=referral.recipient_pseudonym)
     journal.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,
                  purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
                  detail={"sla": kind.value, "due_at": due.isoformat(),
