@@ -36,7 +36,7 @@ class Inbox:
 
     messages: list[Received] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       message_from_bytes(envelope.content, policy=policy.default)))
         return "250 Message accepted for delivery"
