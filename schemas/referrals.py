@@ -126,6 +126,13 @@ class ReferralListQuerySchema(PageQuerySchema):
 
     box = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "sent"]))
     status = fields.Enum(ReferralStatus, by_value=True)
+    priority = fields.List(fields.Enum(Priority, by_value=True), metadata={
+        "description": "Only these priorities (repeat the parameter for several)."})
+    due_before = fields.AwareDateTime(metadata={
+        "description": "Only referrals whose next deadline (due_at) falls before this time."})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "deadline"]),
+                         metadata={"description": "newest first, or most urgent deadline first "
+                                                  "(referrals without one last)."})
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
         "description": "Matches only referrals whose risk assessment the caller may see."})
 
@@ -180,6 +187,10 @@ class ReferralSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     receipt_due_at = fields.DateTime(allow_none=True)
     decision_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The next deadline the recipient must meet (receipt or expiry while "
+                       "submitted, the green-channel decision while received); the inbox's "
+                       "sort=deadline orders by it."})
     identity = fields.Nested(IdentitySchema, metadata=PERSONAL)
     contact = fields.Nested(ContactInSchema, metadata=PERSONAL)
     guardian_contact = fields.Nested(GuardianContactInSchema, metadata=PERSONAL)
@@ -201,3 +212,5 @@ class ReferralPageSchema(Schema):
     items = fields.List(fields.Nested(ReferralSchema))
     next_cursor = fields.String(allow_none=True)
     total = fields.Integer(metadata={"description": "Matches the caller may see, all pages."})
+    counts_by_priority = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "The matches of all pages by priority (they add up to total)."})

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app
 from flask.views import MethodView
 
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services.network import clients, institutions, partnerships
+from gateway.services.network import clients, directory, institutions, partnerships
 from gateway.services.network.jwks_fetch import FetchPolicy
 from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
+from schemas.directory import DirectoryEntrySchema, DirectoryEntrySetSchema
 from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
 from schemas.partnerships import (
     PartnershipCreateSchema,
@@ -38,6 +41,19 @@ class Institutions(MethodView):
     def post(self, body: dict):
         """Register an institution."""
         return institutions.register(db_session(), current_actor(), **body)
+
+
+@blp.route("/institutions/<uuid:institution_id>/directory")
+class InstitutionDirectoryEntry(MethodView):
+    """What an institution offers its referral partners."""
+
+    @authenticated("network:admin")
+    @blp.arguments(DirectoryEntrySetSchema)
+    @blp.response(200, DirectoryEntrySchema)
+    def put(self, body: dict, institution_id: uuid.UUID):
+        """Set the services offered and the on-call hours (the on-call contact and the SLA
+        are set with the institution's SLA)."""
+        return directory.set_entry(db_session(), current_actor(), institution_id, **body)
 
 
 @blp.route("/clients")

@@ -17,6 +17,7 @@ from gateway.models.case import (
 from gateway.models.client import AuthMethod, Client, RevokedToken, UsedAssertion
 from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
+from gateway.models.directory import DirectoryEntry, Service
 from gateway.models.endpoint import DeliveryEndpoint
 from gateway.models.event import (
     EventRegistration,
@@ -74,6 +75,7 @@ __all__ = [
     "DataCategory",
     "DeclineReason",
     "DeliveryEndpoint",
+    "DirectoryEntry",
     "Document",
     "EventRegistration",
     "Exchange",
@@ -102,6 +104,7 @@ __all__ = [
     "ResourceTag",
     "ReviewOutcome",
     "RevokedToken",
+    "Service",
     "SlaBreach",
     "SlaKind",
     "SlaPolicy",

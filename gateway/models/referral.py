@@ -6,7 +6,8 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, case, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
@@ -96,6 +97,25 @@ class Referral(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @hybrid_property
+    def due_at(self) -> datetime | None:
+        """The next deadline the recipient must meet: receipt (else expiry) while submitted,
+        the decision while received (green channel); None once decided."""
+        if self.status is ReferralStatus.SUBMITTED:
+            return self.receipt_due_at or self.expires_at
+        if self.status is ReferralStatus.RECEIVED:
+            return self.decision_due_at
+        return None
+
+    @due_at.inplace.expression
+    @classmethod
+    def _due_at_expression(cls):
+        return case(
+            (cls.status == ReferralStatus.SUBMITTED,
+             func.coalesce(cls.receipt_due_at, cls.expires_at)),
+            (cls.status == ReferralStatus.RECEIVED, cls.decision_due_at),
+            else_=None)
 
 
 class IdempotencyRecord(Base):

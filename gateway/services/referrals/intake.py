@@ -94,6 +94,7 @@ class Page:
     items: list[dict]
     next_cursor: str | None
     total: int
+    counts_by_priority: dict[str, int] | None = None
 
 
 def _sender_institution(session: Session, actor: Actor):

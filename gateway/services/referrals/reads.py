@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    Priority,
     Purpose,
     Referral,
     ReferralEvent,
@@ -21,7 +23,7 @@ from gateway.services.errors import (
 )
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
-from gateway.services.referrals import access
+from gateway.services.referrals import access, triage
 from gateway.services.referrals.intake import BATCH, DEFAULT_POLICY, Page
 
 
@@ -73,12 +75,16 @@ def list_box(
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
+    priority: list[Priority] | None = None,
+    due_before: datetime | None = None,
+    sort: str = "newest",
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
     policy: Policy = DEFAULT_POLICY,
 ) -> Page:
-    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first or most
+    urgent deadline first (``sort="deadline"``), with the matches counted per priority.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
     ``total`` counts only those matches, so neither reveals a withheld record's content.
@@ -90,28 +96,24 @@ def list_box(
                                        Referral.status != ReferralStatus.DRAFT)
     else:
         query = select(Referral).where(Referral.sender_id == actor.institution_id)
-    if status is not None:
-        query = query.where(Referral.status == status)
+    query = triage.narrow(query, status=status, priorities=priority, due_before=due_before)
+    order = triage.Order.named(sort)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
-    newest_first = (Referral.created_at.desc(), Referral.id.desc())
     if protected:  # the filter and ``total`` need every referral of the box decided
         views = [(r, view) for r, view in _views(session, actor, list(
-            session.scalars(query.order_by(*newest_first))), policy)
+            session.scalars(query.order_by(*order.columns()))), policy)
                  if disclosure.matches(view, protected)]
-        total = len(views)
+        total, by_priority = len(views), triage.count_rows(r for r, _ in views)
         if cursor:
-            created, ident = cursors.decode(cursor)
-            views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
+            position = cursors.decode(cursor)
+            views = [(r, v) for r, v in views if order.follows(r, position)]
         page, more = views[:limit], len(views) > limit
     else:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
+        by_priority = triage.counts(session, query)
         if cursor:
-            created, ident = cursors.decode(cursor)
-            query = query.where(
-                or_(Referral.created_at < created,
-                    and_(Referral.created_at == created, Referral.id < ident))
-            )
-        rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
+            query = order.after(query, cursors.decode(cursor))
+        rows = list(session.scalars(query.order_by(*order.columns()).limit(limit + 1)))
         page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     journal.record(session, actor, "referral.listed", "referral", None,
@@ -119,5 +121,5 @@ def list_box(
                  detail={"box": box, "ids": [str(r.id) for r, _ in page],
                          "filters": sorted(protected)})
     last = page[-1][0] if more else None
-    next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
-    return Page([view for _, view in page], next_cursor, total)
+    next_cursor = cursors.encode(*order.position(last)) if last is not None else None
+    return Page([view for _, view in page], next_cursor, total, by_priority)
