@@ -51,7 +51,7 @@ def audit_verify():
     session = db_session()
     result = journal.verify(session)
     journal.record(session, actor(), "audit.verified", "audit_log", None,
-                 detail={"ok": result.ok, "checked": result.checked})
+                   detail={"ok": result.ok, "checked": result.checked})
     return render_template("admin/audit_verified.html", result=result)
 
 
@@ -62,7 +62,7 @@ def audit_export():
     wanted = _filter(AuditFilterForm(request.args)) or viewer.AuditFilter()
     body = "".join(viewer.export_lines(session, g.coordinator, wanted))
     journal.record(session, actor(), "audit.exported", "audit_log", None,
-                 detail=wanted.as_detail())
+                   detail=wanted.as_detail())
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Response(body, mimetype="application/jsonl", headers={
         "Content-Disposition": f'attachment; filename="audit-{stamp}.jsonl"'})

@@ -27,11 +27,12 @@ from gateway import regions
 from gateway.db import transaction
 from gateway.delivery.worker import Settings as DeliverySettings
 from gateway.models import Alert, Institution, MailState, OutboxMessage, OutboxStatus, utcnow
+from gateway.services.actor import Actor
 from gateway.services.alerts import contacts
 from gateway.services.audit import journal
 
 log = logging.getLogger(__name__)
-ACTOR = "delivery"
+ACTOR = Actor.system("delivery")
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,13 @@ from gateway.models import (
 )
 from gateway.services.alerts import contacts
 from gateway.services.network import institutions
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 from tests.admin_support import make_account
 from tests.mail_support import free_port
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
 from tests.privacy_support import NOTE, personal, personal_keys
-from tests.support import Partner, bearer, new_key, public_jwks
+from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -159,7 +160,7 @@ def _token(server: str, partner: Partner) -> str:
 def test_coordinator_journey_in_chromium(app, server, page):
     account = make_account(app, region="r1")
     with transaction(app) as session:
-        theirs = institutions.register(session, "test", name="Region B school",
+        theirs = institutions.register(session, TESTER, name="Region B school",
                                        kind=InstitutionKind.MIDDLE_SCHOOL, region="r2",
                                        country="CN").id
 
@@ -239,7 +240,7 @@ def test_coordinator_journey_in_chromium(app, server, page):
 def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, width):
     account = make_account(app, region="r1")
     with transaction(app) as session:
-        institutions.register(session, "test", name="Minhang No.1 Middle School with a long name",
+        institutions.register(session, TESTER, name="Minhang No.1 Middle School with a long name",
                               kind=InstitutionKind.MIDDLE_SCHOOL, region="r1", country="CN")
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
@@ -325,9 +326,10 @@ def test_alert_no_channel_delivered_is_red_on_the_board(app, client, server, pag
     created = client.post("/api/v1/referrals", json=referral_body(hospital.institution_id),
                           headers=token).get_json()
     with transaction(app) as session:
-        contacts.add(session, "test", email="coordinators@r1.example", region="r1")
+        contacts.add(session, TESTER, email="coordinators@r1.example", region="r1")
         submitted = session.get(Referral, uuid.UUID(created["id"])).submitted_at
-        assert sla_sweep.sweep(session, submitted + timedelta(minutes=16)).breaches == 1
+        assert sla_sweep.sweep(session, submitted + timedelta(minutes=16),
+                               policy=Policy.from_config(app.config)).breaches == 1
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")  # no webhook, and SMTP down
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)

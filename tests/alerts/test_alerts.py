@@ -25,6 +25,7 @@ from gateway.models import (
     Referral,
 )
 from gateway.services.alerts import contacts
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla, sla_sweep
 from tests.admin_support import make_account, post_form, sign_in
 from tests.mail_support import free_port
@@ -35,7 +36,7 @@ from tests.network_support import (
     referral_body,
     set_endpoint,
 )
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 REGION = "minhang"
 
@@ -48,7 +49,7 @@ def breach(app, client, make_partner, token_for, link):
     hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES, region=REGION)
     link(school, hospital, "referral")
     with transaction(app) as session:
-        sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=15,
+        sla.set_policy(session, TESTER, hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="On call <oncall@hospital.example>")
     token = bearer(token_for(school))
     client.post("/api/v1/consents", json=consent_body(hospital.institution_id), headers=token)
@@ -60,7 +61,9 @@ def breach(app, client, make_partner, token_for, link):
     def run() -> tuple[dict, Alert]:
         with transaction(app) as session:
             submitted = session.get(Referral, uuid.UUID(referral["id"])).submitted_at
-            assert sla_sweep.sweep(session, submitted + timedelta(minutes=16)).breaches == 1
+            done = sla_sweep.sweep(session, submitted + timedelta(minutes=16),
+                                   policy=Policy.from_config(app.config))
+            assert done.breaches == 1
             alert = session.scalars(select(Alert)).one()
             session.expunge(alert)
         return referral, alert
@@ -78,7 +81,7 @@ def _smtp(monkeypatch, app, port: int, attempts: int = 5) -> None:
 
 def _add_contact(app, email: str, **addressee) -> None:
     with transaction(app) as session:
-        contacts.add(session, "test", email=email, **addressee)
+        contacts.add(session, TESTER, email=email, **addressee)
 
 
 def _alert(app, alert_id: uuid.UUID) -> Alert:
@@ -175,7 +178,7 @@ def test_with_smtp_down_too_the_board_shows_the_alert_undelivered(
 def test_no_contact_means_undelivered_at_once(app, client, breach, smtp_server, monkeypatch):
     _smtp(monkeypatch, app, smtp_server.port)
     with transaction(app) as session:  # the on-call contact is a pager, not an address
-        sla.set_policy(session, "test", breach.hospital.institution_id, receipt_minutes=15,
+        sla.set_policy(session, TESTER, breach.hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="duty psychiatrist pager 7001")
     _, alert = breach()
     Worker(app).run_once()
@@ -259,7 +262,7 @@ def test_alerts_and_contacts_stay_in_their_region(app, client, breach, make_part
     with transaction(app) as session:
         theirs = contacts.listed(session, region=REGION)
         assert theirs == []
-        _added = contacts.add(session, "test", email="coord@minhang.example", region=REGION)
+        _added = contacts.add(session, TESTER, email="coord@minhang.example", region=REGION)
         contact_id = _added.id
     gone = post_form(client, "/admin/alerts/contacts",
                      f"/admin/alerts/contacts/{contact_id}/remove", {})

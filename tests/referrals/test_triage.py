@@ -12,7 +12,7 @@ from gateway.db import transaction
 from gateway.models import Referral
 from gateway.services.referrals import sla
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def inbox(app, client, make_partner, token_for, link):
     hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
     link(school, hospital, "referral")
     with transaction(app) as session:
-        sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=5,
+        sla.set_policy(session, TESTER, hospital.institution_id, receipt_minutes=5,
                        decision_minutes=60, on_call_contact=None)
     sender = bearer(token_for(school))
     for purpose in ("green_channel_referral", "referral"):

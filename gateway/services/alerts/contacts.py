@@ -22,7 +22,7 @@ def _address(text: str | None) -> str | None:
     return address if at and local and "." in domain and " " not in address else None
 
 
-def add(session: Session, actor: Actor | str, *, email: str,
+def add(session: Session, actor: Actor, *, email: str,
         institution_id: uuid.UUID | None = None, region: str | None = None) -> AlertContact:
     """Add an address for an institution's or a region's alerts (once per addressee)."""
     if (institution_id is None) == (region is None):
@@ -36,7 +36,7 @@ def add(session: Session, actor: Actor | str, *, email: str,
                                                             region=region)}:
         raise Conflict("That address is already a contact.")
     contact = AlertContact(institution_id=institution_id, region=region, email=address,
-                           created_by=actor.label if isinstance(actor, Actor) else actor)
+                           created_by=actor.label)
     session.add(contact)
     session.flush()
     journal.record(session, actor, "alert.contact_added", "alert_contact", contact.id,
@@ -45,7 +45,7 @@ def add(session: Session, actor: Actor | str, *, email: str,
     return contact
 
 
-def remove(session: Session, actor: Actor | str, contact: AlertContact) -> None:
+def remove(session: Session, actor: Actor, contact: AlertContact) -> None:
     """Remove a contact; audited."""
     journal.record(session, actor, "alert.contact_removed", "alert_contact", contact.id,
                    detail={"region": contact.region,
@@ -110,7 +110,7 @@ def add_for(session: Session, coordinator: Coordinator, *, email: str,
             found = session.get(Institution, institution_id)
             if found is None or found.region != scope:
                 raise NotFound("No institution with that id.")
-    return add(session, coordinator.label, email=email, institution_id=institution_id,
+    return add(session, Actor.coordinator(coordinator), email=email, institution_id=institution_id,
                region=region)
 
 
@@ -119,7 +119,7 @@ def remove_for(session: Session, coordinator: Coordinator, contact_id: uuid.UUID
     contact = session.get(AlertContact, contact_id)
     if contact is None or not _in_scope(session, coordinator, contact):
         raise NotFound("No alert contact with that id.")
-    remove(session, coordinator.label, contact)
+    remove(session, Actor.coordinator(coordinator), contact)
 
 
 def for_coordinator(session: Session, coordinator: Coordinator) -> list[AlertContact]:

@@ -23,6 +23,7 @@ from gateway.models import (
     OutboxStatus,
     utcnow,
 )
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import InvalidTransition, NotFound
 
@@ -102,6 +103,6 @@ def acknowledge(session: Session, coordinator: Coordinator, alert_id: uuid.UUID,
     alert.acknowledged_at = moment or utcnow()
     alert.acknowledged_by = coordinator.label
     session.flush()
-    journal.record(session, coordinator.label, "alert.acknowledged", "alert", alert.id,
+    journal.record(session, Actor.coordinator(coordinator), "alert.acknowledged", "alert", alert.id,
                    detail={"kind": alert.kind.value, "region": alert.region})
     return alert

@@ -19,7 +19,7 @@ TOPICS = {
 }
 
 
-def raise_alert(session: Session, actor: Actor | str, *, kind: AlertKind, region: str,
+def raise_alert(session: Session, actor: Actor, *, kind: AlertKind, region: str,
                 cause_type: str, cause_id: uuid.UUID, notice: dict,
                 institution_id: uuid.UUID | None = None,
                 pseudonym: str | None = None) -> Alert:

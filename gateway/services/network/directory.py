@@ -35,7 +35,7 @@ class Listing:
     sla: SlaPolicy  # receipt and decision minutes, on-call contact
 
 
-def set_entry(session: Session, actor: Actor | str, institution_id: uuid.UUID, *,
+def set_entry(session: Session, actor: Actor, institution_id: uuid.UUID, *,
               services: list[Service], on_call_hours: str | None) -> DirectoryEntry:
     """Create or replace an institution's directory entry; audited."""
     institutions.get_active(session, institution_id)
@@ -43,7 +43,7 @@ def set_entry(session: Session, actor: Actor | str, institution_id: uuid.UUID, *
         institution_id=institution_id)
     entry.services = sorted({s.value for s in services})
     entry.on_call_hours = on_call_hours
-    entry.updated_by = actor.label if isinstance(actor, Actor) else actor
+    entry.updated_by = actor.label
     session.add(entry)
     session.flush()
     journal.record(session, actor, "directory.entry_set", "institution", institution_id,

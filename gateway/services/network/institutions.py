@@ -15,7 +15,7 @@ from gateway.services.errors import NotFound
 
 def register(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     *,
     name: str,
     kind: InstitutionKind,
@@ -27,7 +27,7 @@ def register(
     session.add(institution)
     session.flush()
     journal.record(session, actor, "institution.registered", "institution", institution.id,
-                 detail={"kind": kind.value, "region": region})
+                   detail={"kind": kind.value, "region": region})
     return institution
 
 
@@ -56,7 +56,7 @@ def search(session: Session, *, region: str | None = None, text: str | None = No
     return list(session.scalars(query))
 
 
-def update(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, name: str,
+def update(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: str,
            kind: InstitutionKind, region: str, country: str) -> Institution:
     """Change an institution's name, kind, region or country."""
     institution = session.get(Institution, institution_id)
@@ -66,11 +66,11 @@ def update(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, n
     institution.region, institution.country = region, country.upper()
     session.flush()
     journal.record(session, actor, "institution.updated", "institution", institution.id,
-                 detail={"kind": kind.value, "region": region})
+                   detail={"kind": kind.value, "region": region})
     return institution
 
 
-def deactivate(session: Session, actor: Actor | str, institution_id: uuid.UUID) -> Institution:
+def deactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
     """Take an institution out of the network: its clients get no tokens, nothing reaches it."""
     institution = session.get(Institution, institution_id)
     if institution is None:

@@ -29,7 +29,7 @@ def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
 
 def propose(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     *,
     institution_ids: tuple[uuid.UUID, uuid.UUID],
     exchanges: list[Exchange],
@@ -54,11 +54,11 @@ def propose(
     session.add(partnership)
     session.flush()
     journal.record(session, actor, "partnership.proposed", "partnership", partnership.id,
-                 detail={"exchanges": partnership.exchanges})
+                   detail={"exchanges": partnership.exchanges})
     return partnership
 
 
-def change_status(session: Session, actor: Actor | str, partnership_id: uuid.UUID,
+def change_status(session: Session, actor: Actor, partnership_id: uuid.UUID,
                   status: PartnershipStatus) -> Partnership:
     """Approve (``active``), suspend, resume or end a partnership; effective at once."""
     partnership = session.get(Partnership, partnership_id, with_for_update=True)
