@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralReason, ReferralStatus
+from gateway.models import (
+    BusinessStatus,
+    DataCategory,
+    DeclineReason,
+    Priority,
+    ReferralReason,
+    ReferralStatus,
+)
 from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 
 ICD10_MENTAL = validate.Regexp(r"^F\d{2}(\.\d{1,2})?$", error="must be an ICD-10 F-chapter code")
@@ -72,6 +79,34 @@ class ReferralCreateSchema(InputSchema):
     case_id = fields.UUID(metadata={"description": "The sender's case this referral is made from."})
     draft = fields.Boolean(load_default=False,
                            metadata={"description": "Keep as a draft; submit it later."})
+
+
+class OnwardReferralSchema(InputSchema):
+    """The recipient refers the student onward (e.g. to a psychiatric hospital)."""
+
+    recipient_institution_id = fields.UUID(required=True)
+    priority = fields.Enum(Priority, by_value=True, required=True)
+    reason = fields.Enum(ReferralReason, by_value=True, required=True)
+    data_categories = fields.List(
+        fields.Enum(DataCategory, by_value=True), required=True,
+        validate=validate.Length(1, len(DataCategory)), metadata={
+            "description": "What to pass on, of what the caller was released; the first "
+                           "sender must hold a consent releasing each to the new recipient."})
+    summary = fields.String(validate=validate.Length(1, 4000), metadata={
+        "description": "Category clinical_notes: the relay's own words for the next recipient."})
+
+
+class ChainLinkSchema(Schema):
+    """One referral of a chain (no personal data)."""
+
+    id = fields.UUID()
+    based_on_id = fields.UUID(allow_none=True)
+    sender_institution_id = fields.UUID(attribute="sender_id")
+    recipient_institution_id = fields.UUID(attribute="recipient_id")
+    priority = fields.Enum(Priority, by_value=True)
+    status = fields.Enum(ReferralStatus, by_value=True)
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
 
 
 class ReferralTransitionSchema(InputSchema):
@@ -177,6 +212,8 @@ class ReferralSchema(Schema):
     sender_institution_id = fields.UUID(attribute="sender_id")
     recipient_institution_id = fields.UUID(attribute="recipient_id")
     subject_pseudonym = fields.String(attribute="recipient_pseudonym")
+    based_on_id = fields.UUID(allow_none=True, metadata={
+        "description": "The referral this one continues (an onward referral)."})
     consent_id = fields.UUID(allow_none=True)
     breakglass_id = fields.UUID(allow_none=True)
     priority = fields.Enum(Priority, by_value=True)

@@ -15,10 +15,12 @@ from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
 from gateway.services.privacy import disclosure
-from gateway.services.referrals import attachments, intake, lifecycle, metrics, reads
+from gateway.services.referrals import attachments, intake, lifecycle, metrics, onward, reads
 from schemas.attachments import AttachmentQuerySchema, AttachmentSchema
 from schemas.common import InputSchema
 from schemas.referrals import (
+    ChainLinkSchema,
+    OnwardReferralSchema,
     ReferralCreateSchema,
     ReferralEventSchema,
     ReferralListQuerySchema,
@@ -88,6 +90,39 @@ class ReferralItem(MethodView):
         """Read a referral."""
         return reads.read(db_session(), current_actor(), referral_id,
                               policy=current_policy())
+
+
+@blp.route("/<uuid:referral_id>/onward")
+class OnwardReferral(MethodView):
+    """The recipient refers the student onward."""
+
+    @authenticated("referrals:write")
+    @blp.arguments(OnwardReferralSchema)
+    @blp.response(201, ReferralSchema)
+    def post(self, body: dict, referral_id: uuid.UUID):
+        """Refer onward from an accepted referral; consent is checked again for the new
+        recipient, and only the categories it releases travel. The new referral's
+        ``based_on_id`` names this one."""
+        session, actor, policy = db_session(), current_actor(), current_policy()
+        created = onward.refer_onward(
+            session, actor, current_keyring().pseudonyms, referral_id,
+            onward.OnwardRequest(recipient_id=body.pop("recipient_institution_id"),
+                                 data_categories=frozenset(body.pop("data_categories")), **body),
+            policy=policy)
+        return (disclosure.disclose(session, actor, created, policy=policy), 201,
+                {"Location": f"/api/v1/referrals/{created.id}"})
+
+
+@blp.route("/<uuid:referral_id>/chain")
+class ReferralChain(MethodView):
+    """The referrals a student went through, first to last."""
+
+    @authenticated("referrals:read")
+    @blp.response(200, ChainLinkSchema(many=True))
+    def get(self, referral_id: uuid.UUID):
+        """The chain of onward referrals (no personal data): the first sender sees every link,
+        others the links they sent or received."""
+        return onward.chain(db_session(), current_actor(), referral_id)
 
 
 @blp.route("/<uuid:referral_id>/transitions")

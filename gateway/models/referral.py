@@ -85,6 +85,11 @@ class Referral(Base):
     outcome_note: Mapped[str | None] = mapped_column(EncryptedText("referrals.outcome_note"))
     outcome_diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # An onward referral: the referral it continues, and the institution that holds the
+    # student's record and consents (the first sender); None for a first referral.
+    based_on_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"),
+                                                          index=True)
+    subject_holder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("institutions.id"))
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]

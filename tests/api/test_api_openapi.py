@@ -36,6 +36,8 @@ OPERATIONS = {
     ("GET", "/api/v1/referrals/{referral_id}"),
     ("POST", "/api/v1/referrals/{referral_id}/transitions"),
     ("POST", "/api/v1/referrals/{referral_id}/updates"),
+    ("POST", "/api/v1/referrals/{referral_id}/onward"),
+    ("GET", "/api/v1/referrals/{referral_id}/chain"),
     ("GET", "/api/v1/referrals/{referral_id}/events"),
     ("GET", "/api/v1/referrals/{referral_id}/metrics"),
     ("POST", "/api/v1/referrals/{referral_id}/attachments"),

@@ -178,6 +178,9 @@ class Question:
     recipient_id: uuid.UUID
     data_categories: frozenset[DataCategory]
     breakglass_id: uuid.UUID | None = None
+    # an institution that received the subject's data under consent and asks to pass it on
+    # (an onward referral); the caller checks it holds such a referral
+    relay_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class _Facts:
 
 
 def _may_ask(actor: Actor, question: Question) -> bool:
-    return actor.institution_id in (question.subject.holder_id, question.recipient_id)
+    askers = {question.subject.holder_id, question.recipient_id, question.relay_id} - {None}
+    return actor.institution_id in askers
 
 
 def _consents_of(session: Session, questions: list[Question]

@@ -35,7 +35,8 @@ def purpose_of(referral: Referral) -> Purpose:
 
 def subject_of(referral: Referral) -> consent.SubjectRef:
     """The subject a referral is about, as the consent engine keys it."""
-    return consent.SubjectRef(referral.sender_id, referral.subject_key)
+    return consent.SubjectRef(referral.subject_holder_id or referral.sender_id,
+                              referral.subject_key)
 
 
 def _record(referral: Referral) -> dict:
@@ -44,6 +45,7 @@ def _record(referral: Referral) -> dict:
         "id": referral.id, "sender_id": referral.sender_id,
         "recipient_id": referral.recipient_id,
         "recipient_pseudonym": referral.recipient_pseudonym, "consent_id": referral.consent_id,
+        "based_on_id": referral.based_on_id,
         "breakglass_id": referral.breakglass_id, "priority": referral.priority,
         "reason": referral.reason, "status": referral.status,
         "business_status": referral.business_status, "submitted_at": referral.submitted_at,
