@@ -74,7 +74,7 @@ def network(app: Flask) -> tuple[Member, Member]:
         hospital = _member(session, InstitutionKind.HOSPITAL, ["referrals:read"])
         now = utcnow()
         partnership = partnerships.propose(
-            session, "bench", institution_ids=(university.institution_id, hospital.institution_id),
+            session, BENCH, institution_ids=(university.institution_id, hospital.institution_id),
             exchanges=[Exchange.REFERRAL], valid_from=now - timedelta(days=1),
             valid_until=now + timedelta(days=30))
         partnerships.change_status(session, BENCH, partnership.id, PartnershipStatus.ACTIVE)
