@@ -49,6 +49,15 @@ class DefaultConfig:
     JWKS_CA_BUNDLE: str | None = None  # CA file for partners' https; None: the default store
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
+    # Regions: the name shown for a region's slug and its time zone (others: the default)
+    REGION_NAMES: ClassVar[dict] = {}
+    REGION_TIME_ZONES: ClassVar[dict] = {}
+    DEFAULT_TIME_ZONE = "Asia/Shanghai"
+    # Reports: yearly hours expected of each institution; students per counsellor at most
+    # (seed 001: 1:4000; Shanghai's universities 1:3000)
+    REPORT_SUPERVISION_HOURS_PER_YEAR = 20.0
+    REPORT_TRAINING_HOURS_PER_YEAR = 40.0
+    REPORT_STUDENTS_PER_COUNSELLOR = 4000
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
     SECRET_KEY: str | None = None

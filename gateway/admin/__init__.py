@@ -48,6 +48,7 @@ def init_admin(app: Flask) -> None:
         errors,
         institutions,
         partnerships,
+        reports,
     )
     from gateway.admin.cli import coordinators_cli
 
