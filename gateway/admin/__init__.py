@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
@@ -26,7 +26,10 @@ def select_locale() -> str:
 
 @bp.context_processor
 def _locale() -> dict:
-    return {"locale": str(get_locale())}
+    from gateway.services.coordination import regions
+
+    return {"locale": str(get_locale()),
+            "region_name": lambda region: regions.name(current_app.config, region)}
 
 
 @bp.after_request

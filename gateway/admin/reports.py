@@ -83,7 +83,7 @@ def report_page():
     report = _report(form)
     return render_template(
         "admin/reports.html", form=form, report=report, titles=TITLES, columns=COLUMNS,
-        codes=CODES, region_name=_region_name(report) if report else "",
+        codes=CODES, scope_name=_region_name(report) if report else "",
         query=request.query_string.decode()), 200 if report else 422
 
 

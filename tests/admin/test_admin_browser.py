@@ -1,115 +1,26 @@
-"""The admin UI in Debian's Chromium (Playwright) against a real gunicorn server.
-
-Screenshots go to ``test-artifacts/`` (gitignored). Chromium comes from apt
-(``.ci/ensure-chromium``); Playwright never downloads a browser here.
-"""
+"""The admin UI in Debian's Chromium (Playwright) against a real gunicorn server."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
 from gateway.services.network import institutions
 from tests.admin_support import make_account
+from tests.browser_support import OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
 from tests.privacy_support import NOTE, personal, personal_keys
 from tests.support import Partner, bearer, new_key, public_jwks
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
-         "clients/new", "audit", "delivery")
-UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML)"""
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, key_dir: Path) -> Iterator[str]:
-    """gunicorn serving the gateway on the session's database and keys."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
-           "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": url}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "gateway:create_app()"], env=env,
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("gunicorn did not start; see test-artifacts/gunicorn.log")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail("Chromium missing: run 'bash .ci/ensure-chromium' (make test does)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield context.new_page()
-    context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, server: str, account) -> None:
-    page.goto(server + "/admin/sign-in")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.fill("#code", account.code())
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/board")
+         "clients/new", "audit", "delivery", "reports")
 
 
 def create_institution(page: Page, server: str, name: str, kind: str) -> None:
