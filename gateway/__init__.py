@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
         fhir,
         network,
         referrals,
+        reports,
         resources,
         slots,
         supervisors,
@@ -59,7 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp,
+                      reports.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

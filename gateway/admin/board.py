@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, render_template
+from flask_babel import gettext as _
 
 from gateway.admin import bp
 from gateway.db import db_session
@@ -18,6 +19,11 @@ def board():
     summary = board_service.summary(
         session, tenancy.region_institution_ids(session, g.coordinator))
     names = {i.id: i.name for i in institutions.list_all(session)}
+    bins = summary.histogram()
+    chart = {"kind": "bar", "unit": _("min"),
+             "categories": [f"≤ {b['upto']}" if b["upto"] is not None
+                            else f"> {bins[-2]['upto']}" for b in bins],
+             "series": [{"name": _("Decisions"), "data": [b["count"] for b in bins]}]}
     return render_template("admin/board.html", board=summary, names=names,
-                           histogram=summary.histogram(),
+                           decision_chart=chart,
                            releases=release_reviews.pending(session, g.coordinator))

@@ -30,7 +30,7 @@ COLUMNS = {
     "receipt_on_time_percent": _l("Receipt on time (%)"),
     "decision_on_time_percent": _l("Decision on time (%)"), "measured": _l("Referrals measured"),
     "median_minutes": _l("Median (min)"), "p90_minutes": _l("90th percentile (min)"),
-    "up_to_minutes": _l("Up to (min)"), "decisions": _l("Decisions"),
+    "minutes": _l("Minutes from submission"), "decisions": _l("Decisions"),
     "week": _l("Week starting"), "releases": _l("Releases"), "tier": _l("Attention tier"),
     "cases": _l("Cases"), "supervision_hours": _l("Supervision hours"),
     "training_hours": _l("Training hours"),

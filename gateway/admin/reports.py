@@ -36,14 +36,6 @@ class ReportForm(FlaskForm):
     region = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
 
 
-def _requirements() -> reports.Requirements:
-    config = current_app.config
-    return reports.Requirements(
-        supervision_hours_per_year=float(config["REPORT_SUPERVISION_HOURS_PER_YEAR"]),
-        training_hours_per_year=float(config["REPORT_TRAINING_HOURS_PER_YEAR"]),
-        students_per_counsellor=int(config["REPORT_STUDENTS_PER_COUNSELLOR"]))
-
-
 def _region(form: ReportForm) -> str | None:
     """A coordinator's own region; an admin's choice (empty: every region)."""
     if g.coordinator.scope_region is not None:
@@ -69,7 +61,32 @@ def _report(form: ReportForm) -> reports.Report | None:
             "Choose a first and a last day: the last not before the first, "
             "at most 366 days apart.")]
         return None
-    return reports.build(session, region=region, period=period, requirements=_requirements())
+    return reports.build(session, region=region, period=period,
+                         requirements=reports.Requirements.from_config(config))
+
+
+def _plotted(value: reports.tables.Cell) -> float | None:
+    """A number to draw; a suppressed or left-out value is not drawn."""
+    return value if isinstance(value, int | float) else None
+
+
+def _series(table: reports.Table, categories: int, *keys: str) -> dict:
+    index = {c.key: n for n, c in enumerate(table.columns)}
+    return {"categories": [row[categories] for row in table.rows],
+            "series": [{"name": str(COLUMNS[key]),
+                        "data": [_plotted(row[index[key]]) for row in table.rows]}
+                       for key in keys]}
+
+
+def charts(report: reports.Report) -> dict[str, dict]:
+    """What the page draws, by table key: the same cells as the tables beside the charts."""
+    return {
+        "weekly": {"kind": "line", **_series(report.table("weekly"), 0, "sent", "received")},
+        "sla": {"kind": "bar", "max": 100, "unit": "%", **_series(
+            report.table("sla"), 0, "receipt_on_time_percent", "decision_on_time_percent")},
+        "decision_histogram": {"kind": "bar", "unit": str(_l("min")), **_series(
+            report.table("decision_histogram"), 0, "decisions")},
+    }
 
 
 def _region_name(report: reports.Report) -> str:
@@ -84,6 +101,7 @@ def report_page():
     return render_template(
         "admin/reports.html", form=form, report=report, titles=TITLES, columns=COLUMNS,
         codes=CODES, scope_name=_region_name(report) if report else "",
+        charts=charts(report) if report else {},
         query=request.query_string.decode()), 200 if report else 422
 
 

@@ -109,7 +109,9 @@ def test_coordinator_journey_in_chromium(app, server, page):
     assert referral.json()["subject_pseudonym"][:16] in queue.inner_text()
     assert page.inner_text('[data-status="submitted"] .n') == "1"
     assert "stu-007" not in page.content() and "Private words" not in page.content()
-    assert page.locator("#decision-chart rect.bar").count() == 6  # drawn by board.js
+    assert page.get_attribute("#decision-chart", "data-drawn") == "true"  # by ECharts
+    assert page.locator("#decision-chart svg").bounding_box()["height"] > 100
+    assert page.locator("#decision-table tbody tr").count() == 6
     shot(page, "05-board-with-referral")
 
     forged = page.request.post(server + "/admin/institutions/new", max_redirects=0, form={

@@ -27,6 +27,11 @@ def _download(page: Page, link: str) -> bytes:
 def test_monthly_report_in_chromium(app, server, page):
     seeded = seed_month(app)
     account = make_account(app, region="r1")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400
+            and not r.url.endswith("/favicon.ico") else None)
     sign_in(page, server, account)
     page.click("nav >> a[href$='/admin/reports']")
     page.select_option("#period", "month")
@@ -39,6 +44,12 @@ def test_monthly_report_in_chromium(app, server, page):
     assert _cell(page, "summary", "发出的转介", "value") == "19"
     assert _cell(page, "by_status", "已接受", "sent") == "<5"  # a cell of 3
     assert _cell(page, "sla", seeded.hospital, "receipt_on_time_percent") == "83.3"
+    for chart, table in (("weekly", "weekly"), ("sla", "sla"),
+                         ("decision_histogram", "decision_histogram")):
+        assert page.get_attribute(f"#chart-{chart}", "data-drawn") == "true"  # by ECharts
+        assert page.locator(f"#chart-{chart} svg").bounding_box()["height"] > 100
+        assert page.locator(f"#report-{table} tbody tr").count() >= 1  # the table beside it
+    assert errors == []  # no script error, nothing refused by the page's CSP
     html = page.content()
     for secret in [*seeded.pseudonyms, SUMMARY]:
         assert secret not in html

@@ -33,6 +33,7 @@ SCOPES = (
     "bookings:write",
     "resources:read",
     "resources:write",
+    "reports:read",
     "network:admin",
 )
 ASYMMETRIC_ALGS = ("ES256", "ES384", "EdDSA", "PS256", "RS384")

@@ -7,13 +7,16 @@ hold counts, rates, hours and institution names only — never a pseudonym or a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Institution, Priority, utcnow
+from gateway.services.actor import Actor
+from gateway.services.audit import journal
 from gateway.services.coordination.reports import network_figures as nf
 from gateway.services.coordination.reports import referral_figures as rf
 from gateway.services.coordination.reports.network_figures import Requirements
@@ -21,7 +24,7 @@ from gateway.services.coordination.reports.period import Period, PeriodKind, res
 from gateway.services.coordination.reports.tables import SMALL, Column, Table, count
 
 __all__ = ["SMALL", "Period", "PeriodKind", "Report", "Requirements", "Table", "build",
-           "resolve"]
+           "for_client", "resolve"]
 
 DECISION_BINS = (15, 60, 120, 480, 1440)
 
@@ -79,3 +82,16 @@ def build(session: Session, *, region: str | None, period: Period,
         nf.staff(institutions, requirements),
     ]
     return Report(region, period, now, tables)
+
+
+def for_client(session: Session, actor: Actor, *, kind: PeriodKind, zones: Mapping[str, str],
+               default_zone: str, requirements: Requirements, first: date | None = None,
+               last: date | None = None) -> Report:
+    """The report of the region of the calling institution (an authority's system); audited."""
+    region = session.get(Institution, actor.institution_id).region
+    period = resolve(kind, zones.get(region, default_zone), first=first, last=last)
+    report = build(session, region=region, period=period, requirements=requirements)
+    journal.record(session, actor, "report.read", "institution", actor.institution_id,
+                   detail={"region": region, "first": period.first.isoformat(),
+                           "last": period.last.isoformat()})
+    return report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -39,6 +40,14 @@ class Requirements:
     supervision_hours_per_year: float
     training_hours_per_year: float
     students_per_counsellor: int
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Requirements:
+        """From ``REPORT_SUPERVISION_HOURS_PER_YEAR``, ``REPORT_TRAINING_HOURS_PER_YEAR`` and
+        ``REPORT_STUDENTS_PER_COUNSELLOR``."""
+        return cls(float(config["REPORT_SUPERVISION_HOURS_PER_YEAR"]),
+                   float(config["REPORT_TRAINING_HOURS_PER_YEAR"]),
+                   int(config["REPORT_STUDENTS_PER_COUNSELLOR"]))
 
 
 def breakglass(session: Session, region: str | None, period: Period, now: datetime) -> Table:

@@ -165,9 +165,9 @@ def decision_histogram(referrals: list[Referral], ids: set[uuid.UUID],
                if (m := _minutes(r.submitted_at, r.decided_at)) is not None]
     uppers: list[int | None] = [*bins, None]
     counts = Counter(next(b for b in uppers if b is None or m <= b) for m in minutes)
-    table = Table("decision_histogram", [Column("up_to_minutes"), Column("decisions")])
+    table = Table("decision_histogram", [Column("minutes"), Column("decisions")])
     for upper in uppers:
-        table.add(upper, count(counts[upper]))
+        table.add(f"≤ {upper}" if upper is not None else f"> {bins[-1]}", count(counts[upper]))
     return table
 
 
