@@ -24,6 +24,12 @@ def _form(form: InstitutionForm) -> InstitutionForm:
     return form
 
 
+def _staff(form: InstitutionForm, institution_id: uuid.UUID) -> None:
+    institutions.set_staff_counts(db_session(), actor(), institution_id,
+                                  students=form.student_count.data,
+                                  counsellors=form.counsellor_count.data)
+
+
 @bp.route("/institutions")
 def institution_list():
     """The institutions the coordinator manages, searchable by name or region."""
@@ -38,9 +44,11 @@ def institution_new():
     """Register an institution."""
     form = _form(InstitutionForm())
     if form.validate_on_submit():
-        institutions.register(db_session(), actor(), name=form.name.data.strip(),
-                              kind=InstitutionKind(form.kind.data),
-                              region=form.region.data.strip(), country=form.country.data)
+        created = institutions.register(db_session(), actor(), name=form.name.data.strip(),
+                                        kind=InstitutionKind(form.kind.data),
+                                        region=form.region.data.strip(),
+                                        country=form.country.data)
+        _staff(form, created.id)
         return redirect(url_for("admin.institution_list"))
     return render_template("admin/institution_form.html", form=form,
                            title=_("New institution")), 422 if form.errors else 200
@@ -57,6 +65,7 @@ def institution_edit(institution_id: uuid.UUID):
         institutions.update(db_session(), actor(), institution.id, name=form.name.data.strip(),
                             kind=InstitutionKind(form.kind.data),
                             region=form.region.data.strip(), country=form.country.data)
+        _staff(form, institution.id)
         return redirect(url_for("admin.institution_list"))
     return render_template("admin/institution_form.html", form=form, institution=institution,
                            title=_("Edit institution")), 422 if form.errors else 200

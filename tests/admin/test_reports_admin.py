@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.admin_support import make_account, sign_in
+from tests.admin_support import make_account, post_form, sign_in
 from tests.coordination.reports_support import MONTH_FIRST, SUMMARY, seed_month
 
 NOVEMBER = f"/admin/reports?period=month&first={MONTH_FIRST}"
@@ -45,7 +45,7 @@ def _section(rows: list[list], title: list[str] | str) -> list[list]:
 
 
 def test_page_csv_and_xlsx_hold_the_same_numbers(client, signed_in):
-    page = client.get(NOVEMBER, headers={"Cookie": "gw_lang=en"})
+    page = client.get(NOVEMBER)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "2026-11-01 – 2026-11-30" in html  # noqa: RUF001
@@ -87,3 +87,19 @@ def test_a_reversed_custom_period_is_a_plain_error(client, signed_in):
     assert "最后一天" in page.get_data(as_text=True)
     refused = client.get("/admin/reports/export.csv?period=custom&first=2026-11-05")
     assert refused.status_code == 422
+
+
+def test_staff_counts_recorded_on_the_institution_form_give_the_ratio(app, client):
+    account = make_account(app, region="r1")
+    assert sign_in(client, account).status_code == 302
+    created = post_form(client, "/admin/institutions/new", "/admin/institutions/new", {
+        "name": "郊区校区", "kind": "university", "region": "r1", "country": "CN",
+        "student_count": "9000", "counsellor_count": "3"})
+    assert created.status_code == 302
+    refused = post_form(client, "/admin/institutions/new", "/admin/institutions/new", {
+        "name": "Bad", "kind": "university", "region": "r1", "country": "CN",
+        "student_count": "-1"})
+    assert refused.status_code == 422
+    page = client.get("/admin/reports?period=week")
+    row = page.get_data(as_text=True).split('id="report-staff"')[1]
+    assert "郊区校区" in row and ">3000<" in row and ">是<" in row

@@ -70,6 +70,21 @@ def update(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, n
     return institution
 
 
+def set_staff_counts(session: Session, actor: Actor | str, institution_id: uuid.UUID, *,
+                     students: int | None, counsellors: int | None) -> Institution:
+    """Record how many students and counsellors an institution has (None: not recorded)."""
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound("No institution with that id.")
+    if (institution.student_count, institution.counsellor_count) == (students, counsellors):
+        return institution
+    institution.student_count, institution.counsellor_count = students, counsellors
+    session.flush()
+    journal.record(session, actor, "institution.staff_counts_set", "institution", institution.id,
+                   detail={"students": students, "counsellors": counsellors})
+    return institution
+
+
 def deactivate(session: Session, actor: Actor | str, institution_id: uuid.UUID) -> Institution:
     """Take an institution out of the network: its clients get no tokens, nothing reaches it."""
     institution = session.get(Institution, institution_id)
