@@ -54,6 +54,7 @@ def init_admin(app: Flask) -> None:
         reports,
     )
     from gateway.admin.cli import coordinators_cli
+    from gateway.admin.local_time import init_local_time
 
     if not app.config.get("SECRET_KEY"):
         # derived from the keyring, so every worker and host sharing KEY_DIR agrees on it
@@ -63,4 +64,5 @@ def init_admin(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    init_local_time(app)
     app.cli.add_command(coordinators_cli)

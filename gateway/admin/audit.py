@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Response, g, render_template, request
+from flask_babel import lazy_gettext as _l
 
-from gateway.admin import bp
+from gateway.admin import bp, local_time
 from gateway.admin.auth import actor
 from gateway.admin.forms import AuditFilterForm
 from gateway.db import db_session
@@ -15,13 +16,18 @@ from gateway.services.audit import journal, viewer
 
 
 def _day(value, shift: int = 0) -> datetime | None:
-    """Midnight UTC of a date from the form (plus ``shift`` days), or None."""
-    return datetime.combine(value, time(), UTC) + timedelta(days=shift) if value else None
+    """Local midnight (the region's zone) of a date from the form plus ``shift`` days, or None."""
+    if not value:
+        return None
+    return datetime.combine(value + timedelta(days=shift), time(), local_time.zone())
 
 
 def _filter(form: AuditFilterForm) -> viewer.AuditFilter | None:
     """The filter the form describes, or None when the form is invalid."""
     if not form.validate():
+        return None
+    if form.since.data and form.until.data and form.until.data < form.since.data:
+        form.until.errors = [*form.until.errors, _l("The end date is before the start date.")]
         return None
     try:
         institution = uuid.UUID(form.institution.data) if form.institution.data else None
