@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import current_app, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -96,14 +96,33 @@ def client_keys(client_id: str):
             db_session().rollback()
             error = exc.detail
         else:
+            flash(_("New keys of %(name)s saved.", name=client.name))
             return redirect(url_for("admin.client_list"))
     return render_template("admin/client_keys.html", form=form, client=client, error=error), \
         422 if error else 200
 
 
-@bp.route("/clients/<client_id>/revoke", methods=["POST"])
+@bp.route("/clients/<client_id>/revoke", methods=["GET", "POST"])
 def client_revoke(client_id: str):
-    """Revoke a client: no new tokens, and its live tokens stop at once."""
+    """Ask first (GET); then revoke: no new tokens, and its live tokens stop at once."""
     client = tenancy.client(db_session(), g.coordinator, client_id)
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm.html", title=_("Revoke this connected system?"),
+            subject=client.name, confirm_label=_("Yes, revoke"),
+            consequence=_("It can no longer call the gateway; tokens it holds stop working at "
+                          "once. It can be reactivated later with new tokens."),
+            action_url=url_for("admin.client_revoke", client_id=client.client_id),
+            back_url=url_for("admin.client_list"))
     clients.revoke(db_session(), actor(), client.client_id)
+    flash(_("%(name)s revoked.", name=client.name))
+    return redirect(url_for("admin.client_list"))
+
+
+@bp.route("/clients/<client_id>/reactivate", methods=["POST"])
+def client_reactivate(client_id: str):
+    """Let a revoked client get tokens again (audited); its old tokens stay dead."""
+    client = tenancy.client(db_session(), g.coordinator, client_id)
+    clients.reactivate(db_session(), actor(), client.client_id)
+    flash(_("%(name)s reactivated.", name=client.name))
     return redirect(url_for("admin.client_list"))

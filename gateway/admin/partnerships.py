@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from flask import g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from gateway.admin import bp
@@ -19,6 +21,10 @@ from gateway.services.network import institutions, partnerships
 
 ACTIONS = {"approve": PartnershipStatus.ACTIVE, "suspend": PartnershipStatus.SUSPENDED,
            "resume": PartnershipStatus.ACTIVE, "end": PartnershipStatus.ENDED}
+DONE = {"approve": _l("Partnership %(pair)s approved."),
+        "suspend": _l("Partnership %(pair)s suspended."),
+        "resume": _l("Partnership %(pair)s resumed."),
+        "end": _l("Partnership %(pair)s ended.")}
 
 
 def _form() -> PartnershipForm:
@@ -65,13 +71,29 @@ def partnership_new():
     except (InvalidInput, NotFound, ValueError) as exc:
         session.rollback()
         return _page(form, getattr(exc, "detail", None) or str(exc), 422)
+    flash(_("Partnership proposed; it allows nothing until it is approved."))
     return redirect(url_for("admin.partnership_list"))
 
 
 @bp.route("/partnerships/<uuid:partnership_id>/<any(approve, suspend, resume, end):action>",
-          methods=["POST"])
+          methods=["GET", "POST"])
 def partnership_status(partnership_id: uuid.UUID, action: str):
-    """Change a partnership's status; the API honours it from the next request on."""
-    found = tenancy.partnership(db_session(), g.coordinator, partnership_id)
-    partnerships.change_status(db_session(), actor(), found.id, ACTIONS[action])
+    """Change a partnership's status (ending it is asked first); the API honours it at once."""
+    session = db_session()
+    found = tenancy.partnership(session, g.coordinator, partnership_id)
+    names = {i.id: i.name for i in institutions.list_all(session)}
+    pair = f"{names.get(found.institution_a_id, '?')} – {names.get(found.institution_b_id, '?')}"  # noqa: RUF001
+    if request.method == "GET":
+        if action != "end":
+            return redirect(url_for("admin.partnership_list"))
+        return render_template(
+            "admin/confirm.html", title=_("End this partnership?"), subject=pair,
+            confirm_label=_("Yes, end it"),
+            consequence=_("The two institutions can no longer exchange anything under it. "
+                          "An ended partnership cannot be resumed; propose a new one instead."),
+            action_url=url_for("admin.partnership_status", partnership_id=found.id,
+                               action="end"),
+            back_url=url_for("admin.partnership_list"))
+    partnerships.change_status(session, actor(), found.id, ACTIONS[action])
+    flash(DONE[action] % {"pair": pair})
     return redirect(url_for("admin.partnership_list"))

@@ -83,8 +83,11 @@ class AccessToken(TokenMixin):
 
     def is_revoked(self) -> bool:
         session = db_session()
-        return (clients.is_denied(session, self.jti)
-                or clients.find_active(session, self.client_id) is None)
+        client = clients.find_active(session, self.client_id)
+        # a token issued before the client was revoked stays dead after a reactivation
+        return (clients.is_denied(session, self.jti) or client is None
+                or (client.revoked_at is not None
+                    and self.claims["iat"] <= client.revoked_at.timestamp()))
 
     def get_user(self) -> None:
         return None

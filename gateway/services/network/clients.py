@@ -174,6 +174,18 @@ def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
     return client
 
 
+def reactivate(session: Session, actor: Actor | str, client_id: str) -> Client:
+    """Let a revoked client obtain tokens again; tokens issued before it was revoked stay dead."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound("No client with that id.")
+    if client.active:
+        raise InvalidInput("The client is active.")
+    client.active = True
+    journal.record(session, actor, "client.reactivated", "client", client_id)
+    return client
+
+
 def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:
     """Clients of the given institutions (None: every client), newest first."""
     query = select(Client).order_by(Client.created_at.desc())

@@ -1,4 +1,4 @@
-"""The reports page in Debian's Chromium against gunicorn: zh-CN and en, files, print, phone."""
+"""The coordinator's desk in Chromium against gunicorn: reports, safe actions (zh-CN, en)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import io
 from openpyxl import load_workbook
 from playwright.sync_api import Page
 
+from gateway.db import transaction
+from gateway.models import InstitutionKind
+from gateway.services.network import institutions
 from tests.admin_support import make_account
 from tests.browser_support import OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
 from tests.coordination.reports_support import SUMMARY, seed_month
@@ -91,3 +94,32 @@ def test_a_reversed_custom_range_is_explained(app, server, page):
     assert "最后一天不能早于第一天" in page.inner_text("#last-error")
     assert page.locator("#export-csv").count() == 0
     shot(page, "24-report-reversed-range")
+
+
+def test_deactivation_asks_first_and_says_what_happened(app, server, page):
+    account = make_account(app, region="r1")
+    with transaction(app) as session:
+        institutions.register(session, "test", name="闵行区第一中学",
+                              kind=InstitutionKind.MIDDLE_SCHOOL, region="r1", country="CN")
+    sign_in(page, server, account)
+    page.goto(server + "/admin/institutions")
+    assert "上海市闵行区" in page.inner_text("table")  # the region by its name
+    page.click("td.actions a.danger")
+    page.wait_for_url("**/deactivate")
+    assert page.inner_text("h1") == "确定停用这个机构吗？"  # noqa: RUF001
+    shot(page, "25-confirm-deactivate-zh")
+    page.click("#confirm a")  # cancel: nothing happens
+    page.wait_for_url("**/admin/institutions")
+    assert page.locator("span.tag.ok").count() == 1
+    page.click("td.actions a.danger")
+    page.click("#confirm button[type=submit]")
+    page.wait_for_url("**/admin/institutions")
+    assert "已停用 闵行区第一中学" in page.inner_text("#flash")
+    page.click("header button[name=language]")
+    page.wait_for_url("**/admin/institutions")
+    page.click("td.actions button:text-is('Reactivate')")
+    page.wait_for_url("**/admin/institutions")
+    assert "闵行区第一中学 reactivated." in page.inner_text("#flash")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, "26-reactivated-en-375px")
