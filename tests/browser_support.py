@@ -21,6 +21,9 @@ UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, texta
                 && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML)"""
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+ACTIONS_OFF_SCREEN = """() => [...document.querySelectorAll('td.actions a, td.actions button')]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth)
+  .map(el => el.textContent)"""
 
 
 def shot(page: Page, name: str) -> None:

@@ -15,7 +15,13 @@ from gateway.db import transaction
 from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
 from gateway.services.network import institutions
 from tests.admin_support import make_account
-from tests.browser_support import OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
+from tests.browser_support import (
+    ACTIONS_OFF_SCREEN,
+    OVERFLOW,
+    UNLABELLED_FIELDS,
+    shot,
+    sign_in,
+)
 from tests.privacy_support import NOTE, personal, personal_keys
 from tests.support import Partner, bearer, new_key, public_jwks
 
@@ -150,7 +156,10 @@ def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, w
             page.goto(f"{server}/admin/{path}")
             assert page.evaluate(UNLABELLED_FIELDS) == [], path
             assert page.evaluate(OVERFLOW) <= 0, f"{path} overflows at {width}px"
+            assert page.evaluate(ACTIONS_OFF_SCREEN) == [], f"{path} at {width}px"
         shot(page, f"08-delivery-{width}px")
+        page.goto(server + "/admin/institutions")
+        shot(page, f"08-institutions-{width}px")
         page.goto(server + "/admin/clients/new")
         shot(page, f"09-client-form-{width}px")
     finally:
