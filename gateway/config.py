@@ -53,6 +53,10 @@ class DefaultConfig:
     REGION_NAMES: ClassVar[dict] = {}
     REGION_TIME_ZONES: ClassVar[dict] = {}
     DEFAULT_TIME_ZONE = "Asia/Shanghai"
+    # Partnerships: per region, whether another coordinator must approve a proposal (four
+    # eyes; "default" for regions not named), and the longest validity a proposal may ask for
+    PARTNERSHIP_FOUR_EYES: ClassVar[dict] = {"default": True}
+    PARTNERSHIP_MAX_DAYS = 3 * 366
     # Reports: yearly hours expected of each institution; students per counsellor at most
     # (seed 001: 1:4000; Shanghai's universities 1:3000)
     REPORT_SUPERVISION_HOURS_PER_YEAR = 20.0

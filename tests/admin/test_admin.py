@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from gateway.services import outbox
 from gateway.services.network import institutions
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
 from tests.support import bearer, new_key, public_jwks
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -216,8 +219,8 @@ def test_partnership_status_from_the_ui_is_honoured_by_the_api_at_once(
     propose = post_form(signed_in, "/admin/partnerships", "/admin/partnerships", {
         "first": str(university.institution_id), "second": str(hospital.institution_id),
         "exchanges": ["referral", "supervision"],
-        "valid_from": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
-        "valid_until": (datetime.now(UTC) + timedelta(days=30)).date().isoformat()})
+        "valid_from": datetime.now(SHANGHAI).date().isoformat(),
+        "valid_until": (datetime.now(SHANGHAI) + timedelta(days=30)).date().isoformat()})
     assert propose.status_code == 302
     with transaction(app) as session:
         partnership_id = session.scalars(select(Partnership.id)).one()
@@ -225,11 +228,15 @@ def test_partnership_status_from_the_ui_is_honoured_by_the_api_at_once(
     assert _consent(client, token, hospital.institution_id).status_code == 201
     assert _refer(client, token, hospital.institution_id).status_code == 403  # only proposed
 
-    def act(action):
-        return post_form(signed_in, "/admin/partnerships",
+    def act(action, who=signed_in):
+        return post_form(who, "/admin/partnerships",
                          f"/admin/partnerships/{partnership_id}/{action}", {}).status_code
 
-    assert act("approve") == 302
+    assert act("approve") == 302  # four eyes: the proposer's approval is refused ...
+    assert _refer(client, token, hospital.institution_id).status_code == 403
+    colleague = app.test_client()
+    assert sign_in(colleague, make_account(app, region="r1")).status_code == 302
+    assert act("approve", colleague) == 302  # ... another coordinator's is taken
     assert _refer(client, token, hospital.institution_id).status_code == 201
     assert act("suspend") == 302
     assert _refer(client, token, hospital.institution_id).status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ from tests.browser_support import (
 from tests.privacy_support import NOTE, personal, personal_keys
 from tests.support import Partner, bearer, new_key, public_jwks
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
          "clients/new", "audit", "delivery", "reports")
 
@@ -59,7 +61,7 @@ def _token(server: str, partner: Partner) -> str:
     return response.json()["access_token"]
 
 
-def test_coordinator_journey_in_chromium(app, server, page):
+def test_coordinator_journey_in_chromium(app, server, browser, page):
     account = make_account(app, region="r1")
     with transaction(app) as session:
         theirs = institutions.register(session, "test", name="Region B school",
@@ -79,11 +81,19 @@ def test_coordinator_journey_in_chromium(app, server, page):
     page.select_option("#first", label="示范大学")
     page.select_option("#second", label="闵行区精神卫生中心")
     page.check('input[name=exchanges][value="referral"]')
-    page.fill("#valid_from", (datetime.now(UTC) - timedelta(days=1)).date().isoformat())
+    page.fill("#valid_from", datetime.now(SHANGHAI).date().isoformat())
     page.click("form.card button[type=submit]")
     page.wait_for_url("**/admin/partnerships")
-    page.click("td.actions button.primary")  # approve
-    page.wait_for_url("**/admin/partnerships")
+    assert page.locator("td.actions .waiting").count() == 1  # four eyes: not by its proposer
+    assert page.locator("td.actions button.primary").count() == 0
+    colleague = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sign_in(colleague, server, make_account(app, region="r1"))
+    colleague.goto(server + "/admin/partnerships")
+    colleague.click("td.actions button.primary")  # approve
+    colleague.wait_for_url("**/admin/partnerships")
+    assert "已批准合作协议" in colleague.inner_text("#flash")
+    colleague.context.close()
+    page.reload()
     assert page.locator("span.tag.active").count() == 1
     shot(page, "03-partnerships")
 

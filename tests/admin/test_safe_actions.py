@@ -3,7 +3,10 @@ duplicate names refused."""
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -91,3 +94,35 @@ def test_ending_a_partnership_is_asked_first(app, signed_in, make_partner, link)
         assert session.get(Partnership, partnership_id).status.value == "active"
     done = post_form(signed_in, url, url, {})
     assert "已终止合作协议" in signed_in.get(done.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"second": "first"}, "second", "请选择两家不同的机构。"),
+    ({"valid_from": -1}, "valid_from", "合作协议的开始日期不能早于今天。"),
+    ({"valid_until": 0}, "valid_until", "结束日期必须晚于开始日期。"),
+    ({"valid_until": 3 * 366 + 1}, "valid_until", "合作协议最长 1098 天。"),
+])
+def test_partnership_proposals_are_checked_in_plain_words(signed_in, make_partner, change,
+                                                           field, message):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    a, b = make_partner("university"), make_partner("hospital")
+    form = {"first": str(a.institution_id), "second": str(b.institution_id),
+            "exchanges": ["referral"], "valid_from": today.isoformat(),
+            "valid_until": (today + timedelta(days=30)).isoformat()}
+    for key, value in change.items():
+        form[key] = (form["first"] if value == "first" else
+                     (today + timedelta(days=value)).isoformat())
+    page = post_form(signed_in, "/admin/partnerships", "/admin/partnerships", form)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert f'id="{field}-error">{message}' in html
+    assert "valid_until" not in html.split('id="valid_until-error"')[-1].split("</p>")[0]
+
+
+def test_the_form_does_not_offer_the_same_institution_twice(signed_in, make_partner):
+    make_partner("university"), make_partner("hospital")
+    html = signed_in.get("/admin/partnerships").get_data(as_text=True)
+    first = html.split('id="first"')[1].split("</select>")[0]
+    second = html.split('id="second"')[1].split("</select>")[0]
+    picked = [re.search(r'<option selected value="([^"]+)"', s).group(1) for s in (first, second)]
+    assert picked[0] != picked[1]

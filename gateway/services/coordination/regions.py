@@ -20,6 +20,12 @@ def time_zone(config: Mapping, region: str | None) -> str:
     return config["REGION_TIME_ZONES"].get(region, config["DEFAULT_TIME_ZONE"])
 
 
+def four_eyes(config: Mapping, region: str | None) -> bool:
+    """Whether a partnership touching ``region`` needs a second coordinator's approval."""
+    rules = config["PARTNERSHIP_FOUR_EYES"]
+    return bool(rules.get(region, rules.get("default", True)))
+
+
 def known(session: Session) -> list[str]:
     """Every region that has an institution, sorted."""
     return list(session.scalars(select(Institution.region).distinct()
