@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from flask import g, render_template
+from flask import g, render_template, request
 from flask_babel import gettext as _
 
 from gateway.admin import bp
 from gateway.db import db_session
+from gateway.models import ReferralStatus
 from gateway.services.coordination import board as board_service
 from gateway.services.coordination import release_reviews, tenancy
 from gateway.services.network import institutions
+
+
+@bp.route("/referrals")
+def referral_list():
+    """Referrals of one status (a board tile opens it): pseudonyms and institutions only."""
+    session = db_session()
+    wanted = request.args.get("status", "")
+    status = ReferralStatus(wanted) if wanted in {s.value for s in ReferralStatus} else None
+    rows = board_service.listing(session, tenancy.region_institution_ids(session, g.coordinator),
+                                 status)
+    names = {i.id: i.name for i in institutions.list_all(session)}
+    return render_template("admin/referrals.html", rows=rows, names=names, status=status,
+                           limit=board_service.LIST_LIMIT)
 
 
 @bp.route("/board")

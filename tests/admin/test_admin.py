@@ -302,8 +302,8 @@ def test_board_shows_pseudonyms_and_counts_only(app, client, signed_in, make_par
     html = signed_in.get("/admin/board").get_data(as_text=True)
     assert referral["subject_pseudonym"][:16] in html
     assert "stu-042" not in html and "Confidential summary" not in html
-    assert re.search(r'data-status="submitted"><span class="n">1<', html)
-    assert re.search(r'data-status="accepted"><span class="n">1<', html)
+    assert re.search(r'data-status="submitted"><a [^>]*><span class="n">1<', html)
+    assert re.search(r'data-status="accepted"><a [^>]*><span class="n">1<', html)
     data = json.loads(re.search(r'id="decision-data">(.*?)</script>', html).group(1))
     assert sum(data["series"][0]["data"]) == 1
     # another region's coordinator sees none of it
@@ -385,7 +385,7 @@ def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
 def test_board_names_every_status_distinctly_in_chinese(signed_in):
     html = signed_in.get("/admin/board").get_data(as_text=True)
     labels = dict(re.findall(
-        r'data-status="(\w+)"><span class="n">\d+</span>\s*([^<]+?)\s*</li>', html))
+        r'data-status="(\w+)"><a [^>]*><span class="n">\d+</span>\s*([^<]+?)\s*</a></li>', html))
     assert set(labels) == {s.value for s in ReferralStatus}
     assert len(set(labels.values())) == len(labels)
     assert labels["received"] == "已收到" and labels["accepted"] == "已接受"
