@@ -129,8 +129,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    institution = StringField(_l("Institution id"), validators=[Optional(), Length(max=36)])
-    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    institution = StringField(_l("Institution (name or id)"),
+                              validators=[Optional(), Length(max=200)])
+    actor = StringField(_l("Who (coordinator e-mail or audit label)"),
+                        validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action (prefix)"), validators=[Optional(), Length(max=64)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
