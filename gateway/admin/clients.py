@@ -6,6 +6,7 @@ import json
 import uuid
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as session_store
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -61,12 +62,25 @@ def client_new():
             session.rollback()
             error = exc.detail
         else:
-            return render_template("admin/client_registered.html",
-                                   client=registration.client, secret=registration.client_secret)
+            # POST-redirect-GET: a refresh of the answer page registers nothing again; the
+            # secret rides once in the signed session and is dropped when the page shows it
+            session_store["new_client"] = {"id": registration.client.client_id,
+                                           "secret": registration.client_secret}
+            return redirect(url_for("admin.client_registered",
+                                    client_id=registration.client.client_id))
     elif form.errors:
         error = _("Please correct the marked fields.")
     return render_template("admin/client_form.html", form=form, error=error), \
         422 if error else 200
+
+
+@bp.route("/clients/<client_id>/registered")
+def client_registered(client_id: str):
+    """The answer to a registration: the client id, and a generated secret this once only."""
+    client = tenancy.client(db_session(), g.coordinator, client_id)
+    fresh = session_store.pop("new_client", None)
+    secret = fresh["secret"] if fresh and fresh["id"] == client.client_id else None
+    return render_template("admin/client_registered.html", client=client, secret=secret)
 
 
 @bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])

@@ -253,7 +253,8 @@ def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
         "institution": str(mine.id), "name": "HIS", "auth_method": "private_key_jwt",
         "scopes": ["referrals:read", "referrals:write"], "algs": ["ES256"],
         "jwks": json.dumps(public_jwks(key))})
-    assert registered.status_code == 200
+    assert registered.status_code == 302  # POST-redirect-GET: a refresh registers nothing
+    registered = signed_in.get(registered.headers["Location"])
     client_id = re.search(r'id="client-id">([^<]+)<', registered.get_data(as_text=True)).group(1)
     assert 'id="client-secret"' not in registered.get_data(as_text=True)
 
@@ -271,9 +272,12 @@ def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
     with_secret = post_form(signed_in, "/admin/clients/new", "/admin/clients/new", {
         "institution": str(mine.id), "name": "dev", "auth_method": "client_secret_basic",
         "scopes": ["referrals:read"], "algs": ["ES256"], "jwks": ""})
-    html = with_secret.get_data(as_text=True)
+    answer = with_secret.headers["Location"]
+    html = signed_in.get(answer).get_data(as_text=True)
     secret = re.search(r'id="client-secret">([^<]+)<', html).group(1)
     dev_id = re.search(r'id="client-id">([^<]+)<', html).group(1)
+    again = signed_in.get(answer).get_data(as_text=True)  # reloading shows it no more
+    assert secret not in again and 'id="secret-gone"' in again
     assert secret not in signed_in.get("/admin/clients").get_data(as_text=True)
     assert client.post("/oauth/token", auth=(dev_id, secret),
                        data={"grant_type": "client_credentials"}).status_code == 200
