@@ -17,6 +17,7 @@ from gateway import create_app
 from gateway.db import transaction
 from gateway.migrate import upgrade
 from gateway.models import AuthMethod, Exchange, InstitutionKind, PartnershipStatus, utcnow
+from gateway.services.actor import Actor
 from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 
@@ -42,6 +43,8 @@ class Member:
         return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                 "client_assertion": assertion}
 
+BENCH = Actor.system("bench")
+
 
 def gateway(database_url: str, directory: Path) -> Flask:
     """Migrate ``database_url``, create keys in ``directory`` and build the app."""
@@ -54,9 +57,9 @@ def gateway(database_url: str, directory: Path) -> Flask:
 def _member(session, kind: InstitutionKind, scopes: list[str]) -> Member:
     key = ECKey.generate_key("P-256", parameters={"kid": secrets.token_hex(4), "alg": "ES256"},
                              private=True)
-    institution = institutions.register(session, "bench", name=f"bench {kind.value}", kind=kind,
+    institution = institutions.register(session, BENCH, name=f"bench {kind.value}", kind=kind,
                                         region="bench", country="CN")
-    registration = clients.register(session, "bench", name="bench client",
+    registration = clients.register(session, BENCH, name="bench client",
                                     institution_id=institution.id,
                                     auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
                                     jwks={"keys": [key.as_dict(private=False)]})
@@ -71,8 +74,8 @@ def network(app: Flask) -> tuple[Member, Member]:
         hospital = _member(session, InstitutionKind.HOSPITAL, ["referrals:read"])
         now = utcnow()
         partnership = partnerships.propose(
-            session, "bench", institution_ids=(university.institution_id, hospital.institution_id),
+            session, BENCH, institution_ids=(university.institution_id, hospital.institution_id),
             exchanges=[Exchange.REFERRAL], valid_from=now - timedelta(days=1),
             valid_until=now + timedelta(days=30))
-        partnerships.change_status(session, "bench", partnership.id, PartnershipStatus.ACTIVE)
+        partnerships.change_status(session, BENCH, partnership.id, PartnershipStatus.ACTIVE)
     return university, hospital

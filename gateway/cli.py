@@ -13,13 +13,14 @@ from flask.cli import AppGroup
 
 from gateway.db import transaction
 from gateway.models import AuthMethod, InstitutionKind
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import clients, institutions
 from gateway.services.privacy import reencryption
 from keys.field import FieldKeyring
 from keys.signing import SigningKeys
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = Actor.system("cli")
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 keys_cli = AppGroup("keys", help="Key management.")
@@ -70,7 +71,7 @@ def keys_rewrap(batch_size: int) -> None:
         total, batches = total + done, batches + 1
     with transaction(current_app) as session:
         journal.record(session, CLI_ACTOR, "key.rewrapped", "field_key", keyring.current_kid,
-                     detail={"values": total, "batches": batches})
+                       detail={"values": total, "batches": batches})
     click.echo(f"rewrapped {total} values in {batches} batches under {keyring.current_kid}")
 
 

@@ -12,6 +12,7 @@ import pyotp
 from gateway.db import transaction
 from gateway.models import CoordinatorRole
 from gateway.services.coordination import accounts
+from tests.support import TESTER
 
 PASSWORD = "a long test password"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -43,7 +44,7 @@ def make_account(app, region: str | None = "r1", role: str = "coordinator") -> A
     """Create a coordinator (or admin) directly through the service."""
     with transaction(app) as session:
         created = accounts.create(
-            session, "test", email=f"{uuid.uuid4().hex[:8]}@example.org", password=PASSWORD,
+            session, TESTER, email=f"{uuid.uuid4().hex[:8]}@example.org", password=PASSWORD,
             role=CoordinatorRole(role), region=region)
         return Account(created.coordinator.id, created.coordinator.email, created.totp_secret)
 

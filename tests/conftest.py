@@ -25,6 +25,7 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.support import (
     SUBJECT_REF,
+    TESTER,
     Admin,
     Pair,
     Partner,
@@ -108,11 +109,11 @@ def make_partner(app) -> Callable[..., Partner]:
         scopes = scopes or ["referrals:read", "referrals:write", "consents:read",
                             "consents:write"]
         with transaction(app) as session:
-            institution = institutions.register(session, "test", name=f"{kind} {key.kid}",
+            institution = institutions.register(session, TESTER, name=f"{kind} {key.kid}",
                                                 kind=InstitutionKind(kind), region=region,
                                                 country=country)
             registration = clients.register(
-                session, "test", name="test client", institution_id=institution.id,
+                session, TESTER, name="test client", institution_id=institution.id,
                 auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
                 jwks=public_jwks(key), allowed_algs=algs or ["ES256"])
             return Partner(registration.client.client_id, institution.id, key,
@@ -152,10 +153,10 @@ def link(app) -> Callable[..., uuid.UUID]:
         now = datetime.now(UTC)
         with transaction(app) as session:
             partnership = partnerships.propose(
-                session, "test", institution_ids=(first.institution_id, second.institution_id),
+                session, TESTER, institution_ids=(first.institution_id, second.institution_id),
                 exchanges=[Exchange(e) for e in exchanges or ("referral",)],
                 valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=365))
-            partnerships.change_status(session, "test", partnership.id, PartnershipStatus.ACTIVE)
+            partnerships.change_status(session, TESTER, partnership.id, PartnershipStatus.ACTIVE)
             return partnership.id
 
     return make
@@ -165,7 +166,7 @@ def link(app) -> Callable[..., uuid.UUID]:
 def network_admin(app) -> Admin:
     """A network-coordination client (client_secret_basic, scope network:admin)."""
     with transaction(app) as session:
-        registration = clients.register(session, "test", name="coordination", institution_id=None,
+        registration = clients.register(session, TESTER, name="coordination", institution_id=None,
                                         auth_method=AuthMethod.CLIENT_SECRET_BASIC,
                                         scopes=["network:admin"])
         return Admin(registration.client.client_id, registration.client_secret)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from gateway.db import transaction
 from gateway.services.network import endpoints
+from tests.support import TESTER
 
 SCHOOL_SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
                  "cases:read", "cases:write"]
@@ -57,5 +58,5 @@ def set_endpoint(app: Flask, format_name: str, url: str, *,
                  institution_id: uuid.UUID | None = None, region: str | None = None) -> str:
     """Configure a push endpoint; returns its signing secret."""
     with transaction(app) as session:
-        return endpoints.configure(session, "test", format_name=format_name, url=url,
+        return endpoints.configure(session, TESTER, format_name=format_name, url=url,
                                    institution_id=institution_id, region=region).secret

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from gateway.services.actor import Actor
+
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+TESTER = Actor.system("test")  # who sets up fixtures, as the audit log names it
 SUBJECT_REF = "stu-2024-0042"
 SUMMARY = "Student described a plan to the dormitory officer; counsellor escalated."
 

@@ -101,7 +101,7 @@ def audit_verify():
     session = db_session()
     result = journal.verify(session)
     journal.record(session, actor(), "audit.verified", "audit_log", None,
-                 detail={"ok": result.ok, "checked": result.checked})
+                   detail={"ok": result.ok, "checked": result.checked})
     return render_template("admin/audit_verified.html", result=result)
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from gateway.admin import LANGUAGE_COOKIE, LANGUAGES, bp, csrf
 from gateway.db import db_session
+from gateway.services.actor import Actor
 from gateway.services.coordination import accounts
 from gateway.services.errors import SignInFailed
 
@@ -54,9 +55,9 @@ def _require_coordinator():
     return None
 
 
-def actor() -> str:
-    """The audit label of the signed-in coordinator."""
-    return g.coordinator.label
+def actor() -> Actor:
+    """The signed-in coordinator, as the actor of the services it calls."""
+    return Actor.coordinator(g.coordinator)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

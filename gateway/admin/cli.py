@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from gateway.db import transaction
 from gateway.models import CoordinatorRole
+from gateway.services.actor import Actor
 from gateway.services.coordination import accounts
 
 coordinators_cli = AppGroup("coordinators", help="Coordinator accounts of the admin UI.")
@@ -22,7 +23,7 @@ coordinators_cli = AppGroup("coordinators", help="Coordinator accounts of the ad
 def coordinators_add(email: str, region: str | None, role: str, password: str) -> None:
     """Create a coordinator and print the TOTP provisioning URI once."""
     with transaction(current_app) as session:
-        created = accounts.create(session, "cli", email=email, password=password,
+        created = accounts.create(session, Actor.system("cli"), email=email, password=password,
                                       role=CoordinatorRole(role), region=region)
         click.echo(f"coordinator {created.coordinator.id} ({role}, region {region or 'all'})")
         click.echo("Add this to an authenticator app now; it is not shown again:")

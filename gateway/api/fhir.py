@@ -89,7 +89,8 @@ class TaskItem(MethodView):
             if business or update.note:
                 lifecycle.post_update(
                     session, actor, referral_id,
-                    lifecycle.Update(business_status=business, note=update.note))
+                    lifecycle.Update(business_status=business, note=update.note),
+                    policy=current_policy())
         else:
             lifecycle.transition(session, actor, referral_id, policy=current_policy(),
                                           change=lifecycle.Transition(

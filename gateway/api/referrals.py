@@ -116,7 +116,7 @@ class ReferralUpdates(MethodView):
     def post(self, body: dict, referral_id: uuid.UUID):
         """Report a business status (e.g. event_scheduled with appointment_at) or a message."""
         return lifecycle.post_update(db_session(), current_actor(), referral_id,
-                                              lifecycle.Update(**body))
+                                     lifecycle.Update(**body), policy=current_policy())
 
 
 @blp.route("/<uuid:referral_id>/events")
@@ -127,7 +127,7 @@ class ReferralHistory(MethodView):
     @blp.response(200, ReferralEventSchema(many=True))
     def get(self, referral_id: uuid.UUID):
         """Status changes, business statuses and feedback, oldest first."""
-        return reads.history(db_session(), current_actor(), referral_id)
+        return reads.history(db_session(), current_actor(), referral_id, policy=current_policy())
 
 
 @blp.route("/<uuid:referral_id>/metrics")
@@ -171,7 +171,8 @@ class ReferralAttachment(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, referral_id: uuid.UUID, attachment_id: uuid.UUID):
         """Download; ``Repr-Digest`` carries the SHA-256 of the content."""
-        download = attachments.fetch(db_session(), current_actor(), referral_id, attachment_id)
+        download = attachments.fetch(db_session(), current_actor(), referral_id, attachment_id,
+                                     policy=current_policy())
         digest = base64.b64encode(bytes.fromhex(download.attachment.sha256)).decode()
         return Response(download.content, mimetype=download.attachment.content_type,
                         headers={"Repr-Digest": f"sha-256=:{digest}:",

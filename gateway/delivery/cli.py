@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import utcnow
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
 
@@ -47,9 +48,10 @@ def scheduler_command(once: bool) -> None:
     """Escalate missed green-channel SLAs and expire unreceived referrals (safe on many hosts)."""
     app = current_app._get_current_object()
     stop = _stop_event()
+    policy = Policy.from_config(app.config)
     while not stop.is_set():
         with transaction(app) as session:
-            done = sla_sweep.sweep(session, utcnow())
+            done = sla_sweep.sweep(session, utcnow(), policy=policy)
         if done.breaches or done.expired:
             click.echo(f"escalated {done.breaches} breach(es), expired {done.expired}")
         if once:

@@ -28,10 +28,12 @@ from sqlalchemy import or_, select
 import adapters
 from gateway.db import transaction
 from gateway.models import OutboxMessage, OutboxStatus, utcnow
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import endpoints
 
 log = logging.getLogger(__name__)
+DELIVERY = Actor.system("delivery")
 RETRYABLE_4XX = {408, 425, 429}
 _jitter = secrets.SystemRandom()
 
@@ -132,9 +134,9 @@ class Worker:
     def _park(session, message: OutboxMessage, error: str | None) -> None:
         message.status, message.last_error = OutboxStatus.DEAD, error
         message.claimed_by, message.claimed_until = None, None
-        journal.record(session, "delivery", "outbox.dead_lettered", "outbox_message", message.id,
-                     detail={"topic": message.topic, "error": error,
-                             "attempts": message.attempts})
+        journal.record(session, DELIVERY, "outbox.dead_lettered", "outbox_message", message.id,
+                       detail={"topic": message.topic, "error": error,
+                               "attempts": message.attempts})
 
     def _post(self, request: adapters.HttpRequest) -> tuple[bool, bool, str | None]:
         """POST; returns (delivered, retryable, error) with no body or data in the error."""
@@ -160,9 +162,9 @@ class Worker:
             if delivered:
                 message.status, message.delivered_at, message.last_error = (
                     OutboxStatus.DELIVERED, now, None)
-                journal.record(session, "delivery", "outbox.delivered", "outbox_message",
-                             message.id, detail={"topic": message.topic,
-                                                 "attempts": message.attempts})
+                journal.record(session, DELIVERY, "outbox.delivered", "outbox_message",
+                               message.id, detail={"topic": message.topic,
+                                                   "attempts": message.attempts})
                 return Result(OutboxStatus.DELIVERED)
             message.last_error = error
             if not retryable or message.attempts >= self.settings.max_attempts:

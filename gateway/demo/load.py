@@ -37,6 +37,7 @@ from gateway.services.referrals import sla
 from keys.store import ensure_private_dir, write_private_json
 
 demo_cli = AppGroup("demo", help="Demo network.")
+DEMO = Actor.system("demo")
 REGION = "shanghai-minhang"
 NETWORK = [
     ("示范大学 Demo University", InstitutionKind.UNIVERSITY, "CN",
@@ -80,11 +81,11 @@ def _demo_delivery(session, member_ids: list) -> dict:
     for index, (_name, kind, _country, _scopes) in enumerate(NETWORK):
         fhir = kind is InstitutionKind.HOSPITAL
         configured = endpoints.configure(
-            session, "demo", format_name="fhir_r4" if fhir else "webhook",
+            session, DEMO, format_name="fhir_r4" if fhir else "webhook",
             url=base + (HOSPITAL_PATH if fhir else SCHOOL_PATH), institution_id=member_ids[index])
         signing["hospital" if fhir else "school"].append(configured.secret)
         if fhir:
-            sla.set_policy(session, "demo", member_ids[index], receipt_minutes=15,
+            sla.set_policy(session, DEMO, member_ids[index], receipt_minutes=15,
                            decision_minutes=120, on_call_contact="demo on-call pager")
     return {"simulator": base, "hospital_secrets": signing["hospital"],
             "school_secrets": signing["school"]}
@@ -100,18 +101,18 @@ def demo_load() -> None:
     summary: dict = {"issuer": current_app.config["ISSUER"], "partners": []}
     member_ids, actors = [], []
     with transaction(current_app) as session:
-        admin = clients.register(session, "demo", name="Regional coordination", institution_id=None,
+        admin = clients.register(session, DEMO, name="Regional coordination", institution_id=None,
                                  auth_method=AuthMethod.CLIENT_SECRET_BASIC,
                                  scopes=["network:admin"])
         summary["admin"] = {"client_id": admin.client.client_id,
                             "client_secret": admin.client_secret}
         for index, (name, kind, country, scopes) in enumerate(NETWORK, start=1):
-            institution = institutions.register(session, "demo", name=name, kind=kind,
+            institution = institutions.register(session, DEMO, name=name, kind=kind,
                                                 region=REGION, country=country)
             member_ids.append(institution.id)
             slug = f"{index:02d}-{kind.value}"
             registration = clients.register(
-                session, "demo", name=f"{name} gateway client", institution_id=institution.id,
+                session, DEMO, name=f"{name} gateway client", institution_id=institution.id,
                 auth_method=AuthMethod.PRIVATE_KEY_JWT, scopes=scopes,
                 jwks=_demo_key(directory, slug))
             actors.append(Actor(registration.client.client_id, institution.id, frozenset(scopes)))
@@ -123,11 +124,11 @@ def demo_load() -> None:
         now = utcnow()
         for first, second, exchanges in PARTNERSHIPS:
             partnership = partnerships.propose(
-                session, "demo", institution_ids=(member_ids[first], member_ids[second]),
+                session, DEMO, institution_ids=(member_ids[first], member_ids[second]),
                 exchanges=exchanges, valid_from=now, valid_until=now + timedelta(days=365))
-            partnerships.change_status(session, "demo", partnership.id, PartnershipStatus.ACTIVE)
+            partnerships.change_status(session, DEMO, partnership.id, PartnershipStatus.ACTIVE)
         password = secrets.token_urlsafe(12)
-        coordinator = accounts.create(session, "demo", email="coordinator@demo.example",
+        coordinator = accounts.create(session, DEMO, email="coordinator@demo.example",
                                           password=password, role=CoordinatorRole.COORDINATOR,
                                           region=REGION)
         summary["coordinator"] = {

@@ -21,6 +21,7 @@ from joserfc.jwk import import_key
 from joserfc.util import to_bytes
 
 from gateway.db import db_session, transaction
+from gateway.services.actor import Actor
 from gateway.services.network import clients
 from gateway.services.network.jwks_fetch import FetchPolicy
 
@@ -89,7 +90,7 @@ class PrivateKeyJwt:
             return None
         outcome = clients.refetch(claim, self.fetch_policy)
         with transaction(current_app) as session:
-            jwks = clients.record_refetch(session, "gateway", claim, outcome)
+            jwks = clients.record_refetch(session, Actor.system("gateway"), claim, outcome)
         for jwk in (jwks or {}).get("keys", []):
             if jwk.get("kid") == kid:
                 return jwk

@@ -10,6 +10,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from gateway.db import db_session
 from gateway.oauth.tokens import AccessToken, decode_access_token
+from gateway.services.actor import Actor
 from gateway.services.network import clients
 
 CLIENT_AUTH_METHODS = ["private_key_jwt", "client_secret_basic"]
@@ -43,5 +44,5 @@ class Revocation(RevocationEndpoint):
 
     def revoke_token(self, token: AccessToken, request) -> None:
         expires = datetime.fromtimestamp(token.claims["exp"], UTC)
-        clients.deny_token(db_session(), f"client:{token.client_id}", token.jti,
+        clients.deny_token(db_session(), Actor(token.client_id, None, frozenset()), token.jti,
                            token.client_id, expires)

@@ -20,6 +20,7 @@ from gateway.oauth.clients import OAuthClient
 from gateway.oauth.endpoints import Introspection, Revocation
 from gateway.oauth.tokens import AccessTokenValidator, issue_access_token
 from gateway.problems import problem
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import clients
 from gateway.services.network.jwks_fetch import FetchPolicy
@@ -93,8 +94,9 @@ def _save_token(token: dict, request) -> None:
     """Tokens are never stored; the issue is audited by ``jti``."""
     jti = json.loads(jws.extract_compact(token["access_token"].encode()).payload)["jti"]
     client = request.client.model
-    journal.record(db_session(), f"client:{client.client_id}", "token.issued", "token", jti,
-                 detail={"scope": token["scope"], "auth_method": request.auth_method})
+    journal.record(db_session(), Actor(client.client_id, None, frozenset()), "token.issued",
+                   "token", jti,
+                   detail={"scope": token["scope"], "auth_method": request.auth_method})
 
 
 def _client_secret_basic(query_client, request):

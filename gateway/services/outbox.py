@@ -52,7 +52,7 @@ def dead_letters(session: Session, region: str | None = None) -> list[OutboxMess
     return list(session.scalars(query))
 
 
-def replay(session: Session, actor: Actor | str, message_id: uuid.UUID) -> OutboxMessage:
+def replay(session: Session, actor: Actor, message_id: uuid.UUID) -> OutboxMessage:
     """Put a dead-lettered message back in the queue for immediate delivery."""
     message = session.get(OutboxMessage, message_id, with_for_update=True)
     if message is None:
@@ -64,5 +64,5 @@ def replay(session: Session, actor: Actor | str, message_id: uuid.UUID) -> Outbo
     message.next_attempt_at = utcnow()
     session.flush()
     journal.record(session, actor, "outbox.replayed", "outbox_message", message.id,
-                 detail={"topic": message.topic})
+                   detail={"topic": message.topic})
     return message

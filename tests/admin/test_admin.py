@@ -27,7 +27,7 @@ from gateway.models import (
 from gateway.services import outbox
 from gateway.services.network import institutions
 from tests.admin_support import Account, csrf_token, make_account, post_form, sign_in
-from tests.support import bearer, new_key, public_jwks
+from tests.support import TESTER, bearer, new_key, public_jwks
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -45,7 +45,7 @@ def signed_in(client, account):
 
 def _institution(app, region: str, name: str = "Other", kind: str = "university") -> Institution:
     with transaction(app) as session:
-        return institutions.register(session, "test", name=name, kind=InstitutionKind(kind),
+        return institutions.register(session, TESTER, name=name, kind=InstitutionKind(kind),
                                      region=region, country="CN")
 
 
@@ -156,7 +156,7 @@ def test_other_regions_objects_are_not_found(app, signed_in, make_partner):
         from gateway.models import Exchange
         from gateway.services.network import partnerships
         now = datetime.now(UTC)
-        foreign = partnerships.propose(session, "test",
+        foreign = partnerships.propose(session, TESTER,
                                        institution_ids=(partner.institution_id,
                                                         other.institution_id),
                                        exchanges=[Exchange.REFERRAL], valid_from=now,

@@ -24,7 +24,7 @@ from tests.browser_support import (
     sign_in,
 )
 from tests.privacy_support import NOTE, personal, personal_keys
-from tests.support import Partner, bearer, new_key, public_jwks
+from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
@@ -64,7 +64,7 @@ def _token(server: str, partner: Partner) -> str:
 def test_coordinator_journey_in_chromium(app, server, browser, page):
     account = make_account(app, region="r1")
     with transaction(app) as session:
-        theirs = institutions.register(session, "test", name="Region B school",
+        theirs = institutions.register(session, TESTER, name="Region B school",
                                        kind=InstitutionKind.MIDDLE_SCHOOL, region="r2",
                                        country="CN").id
 
@@ -154,7 +154,7 @@ def test_coordinator_journey_in_chromium(app, server, browser, page):
 def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, width):
     account = make_account(app, region="r1")
     with transaction(app) as session:
-        institutions.register(session, "test", name="Minhang No.1 Middle School with a long name",
+        institutions.register(session, TESTER, name="Minhang No.1 Middle School with a long name",
                               kind=InstitutionKind.MIDDLE_SCHOOL, region="r1", country="CN")
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()

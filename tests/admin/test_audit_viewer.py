@@ -9,9 +9,11 @@ import pytest
 
 from gateway.db import transaction
 from gateway.models import InstitutionKind
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import institutions
 from tests.admin_support import make_account, sign_in
+from tests.support import TESTER
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def signed_in(client, account):
 
 def _register(app, name: str, region: str = "r1"):
     with transaction(app) as session:
-        return institutions.register(session, "test", name=name, region=region, country="CN",
+        return institutions.register(session, TESTER, name=name, region=region, country="CN",
                                      kind=InstitutionKind.UNIVERSITY).id
 
 
@@ -51,7 +53,7 @@ def test_filter_by_institution_name_and_coordinator_email(app, signed_in, accoun
 def test_paging_past_200_with_a_notice_and_csv_export(app, signed_in, account):
     with transaction(app) as session:
         for n in range(205):
-            journal.record(session, account.label, "probe.entry", "institution", None,
+            journal.record(session, Actor.coordinator(account), "probe.entry", "institution", None,
                            detail={"n": n})
     first = signed_in.get("/admin/audit?action=probe.").get_data(as_text=True)
     assert first.count("<code>probe.entry</code>") == 200

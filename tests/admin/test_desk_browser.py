@@ -14,6 +14,7 @@ from gateway.services.network import institutions
 from tests.admin_support import make_account
 from tests.browser_support import OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
 from tests.coordination.reports_support import SUMMARY, seed_month
+from tests.support import TESTER
 
 
 def _cell(page: Page, table: str, row: str, column: str) -> str:
@@ -99,7 +100,7 @@ def test_a_reversed_custom_range_is_explained(app, server, page):
 def test_deactivation_asks_first_and_says_what_happened(app, server, page):
     account = make_account(app, region="r1")
     with transaction(app) as session:
-        institutions.register(session, "test", name="闵行区第一中学",
+        institutions.register(session, TESTER, name="闵行区第一中学",
                               kind=InstitutionKind.MIDDLE_SCHOOL, region="r1", country="CN")
     sign_in(page, server, account)
     page.goto(server + "/admin/institutions")

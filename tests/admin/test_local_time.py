@@ -12,6 +12,7 @@ from gateway.db import transaction
 from gateway.models import AuditEntry
 from gateway.services.audit import journal
 from tests.admin_support import make_account, sign_in
+from tests.support import TESTER
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def signed_in(app, client):
 
 def _entry_at(app, moment: datetime, action: str) -> None:
     with transaction(app) as session:
-        journal.record(session, "test", action, "institution", None)
+        journal.record(session, TESTER, action, "institution", None)
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
         entry.recorded_at = moment  # the chain is not verified here
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, update
 from gateway.db import engine_of, transaction
 from gateway.models import AuditEntry
 from gateway.services.audit import journal
+from tests.support import TESTER
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def chain(app) -> int:
     """Five entries in the log; returns their number."""
     with transaction(app) as session:
         for number in range(5):
-            journal.record(session, "test", "test.event", "thing", number, detail={"n": number})
+            journal.record(session, TESTER, "test.event", "thing", number, detail={"n": number})
     return 5
 
 

@@ -9,7 +9,7 @@ from gateway.db import transaction
 from gateway.models import Referral
 from gateway.services.coordination import board
 from gateway.services.referrals import sla
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 
 def _green_referral(client, pair, grant_consent, send_referral) -> uuid.UUID:
@@ -22,7 +22,7 @@ def _green_referral(client, pair, grant_consent, send_referral) -> uuid.UUID:
 def test_queue_uses_the_recipients_sla_and_moves_to_the_decision_stage(
         app, client, pair, grant_consent, send_referral):
     with transaction(app) as session:
-        sla.set_policy(session, "test", pair.hospital.institution_id, receipt_minutes=5,
+        sla.set_policy(session, TESTER, pair.hospital.institution_id, receipt_minutes=5,
                        decision_minutes=45, on_call_contact=None)
     referral_id = _green_referral(client, pair, grant_consent, send_referral)
     with transaction(app) as session:

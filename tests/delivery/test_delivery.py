@@ -22,6 +22,7 @@ from gateway.db import transaction
 from gateway.delivery.worker import Settings, Worker
 from gateway.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from tests.conftest import TEST_ISSUER
 from tests.network_support import (
     HOSPITAL_SCOPES,
@@ -137,7 +138,7 @@ def test_failures_back_off_then_dead_letter_and_a_replay_delivers_once(
         assert [(m.idempotency_key, m.attempts) for m in dead] == [(key, 3)]
         assert session.scalar(select(func.count()).where(
             AuditEntry.action == "outbox.dead_lettered")) == 1
-        outbox.replay(session, "coordinator", dead[0].id)
+        outbox.replay(session, Actor.system("coordinator"), dead[0].id)
     simulator.fail_first = 0
     assert worker.run_once() == 1
     assert _statuses(app) == {key: OutboxStatus.DELIVERED}

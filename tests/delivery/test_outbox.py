@@ -10,7 +10,9 @@ from sqlalchemy import text
 from gateway.db import engine_of, transaction
 from gateway.models import OutboxMessage, OutboxStatus
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from gateway.services.errors import InvalidTransition
+from tests.support import TESTER
 
 
 def test_enqueue_encrypts_payload_and_replay_requeues_dead_letter(app, make_partner, row_count):
@@ -26,13 +28,13 @@ def test_enqueue_encrypts_payload_and_replay_requeues_dead_letter(app, make_part
         stored = session.get(OutboxMessage, message_id)
         assert json.loads(stored.payload) == {"note": "机密 text"}
         with pytest.raises(InvalidTransition):
-            outbox.replay(session, "test", message_id)
+            outbox.replay(session, TESTER, message_id)
         stored.status = OutboxStatus.DEAD
         stored.attempts = 7
     with transaction(app) as session:
         assert [m.id for m in outbox.dead_letters(session, region="r1")] == [message_id]
         assert outbox.dead_letters(session, region="elsewhere") == []
-        replayed = outbox.replay(session, "coordinator", message_id)
+        replayed = outbox.replay(session, Actor.system("coordinator"), message_id)
         assert (replayed.status, replayed.attempts) == (OutboxStatus.PENDING, 0)
     assert row_count("outbox") == 1
 

@@ -24,7 +24,7 @@ from gateway.db import transaction
 from gateway.models import AuditEntry, Client, InstitutionKind, utcnow
 from gateway.services.network import institutions
 from tests.admin_support import make_account, post_form, sign_in
-from tests.support import Partner, assert_problem, bearer, new_key, public_jwks
+from tests.support import TESTER, Partner, assert_problem, bearer, new_key, public_jwks
 
 MARKER = "do-not-echo-this-internal-content"
 
@@ -90,7 +90,7 @@ def partner_keys() -> Iterator[JwksServer]:
 
 def _institution(app) -> uuid.UUID:
     with transaction(app) as session:
-        return institutions.register(session, "test", name="Hospital", region="r1",
+        return institutions.register(session, TESTER, name="Hospital", region="r1",
                                      kind=InstitutionKind.HOSPITAL, country="CN").id
 
 

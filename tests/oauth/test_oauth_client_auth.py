@@ -13,7 +13,15 @@ import pytest
 
 from gateway.db import transaction
 from gateway.services.network import clients
-from tests.support import ASSERTION_TYPE, Partner, assert_problem, basic, hand_made_jwt, new_key
+from tests.support import (
+    ASSERTION_TYPE,
+    TESTER,
+    Partner,
+    assert_problem,
+    basic,
+    hand_made_jwt,
+    new_key,
+)
 
 
 @pytest.fixture
@@ -165,7 +173,7 @@ def test_unknown_scope_is_invalid_scope(university, refused):
 
 def test_revoked_client_gets_no_token(app, university, refused):
     with transaction(app) as session:
-        clients.revoke(session, "test", university.client_id)
+        clients.revoke(session, TESTER, university.client_id)
     refused(university.token_form(), "unknown or inactive client")
 
 

@@ -11,9 +11,12 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, BreakGlassRelease, OutboxMessage, ReviewOutcome, utcnow
+from gateway.services.actor import Actor
 from gateway.services.errors import InvalidTransition, NotFound
 from gateway.services.privacy import breakglass
 from tests.privacy_support import make_scene, personal_keys
+
+REVIEWER = Actor.system("coordinator")
 
 WHY = "Student on the roof edge, guardian unreachable; ambulance called, hospital must prepare."
 EMERGENCY_SCOPES = ["referrals:read", "referrals:write", "referrals:emergency",
@@ -98,14 +101,15 @@ def test_review_records_outcome_and_unjustified_ends_access(app, crisis):
         later = utcnow() + timedelta(hours=73)
         assert [r.id for r in breakglass.overdue_reviews(session, "r1", later)] == [release_id]
         with pytest.raises(NotFound):
-            breakglass.review(session, "coordinator", release_id, ReviewOutcome.JUSTIFIED,
+            breakglass.review(session, REVIEWER, release_id, ReviewOutcome.JUSTIFIED,
                               "ok", region="elsewhere")
-        breakglass.review(session, "coordinator:li", release_id, ReviewOutcome.UNJUSTIFIED,
-                          "Guardian was reachable by phone.", region="r1")
+        breakglass.review(session, Actor.system("coordinator:li"), release_id,
+                          ReviewOutcome.UNJUSTIFIED, "Guardian was reachable by phone.",
+                          region="r1")
     with transaction(app) as session:
         assert breakglass.pending_reviews(session, "r1") == []
         with pytest.raises(InvalidTransition):
-            breakglass.review(session, "coordinator", release_id, ReviewOutcome.JUSTIFIED, "x")
+            breakglass.review(session, REVIEWER, release_id, ReviewOutcome.JUSTIFIED, "x")
         audit = session.scalar(select(AuditEntry).where(
             AuditEntry.action == "breakglass.reviewed"))
         assert audit.detail == {"breakglass": True, "outcome": "unjustified"}

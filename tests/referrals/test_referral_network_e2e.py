@@ -22,6 +22,7 @@ from tests.network_support import (
     referral_body,
     set_endpoint,
 )
+from tests.support import TESTER
 
 
 def _token(base: str, partner) -> dict:
@@ -45,7 +46,7 @@ def test_crisis_case_to_closed_loop_over_http(app, live_server, simulator, make_
     simulator.secrets[SCHOOL_PATH] = set_endpoint(
         app, "webhook", simulator.base_url + SCHOOL_PATH, institution_id=school.institution_id)
     with transaction(app) as session:
-        sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=15,
+        sla.set_policy(session, TESTER, hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="pager 7001")
     school_auth, hospital_auth = _token(base, school), _token(base, hospital)
     worker = Worker(app)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, OutboxMessage, Referral
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla, sla_sweep
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, consent_body, referral_body
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def send(client, make_partner, token_for, link, app):
     hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES, region="minhang")
     link(school, hospital, "referral")
     with transaction(app) as session:
-        sla.set_policy(session, "test", hospital.institution_id, receipt_minutes=15,
+        sla.set_policy(session, TESTER, hospital.institution_id, receipt_minutes=15,
                        decision_minutes=120, on_call_contact="duty psychiatrist pager 7001")
     token = bearer(token_for(school))
     for purpose in ("green_channel_referral", "referral"):
@@ -43,7 +44,7 @@ def send(client, make_partner, token_for, link, app):
 
 def _sweep(app, at: datetime) -> sla_sweep.Sweep:
     with transaction(app) as session:
-        return sla_sweep.sweep(session, at)
+        return sla_sweep.sweep(session, at, policy=Policy.from_config(app.config))
 
 
 def _escalations(app) -> list[tuple[uuid.UUID | None, str | None, dict]]:

@@ -44,7 +44,7 @@ def _fields(entry: AuditEntry) -> dict:
 
 def record(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     action: str,
     object_type: str,
     object_id: object = None,
@@ -63,9 +63,9 @@ def record(
     entry = AuditEntry(
         seq=head.seq + 1,
         recorded_at=utcnow(),
-        actor=actor.label if isinstance(actor, Actor) else actor,
+        actor=actor.label,
         actor_institution_id=(
-            str(actor.institution_id) if isinstance(actor, Actor) and actor.institution_id else None
+            str(actor.institution_id) if actor.institution_id else None
         ),
         action=action,
         object_type=object_type,

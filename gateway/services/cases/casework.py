@@ -91,7 +91,7 @@ def _raise_to(session: Session, actor: Actor, case: Case, level: ReportLevel) ->
     case.current_level = level
     _entry(session, actor, case, CaseEntryKind.ESCALATION, level=level)
     journal.record(session, actor, "case.escalated", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"level": level.value})
+                   detail={"level": level.value})
 
 
 def _apply_care(case: Case, care: Care) -> None:
@@ -122,8 +122,8 @@ def open_case(session: Session, actor: Actor, new: NewCase) -> Case:
     session.add(case)
     session.flush()
     journal.record(session, actor, "case.opened", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"tier": case.attention_tier.value, "level": new.reported_level.value,
-                         "reporter_role": new.reporter_role})
+                   detail={"tier": case.attention_tier.value, "level": new.reported_level.value,
+                           "reporter_role": new.reporter_role})
     if case.attention_tier is AttentionTier.CRISIS and case.current_level is not \
             ReportLevel.SCHOOL_CENTRE:
         _raise_to(session, actor, case, ReportLevel.SCHOOL_CENTRE)
@@ -166,7 +166,7 @@ def change_care(session: Session, actor: Actor, case_id: uuid.UUID, care: Care) 
     _check_one_of_each(case)
     session.flush()
     journal.record(session, actor, "case.care_changed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"tier": case.attention_tier.value})
+                   detail={"tier": case.attention_tier.value})
     if case.attention_tier is not previous_tier:
         _entry(session, actor, case, CaseEntryKind.TIER_CHANGE, tier=case.attention_tier)
     if case.attention_tier is AttentionTier.CRISIS and \
@@ -193,7 +193,7 @@ def assess(session: Session, actor: Actor, case_id: uuid.UUID, *, instrument: st
     entry = _entry(session, actor, case, CaseEntryKind.ASSESSMENT, instrument=instrument,
                    score=score, risk_level=risk_level, note=note)
     journal.record(session, actor, "case.assessed", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"instrument": instrument, "risk_level": risk_level})
+                   detail={"instrument": instrument, "risk_level": risk_level})
     return entry
 
 
@@ -209,7 +209,7 @@ def follow_up(session: Session, actor: Actor, case_id: uuid.UUID, *, note: str,
     entry = _entry(session, actor, case, CaseEntryKind.FOLLOW_UP, note=note,
                    referral_id=referral_id, recorded_at=visited_at)
     journal.record(session, actor, "case.followed_up", "case", case.id, purpose=CASE_PURPOSE,
-                 detail={"referral_id": str(referral_id) if referral_id else None})
+                   detail={"referral_id": str(referral_id) if referral_id else None})
     return entry
 
 
@@ -241,11 +241,11 @@ def require_referrable(session: Session, actor: Actor, case_id: uuid.UUID,
     return case
 
 
-def record_referral_outcome(session: Session, actor: Actor | str, referral: Referral,
+def record_referral_outcome(session: Session, actor: Actor, referral: Referral,
                             note: str | None) -> None:
     """A referral of the case ended: its outcome (``note``, as the sender may see it) returns."""
     session.add(CaseEntry(case_id=referral.case_id, kind=CaseEntryKind.REFERRAL_OUTCOME,
-                          recorded_by=actor.label if isinstance(actor, Actor) else actor,
+                          recorded_by=actor.label,
                           referral_id=referral.id, referral_status=referral.status.value,
                           note=note))
     session.flush()

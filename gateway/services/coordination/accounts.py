@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Coordinator, CoordinatorRole, utcnow
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import InvalidInput, SignInFailed
 
@@ -60,7 +61,7 @@ def create(session: Session, actor: str, *, email: str, password: str, role: Coo
     session.add(coordinator)
     session.flush()
     journal.record(session, actor, "coordinator.created", "coordinator", coordinator.id,
-                 detail={"role": role.value, "region": coordinator.region})
+                   detail={"role": role.value, "region": coordinator.region})
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=TOTP_ISSUER)
     return NewCoordinator(coordinator, secret, uri)
 
@@ -92,13 +93,13 @@ def authenticate(session: Session, *, email: str, password: str, code: str) -> C
         Coordinator.email == email.strip().lower()).with_for_update())
     password_ok = _password_ok(coordinator, password)
     if coordinator is None or not coordinator.active:
-        journal.record(session, "anonymous", "coordinator.sign_in_failed", "coordinator", None,
-                     detail={"reason": "unknown"})
+        journal.record(session, Actor.anonymous(), "coordinator.sign_in_failed", "coordinator",
+                       None, detail={"reason": "unknown"})
         raise SignInFailed("E-mail, password or code is wrong.")
     now = utcnow()
     if coordinator.locked_until is not None and coordinator.locked_until > now:
-        journal.record(session, coordinator.label, "coordinator.sign_in_refused", "coordinator",
-                     coordinator.id, detail={"reason": "locked"})
+        journal.record(session, Actor.coordinator(coordinator), "coordinator.sign_in_refused",
+                       "coordinator", coordinator.id, detail={"reason": "locked"})
         raise SignInFailed("Too many failed attempts; the account is locked for a while.",
                            locked=True)
     step = _totp_step(coordinator, code, time.time()) if password_ok else None
@@ -108,8 +109,8 @@ def authenticate(session: Session, *, email: str, password: str, code: str) -> C
         if locked:
             coordinator.locked_until = now + LOCKOUT
             coordinator.failed_attempts = 0
-        journal.record(session, coordinator.label, "coordinator.sign_in_failed", "coordinator",
-                     coordinator.id, detail={"locked": locked})
+        journal.record(session, Actor.coordinator(coordinator), "coordinator.sign_in_failed",
+                       "coordinator", coordinator.id, detail={"locked": locked})
         session.flush()
         raise SignInFailed("E-mail, password or code is wrong.", locked=locked)
     coordinator.totp_last_step = step
@@ -119,8 +120,8 @@ def authenticate(session: Session, *, email: str, password: str, code: str) -> C
     if _hasher.check_needs_rehash(coordinator.password_hash):
         coordinator.password_hash = _hasher.hash(password)
     session.flush()
-    journal.record(session, coordinator.label, "coordinator.signed_in", "coordinator",
-                 coordinator.id)
+    journal.record(session, Actor.coordinator(coordinator), "coordinator.signed_in",
+                   "coordinator", coordinator.id)
     return coordinator
 
 
@@ -140,5 +141,5 @@ def sign_out(session: Session, coordinator: Coordinator) -> None:
     """End every session of ``coordinator`` (the epoch in their cookies no longer matches)."""
     coordinator.session_epoch += 1
     session.flush()
-    journal.record(session, coordinator.label, "coordinator.signed_out", "coordinator",
-                 coordinator.id)
+    journal.record(session, Actor.coordinator(coordinator), "coordinator.signed_out",
+                   "coordinator", coordinator.id)

@@ -23,6 +23,7 @@ from gateway.models import (
     ReviewOutcome,
     utcnow,
 )
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import NotFound
 from gateway.services.privacy import breakglass
@@ -83,8 +84,9 @@ def _items(session: Session, releases: list[BreakGlassRelease], *,
 
 
 def _audit_reading(session: Session, coordinator: Coordinator, release_id: uuid.UUID) -> None:
-    journal.record(session, coordinator.label, "breakglass.read", "breakglass_release", release_id,
-                 purpose=Purpose.GREEN_CHANNEL_REFERRAL.value, detail={"breakglass": True})
+    journal.record(session, Actor.coordinator(coordinator), "breakglass.read", "breakglass_release",
+                   release_id, purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
+                   detail={"breakglass": True})
 
 
 def queue(session: Session, coordinator: Coordinator) -> list[ReleaseItem]:
@@ -125,5 +127,5 @@ def review(session: Session, coordinator: Coordinator, release_id: uuid.UUID,
            outcome: ReviewOutcome, note: str) -> BreakGlassRelease:
     """Record the coordinator's review (``unjustified`` ends the recipient's access at once)."""
     release = _release(session, coordinator, release_id)
-    return breakglass.review(session, coordinator.label, release.id, outcome, note.strip(),
-                             region=coordinator.scope_region)
+    return breakglass.review(session, Actor.coordinator(coordinator), release.id, outcome,
+                             note.strip(), region=coordinator.scope_region)

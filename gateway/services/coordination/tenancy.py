@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Client, Coordinator, Institution, OutboxMessage, Partnership
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from gateway.services.errors import NotFound
 from gateway.services.network import clients, institutions, partnerships
 
@@ -87,4 +88,4 @@ def replay(session: Session, coordinator: Coordinator, message_id: uuid.UUID) ->
     """Replay a dead letter of the coordinator's region."""
     if message_id not in {m.id for m in dead_letters(session, coordinator)}:
         raise NotFound("No dead-lettered message with that id.")
-    return outbox.replay(session, coordinator.label, message_id)
+    return outbox.replay(session, Actor.coordinator(coordinator), message_id)

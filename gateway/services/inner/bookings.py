@@ -37,7 +37,6 @@ from gateway.services.privacy import consent
 from gateway.services.privacy.policy import Policy
 from keys.pseudonym import PseudonymKey
 
-DEFAULT_POLICY = Policy()
 SEAT_HOLDING = {BookingStatus.REQUESTED, BookingStatus.CONFIRMED}
 REMINDER_BEFORE = timedelta(hours=24)
 
@@ -87,8 +86,8 @@ def _audit(session: Session, actor: Actor, action: str, booking: Booking,
     if decision is not None:
         detail.update(decision.audit_detail)
     journal.record(session, actor, action, "booking", booking.id,
-                 purpose=Purpose.CASE_CONFERENCE.value if decision else None,
-                 consent_id=decision.consent_id if decision else None, detail=detail)
+                   purpose=Purpose.CASE_CONFERENCE.value if decision else None,
+                   consent_id=decision.consent_id if decision else None, detail=detail)
 
 
 def _free_seat(session: Session, slot: Slot) -> int | None:
@@ -98,7 +97,7 @@ def _free_seat(session: Session, slot: Slot) -> int | None:
 
 
 def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: BookingRequest, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Take the lowest free seat, or a waitlist place if asked; else :class:`SlotFull`."""
     slot = slots.get_visible(session, actor, request.slot_id, for_update=True)
     booker = actor.institution_id
@@ -147,7 +146,7 @@ def get_visible(session: Session, actor: Actor, booking_id: uuid.UUID,
 
 def list_page(session: Session, actor: Actor, *, role: str = "booker",
               status: BookingStatus | None = None, cursor: str | None = None,
-              limit: int = 20, policy: Policy = DEFAULT_POLICY) -> cursors.Page:
+              limit: int = 20, policy: Policy) -> cursors.Page:
     """Bookings made by the actor's institution (``booker``) or of its slots (``host``).
 
     The audit entry names the consents under which case material was shown identified.
@@ -162,14 +161,14 @@ def list_page(session: Session, actor: Actor, *, role: str = "booker",
     consent_ids = sorted({str(c) for _, decision in views if decision and decision.allowed
                           for c in decision.consent_ids})
     journal.record(session, actor, "booking.listed", "booking", None,
-                 purpose=Purpose.CASE_CONFERENCE.value if consent_ids else None,
-                 detail={"role": role, "ids": [str(item.id) for item in page.items],
-                         "consent_ids": consent_ids})
+                   purpose=Purpose.CASE_CONFERENCE.value if consent_ids else None,
+                   detail={"role": role, "ids": [str(item.id) for item in page.items],
+                           "consent_ids": consent_ids})
     return cursors.Page([view for view, _decision in views], page.next_cursor)
 
 
 def read(session: Session, actor: Actor, booking_id: uuid.UUID, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Read a booking, its case material as consent allows now; the access is audited."""
     booking, _slot = get_visible(session, actor, booking_id)
     view, decision = _view(session, actor, booking, policy)
@@ -188,7 +187,7 @@ def _promote_waitlist(session: Session, actor: Actor, slot: Slot) -> Booking | N
     waiting.seat, waiting.status = seat, BookingStatus.REQUESTED
     session.flush()
     journal.record(session, actor, "booking.promoted", "booking", waiting.id,
-                 detail={"slot_id": str(slot.id)})
+                   detail={"slot_id": str(slot.id)})
     outbox.enqueue(session, "booking.promoted", {"booking_id": str(waiting.id),
                                                  "slot_id": str(slot.id)},
                    institution_id=waiting.institution_id)
@@ -201,7 +200,7 @@ def _release(session: Session, booking: Booking, status: BookingStatus) -> None:
 
 
 def cancel(session: Session, actor: Actor, booking_id: uuid.UUID, *,
-           policy: Policy = DEFAULT_POLICY) -> dict:
+           policy: Policy) -> dict:
     """The booking institution cancels; seats cannot be given back after the cut-off."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != booking.institution_id:
@@ -226,7 +225,7 @@ def cancel(session: Session, actor: Actor, booking_id: uuid.UUID, *,
 
 
 def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: BookingStatus,
-           reason_code: str | None = None, *, policy: Policy = DEFAULT_POLICY) -> dict:
+           reason_code: str | None = None, *, policy: Policy) -> dict:
     """The supervisor's institution confirms or declines a requested booking."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:
@@ -259,7 +258,7 @@ def decide(session: Session, actor: Actor, booking_id: uuid.UUID, status: Bookin
 
 
 def record_attendance(session: Session, actor: Actor, booking_id: uuid.UUID,
-                      status: BookingStatus, *, policy: Policy = DEFAULT_POLICY) -> dict:
+                      status: BookingStatus, *, policy: Policy) -> dict:
     """The supervisor's institution records attendance or a no-show once the slot has begun."""
     booking, slot = get_visible(session, actor, booking_id, for_update=True)
     if actor.institution_id != slot.institution_id:

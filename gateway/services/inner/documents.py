@@ -64,7 +64,7 @@ def attach(session: Session, actor: Actor, resource_id: uuid.UUID, content: byte
     resource.document_filename = UNSAFE_FILENAME.sub("_", filename or "")[:200] or None
     session.flush()
     journal.record(session, actor, "resource.document_attached", "resource", resource.id,
-                 detail={"sha256": digest, "size": len(content), "media_type": media_type})
+                   detail={"sha256": digest, "size": len(content), "media_type": media_type})
     return resource
 
 
@@ -76,5 +76,5 @@ def download(session: Session, actor: Actor, resource_id: uuid.UUID) -> tuple[Do
     document = session.get(Document, resource.document_sha256)
     assert document is not None
     journal.record(session, actor, "resource.document_downloaded", "resource", resource.id,
-                 detail={"sha256": document.sha256})
+                   detail={"sha256": document.sha256})
     return document, resource.document_filename or f"{document.sha256[:16]}"

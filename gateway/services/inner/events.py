@@ -57,7 +57,7 @@ def register(session: Session, actor: Actor, pseudonyms: PseudonymKey, event_id:
     session.add(registration)
     session.flush()
     journal.record(session, actor, "event.registered", "event_registration", registration.id,
-                 detail={"event_id": str(event_id), "role": role.value})
+                   detail={"event_id": str(event_id), "role": role.value})
     return registration
 
 
@@ -84,7 +84,7 @@ def cancel(session: Session, actor: Actor, event_id: uuid.UUID,
     registration.status = RegistrationStatus.CANCELLED
     session.flush()
     journal.record(session, actor, "event.registration_cancelled", "event_registration",
-                 registration.id, detail={"event_id": str(event_id)})
+                   registration.id, detail={"event_id": str(event_id)})
     return registration
 
 
@@ -102,7 +102,7 @@ def record_attendance(session: Session, actor: Actor, event_id: uuid.UUID,
     registration.status = RegistrationStatus.ATTENDED if attended else RegistrationStatus.ABSENT
     session.flush()
     journal.record(session, actor, f"event.{registration.status.value}", "event_registration",
-                 registration.id, detail={"event_id": str(event_id)})
+                   registration.id, detail={"event_id": str(event_id)})
     return registration
 
 
@@ -115,5 +115,5 @@ def list_registrations(session: Session, actor: Actor,
         query = query.where(EventRegistration.institution_id == actor.institution_id)
     rows = list(session.scalars(query.order_by(EventRegistration.created_at)))
     journal.record(session, actor, "event.registrations_listed", "resource", event_id,
-                 detail={"count": len(rows)})
+                   detail={"count": len(rows)})
     return rows

@@ -78,8 +78,8 @@ def supervision(session: Session, actor: Actor, start: datetime, end: datetime) 
     report = _report(actor, start, end,
                      [(row.Booking.counsellor_ref, row.Slot.duration, None) for row in rows])
     journal.record(session, actor, "supervision_hours.reported", "institution",
-                 actor.institution_id, detail={"start": start.isoformat(),
-                                               "end": end.isoformat()})
+                   actor.institution_id, detail={"start": start.isoformat(),
+                                                 "end": end.isoformat()})
     return report
 
 
@@ -96,6 +96,6 @@ def training(session: Session, actor: Actor, start: datetime, end: datetime) -> 
         (row.EventRegistration.participant_ref, row.TrainingEvent.duration,
          row.EventRegistration.role.value) for row in rows])
     journal.record(session, actor, "training_hours.reported", "institution",
-                 actor.institution_id, detail={"start": start.isoformat(),
-                                               "end": end.isoformat()})
+                   actor.institution_id, detail={"start": start.isoformat(),
+                                                 "end": end.isoformat()})
     return report

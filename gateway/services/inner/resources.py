@@ -111,7 +111,7 @@ def create(session: Session, actor: Actor, new: NewResource) -> Resource:
         session.add(TrainingEvent(resource_id=resource.id, **asdict(new.event)))
         session.flush()
     journal.record(session, actor, "resource.created", "resource", resource.id,
-                 detail={"kind": new.kind.value, "audience": len(resource.audience)})
+                   detail={"kind": new.kind.value, "audience": len(resource.audience)})
     return resource
 
 

@@ -142,7 +142,7 @@ def publish(session: Session, actor: Actor, supervisor_id: uuid.UUID,
     except IntegrityError as exc:  # the exclusion constraint caught a concurrent publication
         raise Conflict("The supervisor already has a slot at that time.") from exc
     journal.record(session, actor, "slots.published", "supervisor", supervisor.id,
-                 detail={"series_id": str(series), "count": len(slots), "kind": offer.kind.value})
+                   detail={"series_id": str(series), "count": len(slots), "kind": offer.kind.value})
     return slots
 
 
@@ -201,5 +201,5 @@ def cancel(session: Session, actor: Actor, slot_id: uuid.UUID) -> Offered:
                        institution_id=booking.institution_id)
     session.flush()
     journal.record(session, actor, "slot.cancelled", "slot", slot.id,
-                 detail={"bookings_cancelled": len(affected)})
+                   detail={"bookings_cancelled": len(affected)})
     return Offered(slot, 0)

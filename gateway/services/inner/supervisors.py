@@ -39,7 +39,7 @@ def register(session: Session, actor: Actor, *, display_name: str, qualification
     session.add(supervisor)
     session.flush()
     journal.record(session, actor, "supervisor.registered", "supervisor", supervisor.id,
-                 detail={"qualification": qualification.value})
+                   detail={"qualification": qualification.value})
     return supervisor
 
 

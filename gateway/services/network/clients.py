@@ -84,7 +84,7 @@ def _kids(jwks: dict) -> list[str]:
 
 def register(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     *,
     name: str,
     institution_id: uuid.UUID | None,
@@ -163,7 +163,7 @@ def secret_matches(client: Client, secret: str) -> bool:
     return client.secret_hash is not None and check_password_hash(client.secret_hash, secret)
 
 
-def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
+def revoke(session: Session, actor: Actor, client_id: str) -> Client:
     """Deactivate a client: no new tokens, and its live tokens stop working at once."""
     client = session.get(Client, client_id)
     if client is None:
@@ -174,7 +174,7 @@ def revoke(session: Session, actor: Actor | str, client_id: str) -> Client:
     return client
 
 
-def reactivate(session: Session, actor: Actor | str, client_id: str) -> Client:
+def reactivate(session: Session, actor: Actor, client_id: str) -> Client:
     """Let a revoked client obtain tokens again; tokens issued before it was revoked stay dead."""
     client = session.get(Client, client_id)
     if client is None:
@@ -203,7 +203,7 @@ def _key_client(session: Session, client_id: str) -> Client:
     return client
 
 
-def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dict) -> Client:
+def replace_jwks(session: Session, actor: Actor, client_id: str, jwks: dict) -> Client:
     """Rotate a private_key_jwt client's keys: the new JWK Set replaces the old at once.
 
     Pasted keys end any ``jwks_uri``: the gateway stops fetching.
@@ -213,11 +213,11 @@ def replace_jwks(session: Session, actor: Actor | str, client_id: str, jwks: dic
     client.jwks_uri = client.jwks_fetched_at = client.jwks_refetched_at = None
     session.flush()
     journal.record(session, actor, "client.keys_rotated", "client", client_id,
-                 detail={"kids": _kids(client.jwks)})
+                   detail={"kids": _kids(client.jwks)})
     return client
 
 
-def use_jwks_uri(session: Session, actor: Actor | str, client_id: str, jwks_uri: str,
+def use_jwks_uri(session: Session, actor: Actor, client_id: str, jwks_uri: str,
                  fetch_policy: FetchPolicy) -> Client:
     """Take a client's keys from ``jwks_uri`` (fetched now) instead of what it had."""
     client = _key_client(session, client_id)
@@ -225,7 +225,7 @@ def use_jwks_uri(session: Session, actor: Actor | str, client_id: str, jwks_uri:
     client.jwks_uri, client.jwks_fetched_at, client.jwks_refetched_at = jwks_uri, utcnow(), None
     session.flush()
     journal.record(session, actor, "client.keys_rotated", "client", client_id,
-                 detail={"kids": _kids(client.jwks), "jwks_uri": jwks_uri})
+                   detail={"kids": _kids(client.jwks), "jwks_uri": jwks_uri})
     return client
 
 
@@ -269,7 +269,7 @@ def refetch(claim: RefetchClaim, fetch_policy: FetchPolicy) -> dict | str:
         return exc.detail
 
 
-def record_refetch(session: Session, actor: Actor | str, claim: RefetchClaim,
+def record_refetch(session: Session, actor: Actor, claim: RefetchClaim,
                    outcome: dict | str) -> dict | None:
     """Cache refetched keys (unless the client changed meanwhile) and audit the refetch.
 
@@ -280,12 +280,12 @@ def record_refetch(session: Session, actor: Actor | str, claim: RefetchClaim,
         return None
     if isinstance(outcome, str):
         journal.record(session, actor, "client.keys_refetch_failed", "client", claim.client_id,
-                     detail={"reason": outcome})
+                       detail={"reason": outcome})
         return None
     client.jwks, client.jwks_fetched_at = outcome, utcnow()
     session.flush()
     journal.record(session, actor, "client.keys_refetched", "client", claim.client_id,
-                 detail={"kids": _kids(outcome)})
+                   detail={"kids": _kids(outcome)})
     return outcome
 
 
@@ -307,7 +307,7 @@ def spend_assertion(session: Session, client_id: str, jti: str, expires_at: date
     return True
 
 
-def deny_token(session: Session, actor: Actor | str, jti: str, client_id: str,
+def deny_token(session: Session, actor: Actor, jti: str, client_id: str,
                expires_at: datetime) -> None:
     """Put an access token on the deny-list until it expires."""
     if session.get(RevokedToken, jti) is None:

@@ -26,7 +26,7 @@ class Configured:
     secret: str
 
 
-def configure(session: Session, actor: Actor | str, *, format_name: str, url: str,
+def configure(session: Session, actor: Actor, *, format_name: str, url: str,
               institution_id: uuid.UUID | None = None,
               region: str | None = None) -> Configured:
     """Set (or replace) the push endpoint of an institution or a region's coordinators."""
@@ -49,8 +49,8 @@ def configure(session: Session, actor: Actor | str, *, format_name: str, url: st
     session.add(endpoint)
     session.flush()
     journal.record(session, actor, "delivery.endpoint_set", "delivery_endpoint", endpoint.id,
-                 detail={"format": format_name, "region": region,
-                         "institution_id": str(institution_id) if institution_id else None})
+                   detail={"format": format_name, "region": region,
+                           "institution_id": str(institution_id) if institution_id else None})
     return Configured(endpoint, secret)
 
 

@@ -15,7 +15,7 @@ from gateway.services.errors import Conflict, NotFound
 
 def register(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     *,
     name: str,
     kind: InstitutionKind,
@@ -28,7 +28,7 @@ def register(
     session.add(institution)
     session.flush()
     journal.record(session, actor, "institution.registered", "institution", institution.id,
-                 detail={"kind": kind.value, "region": region})
+                   detail={"kind": kind.value, "region": region})
     return institution
 
 
@@ -68,7 +68,7 @@ def search(session: Session, *, region: str | None = None, text: str | None = No
     return list(session.scalars(query))
 
 
-def update(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, name: str,
+def update(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: str,
            kind: InstitutionKind, region: str, country: str) -> Institution:
     """Change an institution's name, kind, region or country."""
     institution = session.get(Institution, institution_id)
@@ -79,11 +79,11 @@ def update(session: Session, actor: Actor | str, institution_id: uuid.UUID, *, n
     institution.region, institution.country = region, country.upper()
     session.flush()
     journal.record(session, actor, "institution.updated", "institution", institution.id,
-                 detail={"kind": kind.value, "region": region})
+                   detail={"kind": kind.value, "region": region})
     return institution
 
 
-def set_staff_counts(session: Session, actor: Actor | str, institution_id: uuid.UUID, *,
+def set_staff_counts(session: Session, actor: Actor, institution_id: uuid.UUID, *,
                      students: int | None, counsellors: int | None) -> Institution:
     """Record how many students and counsellors an institution has (None: not recorded)."""
     institution = session.get(Institution, institution_id)
@@ -98,7 +98,7 @@ def set_staff_counts(session: Session, actor: Actor | str, institution_id: uuid.
     return institution
 
 
-def deactivate(session: Session, actor: Actor | str, institution_id: uuid.UUID) -> Institution:
+def deactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
     """Take an institution out of the network: its clients get no tokens, nothing reaches it."""
     institution = session.get(Institution, institution_id)
     if institution is None:
@@ -109,7 +109,7 @@ def deactivate(session: Session, actor: Actor | str, institution_id: uuid.UUID) 
     return institution
 
 
-def reactivate(session: Session, actor: Actor | str, institution_id: uuid.UUID) -> Institution:
+def reactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
     """Bring a deactivated institution back into the network (its clients stay as they are)."""
     institution = session.get(Institution, institution_id)
     if institution is None:

@@ -29,7 +29,7 @@ def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
 
 def propose(
     session: Session,
-    actor: Actor | str,
+    actor: Actor,
     *,
     institution_ids: tuple[uuid.UUID, uuid.UUID],
     exchanges: list[Exchange],
@@ -50,16 +50,16 @@ def propose(
     partnership = Partnership(
         institution_a_id=a, institution_b_id=b, exchanges=sorted({e.value for e in exchanges}),
         status=PartnershipStatus.PROPOSED, valid_from=valid_from, valid_until=valid_until,
-        proposed_by=actor.label if isinstance(actor, Actor) else actor,
+        proposed_by=actor.label,
     )
     session.add(partnership)
     session.flush()
     journal.record(session, actor, "partnership.proposed", "partnership", partnership.id,
-                 detail={"exchanges": partnership.exchanges})
+                   detail={"exchanges": partnership.exchanges})
     return partnership
 
 
-def change_status(session: Session, actor: Actor | str, partnership_id: uuid.UUID,
+def change_status(session: Session, actor: Actor, partnership_id: uuid.UUID,
                   status: PartnershipStatus) -> Partnership:
     """Approve (``active``), suspend, resume or end a partnership; effective at once."""
     partnership = session.get(Partnership, partnership_id, with_for_update=True)
@@ -76,13 +76,12 @@ def change_status(session: Session, actor: Actor | str, partnership_id: uuid.UUI
     return partnership
 
 
-def approve(session: Session, actor: Actor | str, partnership_id: uuid.UUID, *,
+def approve(session: Session, actor: Actor, partnership_id: uuid.UUID, *,
             four_eyes: bool) -> Partnership:
     """Activate a proposed partnership; with ``four_eyes`` its proposer may not approve it."""
     partnership = session.get(Partnership, partnership_id)
-    label = actor.label if isinstance(actor, Actor) else actor
     if (four_eyes and partnership is not None and partnership.approved_at is None
-            and partnership.proposed_by == label):
+            and partnership.proposed_by == actor.label):
         raise Forbidden("Another coordinator must approve a partnership you proposed.")
     return change_status(session, actor, partnership_id, PartnershipStatus.ACTIVE)
 

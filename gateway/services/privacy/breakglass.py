@@ -66,9 +66,9 @@ def open_release(session: Session, actor: Actor, *, recipient: Institution, subj
     session.add(release)
     session.flush()
     journal.record(session, actor, "breakglass.released", "breakglass_release", release.id,
-                 purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
-                 detail={"breakglass": True, "recipient_id": str(recipient.id),
-                         "expires_at": release.expires_at.isoformat()})
+                   purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
+                   detail={"breakglass": True, "recipient_id": str(recipient.id),
+                           "expires_at": release.expires_at.isoformat()})
     outbox.enqueue(session, "breakglass.released", {
         "release_id": str(release.id), "institution_id": str(sender.id),
         "recipient_id": str(recipient.id), "expires_at": release.expires_at.isoformat(),
@@ -102,7 +102,7 @@ def overdue_reviews(session: Session, region: str | None,
     return [release for release in pending_reviews(session, region) if release.overdue_at(moment)]
 
 
-def review(session: Session, reviewer: Actor | str, release_id: uuid.UUID,
+def review(session: Session, reviewer: Actor, release_id: uuid.UUID,
            outcome: ReviewOutcome, note: str, *, region: str | None = None) -> BreakGlassRelease:
     """Record a coordinator's review; ``unjustified`` ends the recipient's access at once."""
     release = session.get(BreakGlassRelease, release_id, with_for_update=True)
@@ -113,11 +113,11 @@ def review(session: Session, reviewer: Actor | str, release_id: uuid.UUID,
     if not note.strip():
         raise InvalidInput("A review needs a note.")
     release.reviewed_at = utcnow()
-    release.reviewed_by = reviewer.label if isinstance(reviewer, Actor) else reviewer
+    release.reviewed_by = reviewer.label
     release.outcome = outcome
     release.review_note = note
     session.flush()
     journal.record(session, reviewer, "breakglass.reviewed", "breakglass_release", release.id,
-                 purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
-                 detail={"breakglass": True, "outcome": outcome.value})
+                   purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
+                   detail={"breakglass": True, "outcome": outcome.value})
     return release

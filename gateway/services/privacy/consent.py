@@ -36,7 +36,6 @@ from gateway.services.privacy import subjects
 from gateway.services.privacy.policy import Policy, age_on
 
 MAX_VALIDITY = timedelta(days=366)
-DEFAULT_POLICY = Policy()
 EXCHANGE_OF = {
     Purpose.REFERRAL: Exchange.REFERRAL,
     Purpose.GREEN_CHANNEL_REFERRAL: Exchange.REFERRAL,
@@ -105,7 +104,7 @@ def grant(
     recipient_kinds: Iterable[InstitutionKind] | None = None,
     valid_from: datetime | None = None,
     subject_birth_date: date | None = None,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> Consent:
     """Record a consent given to the actor's institution for one purpose and recipient.
 
@@ -141,10 +140,10 @@ def grant(
     session.add(consent)
     session.flush()
     journal.record(session, actor, "consent.granted", "consent", consent.id, purpose=purpose.value,
-                 consent_id=consent.id,
-                 detail={"grantor": grantor.value, "categories": categories,
-                         "recipient_id": str(recipient_id) if recipient_id else None,
-                         "recipient_kinds": kinds or None})
+                   consent_id=consent.id,
+                   detail={"grantor": grantor.value, "categories": categories,
+                           "recipient_id": str(recipient_id) if recipient_id else None,
+                           "recipient_kinds": kinds or None})
     return consent
 
 
@@ -165,7 +164,7 @@ def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str) -
     consent.revocation_reason = reason
     consent.revoked_by = actor.client_id
     journal.record(session, actor, "consent.revoked", "consent", consent.id,
-                 purpose=consent.purpose.value, consent_id=consent.id)
+                   purpose=consent.purpose.value, consent_id=consent.id)
     session.flush()
     return consent
 
@@ -311,7 +310,7 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
 
 
 def authorise_many(session: Session, actor: Actor, questions: Iterable[Question], *,
-                   policy: Policy = DEFAULT_POLICY) -> list[Decision]:
+                   policy: Policy) -> list[Decision]:
     """:func:`authorise` for many questions at once (a page of a list), in order.
 
     The same rules on the same data, loaded in a constant number of queries for the whole batch.
@@ -330,7 +329,7 @@ def authorise(
     data_categories: Iterable[DataCategory | str],
     *,
     breakglass_id: uuid.UUID | None = None,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> Decision:
     """Decide which of ``data_categories`` about ``subject`` may go to ``recipient_id``.
 
@@ -348,7 +347,7 @@ def authorise(
 
 def require(session: Session, actor: Actor, subject: SubjectRef, purpose: Purpose,
             recipient_id: uuid.UUID, data_categories: Iterable[DataCategory | str], *,
-            breakglass_id: uuid.UUID | None = None, policy: Policy = DEFAULT_POLICY) -> Decision:
+            breakglass_id: uuid.UUID | None = None, policy: Policy) -> Decision:
     """:func:`authorise`, raising :class:`ConsentRequired` (naming what is missing) if denied."""
     decision = authorise(session, actor, subject, purpose, recipient_id, data_categories,
                          breakglass_id=breakglass_id, policy=policy)

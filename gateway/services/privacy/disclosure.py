@@ -18,7 +18,6 @@ from gateway.services.actor import Actor
 from gateway.services.privacy import consent, minimise
 from gateway.services.privacy.policy import Policy
 
-DEFAULT_POLICY = Policy()
 # Filters on fields inside a data category: evaluated only on what the caller may see.
 PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
 
@@ -117,7 +116,7 @@ def view_with_decision(session: Session, actor: Actor, referral: Referral,
 
 
 def disclose(session: Session, actor: Actor, referral: Referral, *,
-             policy: Policy = DEFAULT_POLICY) -> dict:
+             policy: Policy) -> dict:
     """The referral as the actor may see it: recipients get only what consent releases now."""
     return view_with_decision(session, actor, referral, policy)[0]
 

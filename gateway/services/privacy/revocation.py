@@ -17,7 +17,7 @@ from gateway.services.privacy.policy import Policy
 
 
 def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *,
-           policy: Policy = consent.DEFAULT_POLICY) -> Consent:
+           policy: Policy) -> Consent:
     """Revoke the consent and withdraw the open referrals that relied on it."""
     revoked = consent.revoke(session, actor, consent_id, reason)
     withdraw_unsupported(session, actor, revoked, policy=policy)
@@ -25,7 +25,7 @@ def revoke(session: Session, actor: Actor, consent_id: uuid.UUID, reason: str, *
 
 
 def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
-                         policy: Policy = consent.DEFAULT_POLICY) -> list[Referral]:
+                         policy: Policy) -> list[Referral]:
     """After ``revoked`` is revoked: withdraw the open referrals no consent supports any more.
 
     Each withdrawal is audited and its recipient is told through the outbox (no personal data).
@@ -48,8 +48,8 @@ def withdraw_unsupported(session: Session, actor: Actor, revoked: Consent, *,
         referral.status = ReferralStatus.WITHDRAWN
         session.flush()
         journal.record(session, actor, "referral.withdrawn", "referral", referral.id,
-                     purpose=revoked.purpose.value, consent_id=revoked.id,
-                     detail={"cause": "consent_revoked"})
+                       purpose=revoked.purpose.value, consent_id=revoked.id,
+                       detail={"cause": "consent_revoked"})
         outbox.enqueue(session, "referral.withdrawn",
                        {"referral_id": str(referral.id), "status": "withdrawn",
                         "cause": "consent_revoked"}, institution_id=referral.recipient_id)

@@ -14,8 +14,6 @@ from gateway.services.privacy import consent, disclosure
 from gateway.services.privacy.policy import Policy
 from schemas.referrals import ReferralSchema
 
-DEFAULT_POLICY = Policy()
-
 
 def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
                 *, for_update: bool = False) -> Referral:
@@ -35,7 +33,7 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
 
 
 def notes_visible(session: Session, referral: Referral, institution_id: uuid.UUID,
-                  policy: Policy = DEFAULT_POLICY) -> bool:
+                  *, policy: Policy) -> bool:
     """Whether a party may read the referral's free-text notes (category clinical notes).
 
     The recipient may under the referral's own consent; the sender hears the recipient's notes
@@ -56,7 +54,7 @@ def _party(institution_id: uuid.UUID) -> Actor:
 
 
 def addressee_view(session: Session, referral: Referral, institution_id: uuid.UUID,
-                   policy: Policy = DEFAULT_POLICY) -> dict:
+                   *, policy: Policy) -> dict:
     """The referral as ``institution_id`` may see it now, in wire form (JSON-ready).
 
     Minimisation happens here, before any adapter: fields of unreleased data categories are

@@ -15,6 +15,7 @@ from gateway.services import outbox
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import ConsentRequired, InvalidInput, InvalidTransition, NotFound
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
 
 # Allowed types and the leading bytes their content must start with (None: any text).
@@ -68,9 +69,9 @@ def add(session: Session, actor: Actor, referral_id: uuid.UUID, *, filename: str
     session.add(attachment)
     session.flush()
     journal.record(session, actor, "referral.attachment_added", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"attachment_id": str(attachment.id), "size": attachment.size,
-                         "content_type": content_type, "sha256": attachment.sha256})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"attachment_id": str(attachment.id), "size": attachment.size,
+                           "content_type": content_type, "sha256": attachment.sha256})
     other = (referral.recipient_id if actor.institution_id == referral.sender_id
              else referral.sender_id)
     if referral.status.value != "draft":
@@ -90,7 +91,7 @@ def list_for(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[Att
 
 
 def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
-          attachment_id: uuid.UUID) -> Download:
+          attachment_id: uuid.UUID, *, policy: Policy) -> Download:
     """Decrypt an attachment and check its checksum; the access is audited.
 
     Attachments count as clinical notes: the other party needs a consent releasing them.
@@ -100,12 +101,12 @@ def fetch(session: Session, actor: Actor, referral_id: uuid.UUID,
     if attachment is None or attachment.referral_id != referral.id:
         raise NotFound("No attachment with that id.")
     if attachment.uploader_institution_id != actor.institution_id and \
-            not access.notes_visible(session, referral, actor.institution_id):
+            not access.notes_visible(session, referral, actor.institution_id, policy=policy):
         raise ConsentRequired("No consent in force releases this attachment to the caller.")
     content = base64.b64decode(attachment.content)
     if hashlib.sha256(content).hexdigest() != attachment.sha256:
         raise RuntimeError("attachment failed its integrity check")
     journal.record(session, actor, "referral.attachment_read", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"attachment_id": str(attachment.id)})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"attachment_id": str(attachment.id)})
     return Download(attachment, content)

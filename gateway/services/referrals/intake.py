@@ -45,7 +45,6 @@ from keys.pseudonym import PseudonymKey
 
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
 
-DEFAULT_POLICY = Policy()
 BATCH = 200  # referrals decided together when a protected filter scans the whole box
 
 
@@ -122,7 +121,7 @@ def create(
     request: NewReferral,
     idempotency_key: str | None = None,
     *,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
     now: datetime | None = None,
 ) -> Created:
     """Send (or draft) a referral; refused unless consents cover purpose, recipient and every
@@ -208,10 +207,10 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                                       request_fingerprint=fingerprint, referral_id=referral.id))
         session.flush()
     journal.record(session, actor, "referral.created", "referral", referral.id,
-                 purpose=request.purpose.value, consent_id=decision.consent_id,
-                 detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
-                         "case_id": str(request.case_id) if request.case_id else None,
-                         **decision.audit_detail})
+                   purpose=request.purpose.value, consent_id=decision.consent_id,
+                   detail={"priority": referral.priority.value, "recipient_id": str(recipient.id),
+                           "case_id": str(request.case_id) if request.case_id else None,
+                           **decision.audit_detail})
     if not request.draft:
-        lifecycle.submit_new(session, actor, referral, now or utcnow())
+        lifecycle.submit_new(session, actor, referral, now or utcnow(), policy=policy)
     return Created(referral, replayed=False)

@@ -54,7 +54,6 @@ UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
 TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
 
 
-DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def _check_change(session: Session, referral: Referral, change: Transition) -> N
 
 
 def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: Transition,
-               *, policy: Policy = DEFAULT_POLICY, now: datetime | None = None) -> Referral:
+               *, policy: Policy, now: datetime | None = None) -> Referral:
     """Move a referral along its lifecycle.
 
     The sender submits a draft and may withdraw; only the recipient moves it forward.
@@ -131,23 +130,25 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: T
     moment = now or utcnow()
     for step in steps:
         _apply(session, actor, referral, step,
-               change if step is change.status else Transition(step), moment)
+               change if step is change.status else Transition(step), moment, policy=policy)
     return referral
 
 
-def expire(session: Session, actor: str, referral: Referral, now: datetime) -> None:
+def expire(session: Session, actor: Actor, referral: Referral, now: datetime, *,
+           policy: Policy) -> None:
     """The gateway expires a referral that was never received (caller holds the row lock)."""
     _path(referral.status, S.EXPIRED)
-    _apply(session, actor, referral, S.EXPIRED, Transition(S.EXPIRED), now)
+    _apply(session, actor, referral, S.EXPIRED, Transition(S.EXPIRED), now, policy=policy)
 
 
-def submit_new(session: Session, actor: Actor, referral: Referral, now: datetime) -> None:
+def submit_new(session: Session, actor: Actor, referral: Referral, now: datetime, *,
+               policy: Policy) -> None:
     """Submit a referral just created from an authorised request (no draft step in between)."""
-    _apply(session, actor, referral, S.SUBMITTED, Transition(S.SUBMITTED), now)
+    _apply(session, actor, referral, S.SUBMITTED, Transition(S.SUBMITTED), now, policy=policy)
 
 
 def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: Update,
-                *, now: datetime | None = None) -> ReferralEvent:
+                *, policy: Policy, now: datetime | None = None) -> ReferralEvent:
     """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show)."""
     referral = access.get_visible(session, actor, referral_id, for_update=True)
     if actor.institution_id != referral.recipient_id:
@@ -169,19 +170,19 @@ def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: 
     event = _record_event(session, actor, referral, None, update.business_status, update.note,
                           moment, update.appointment_at)
     journal.record(session, actor, "referral.updated", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"business_status": referral.business_status})
-    _notify(session, referral, "referral.updated", event, to_sender=True)
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                   detail={"business_status": referral.business_status})
+    _notify(session, referral, "referral.updated", event, to_sender=True, policy=policy)
     return event
 
 
-def _record_event(session: Session, actor: Actor | str, referral: Referral,
+def _record_event(session: Session, actor: Actor, referral: Referral,
                   from_status: ReferralStatus | None, business: BusinessStatus | None,
                   note: str | None, moment: datetime,
                   appointment_at: datetime | None = None) -> ReferralEvent:
     event = ReferralEvent(
         referral_id=referral.id, recorded_at=moment,
-        actor=actor.label if isinstance(actor, Actor) else actor,
+        actor=actor.label,
         from_status=from_status.value if from_status else None,
         to_status=referral.status.value if from_status else None,
         business_status=business.value if business else None,
@@ -210,8 +211,8 @@ def _stamp(session: Session, referral: Referral, status: ReferralStatus,
         referral.outcome_diagnosis_code = change.diagnosis_code
 
 
-def _apply(session: Session, actor: Actor | str, referral: Referral, status: ReferralStatus,
-           change: Transition, moment: datetime) -> None:
+def _apply(session: Session, actor: Actor, referral: Referral, status: ReferralStatus,
+           change: Transition, moment: datetime, *, policy: Policy) -> None:
     """One audited step: stamp the clock, record the event, tell the other side."""
     previous = referral.status
     referral.status = status
@@ -222,19 +223,19 @@ def _apply(session: Session, actor: Actor | str, referral: Referral, status: Ref
     event = _record_event(session, actor, referral, previous, change.business_status,
                           change.note, moment)
     journal.record(session, actor, f"referral.{status.value}", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
-                 detail={"from": previous.value, "reason_code": change.reason_code})
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id,
+                   detail={"from": previous.value, "reason_code": change.reason_code})
     if previous is not S.DRAFT or status is S.SUBMITTED:  # a draft was never seen
         _notify(session, referral, f"referral.{status.value}", event,
-                to_sender=status not in TO_RECIPIENT)
+                to_sender=status not in TO_RECIPIENT, policy=policy)
     if referral.case_id is not None and status.is_final:
-        sender_view = access.addressee_view(session, referral, referral.sender_id)
+        sender_view = access.addressee_view(session, referral, referral.sender_id, policy=policy)
         outcome = sender_view.get("outcome") or {}
         casework.record_referral_outcome(session, actor, referral, outcome.get("note"))
 
 
 def _notify(session: Session, referral: Referral, topic: str, event: ReferralEvent,
-            *, to_sender: bool) -> None:
+            *, to_sender: bool, policy: Policy) -> None:
     """Queue the change for the other side, in this transaction (transactional outbox)."""
     to = referral.sender_id if to_sender else referral.recipient_id
     sender = institutions.get_active(session, referral.sender_id)
@@ -243,11 +244,11 @@ def _notify(session: Session, referral: Referral, topic: str, event: ReferralEve
         "event": topic,
         "event_id": str(event.id),
         "occurred_at": event.recorded_at.isoformat(),
-        "referral": access.addressee_view(session, referral, to),
+        "referral": access.addressee_view(session, referral, to, policy=policy),
         "sender": {"id": str(sender.id), "name": sender.name},
         "recipient": {"id": str(recipient.id), "name": recipient.name},
     }
-    note = (event.note if event.note and access.notes_visible(session, referral, to)
+    note = (event.note if event.note and access.notes_visible(session, referral, to, policy=policy)
             else None)
     if event.business_status or note:
         payload["update"] = {key: value for key, value in {

@@ -22,22 +22,23 @@ from gateway.services.errors import (
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access
-from gateway.services.referrals.intake import BATCH, DEFAULT_POLICY, Page
+from gateway.services.referrals.intake import BATCH, Page
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
-         policy: Policy = DEFAULT_POLICY) -> dict:
+         policy: Policy) -> dict:
     """Read one referral, minimised to what the actor may see; the access is audited."""
     referral = access.get_visible(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     journal.record(session, actor, "referral.read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value,
-                 consent_id=decision.consent_id if decision else referral.consent_id,
-                 detail=decision.audit_detail if decision else {"basis": "holder"})
+                   purpose=disclosure.purpose_of(referral).value,
+                   consent_id=decision.consent_id if decision else referral.consent_id,
+                   detail=decision.audit_detail if decision else {"basis": "holder"})
     return view
 
 
-def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict]:
+def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
+            policy: Policy) -> list[dict]:
     """The referral's events (status changes and feedback), oldest first; audited.
 
     Free-text notes are clinical notes: shown only when
@@ -45,8 +46,8 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID) -> list[dict
     """
     referral = access.get_visible(session, actor, referral_id)
     journal.record(session, actor, "referral.history_read", "referral", referral.id,
-                 purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
-    with_notes = access.notes_visible(session, referral, actor.institution_id)
+                   purpose=disclosure.purpose_of(referral).value, consent_id=referral.consent_id)
+    with_notes = access.notes_visible(session, referral, actor.institution_id, policy=policy)
     events = session.scalars(select(ReferralEvent).where(
         ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.recorded_at,
                                                            ReferralEvent.id))
@@ -76,7 +77,7 @@ def list_box(
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
-    policy: Policy = DEFAULT_POLICY,
+    policy: Policy,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
 
@@ -115,9 +116,9 @@ def list_box(
         page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     journal.record(session, actor, "referral.listed", "referral", None,
-                 purpose=Purpose.REFERRAL.value,
-                 detail={"box": box, "ids": [str(r.id) for r, _ in page],
-                         "filters": sorted(protected)})
+                   purpose=Purpose.REFERRAL.value,
+                   detail={"box": box, "ids": [str(r.id) for r, _ in page],
+                           "filters": sorted(protected)})
     last = page[-1][0] if more else None
     next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
     return Page([view for _, view in page], next_cursor, total)

@@ -38,7 +38,7 @@ def policy_for(session: Session, institution_id: uuid.UUID) -> SlaPolicy:
         decision_minutes=DEFAULT_DECISION_MINUTES)
 
 
-def set_policy(session: Session, actor: Actor | str, institution_id: uuid.UUID, *,
+def set_policy(session: Session, actor: Actor, institution_id: uuid.UUID, *,
                receipt_minutes: int, decision_minutes: int,
                on_call_contact: str | None) -> SlaPolicy:
     """Create or replace a recipient's green-channel policy and on-call contact."""
@@ -48,8 +48,8 @@ def set_policy(session: Session, actor: Actor | str, institution_id: uuid.UUID, 
     session.add(policy)
     session.flush()
     journal.record(session, actor, "sla.policy_set", "institution", institution_id,
-                 detail={"receipt_minutes": receipt_minutes,
-                         "decision_minutes": decision_minutes})
+                   detail={"receipt_minutes": receipt_minutes,
+                           "decision_minutes": decision_minutes})
     return policy
 
 

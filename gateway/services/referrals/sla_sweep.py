@@ -22,11 +22,13 @@ from gateway.models import (
     SlaKind,
 )
 from gateway.services import outbox
+from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import institutions
+from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access, lifecycle, sla
 
-ACTOR = "scheduler"
+ACTOR = Actor.system("scheduler")
 AWAITING = {
     SlaKind.RECEIPT: (Referral.receipt_due_at, [ReferralStatus.SUBMITTED]),
     SlaKind.DECISION: (Referral.decision_due_at,
@@ -53,37 +55,38 @@ def _overdue(session: Session, kind: SlaKind, now: datetime, limit: int) -> list
 
 
 def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime,
-              now: datetime) -> None:
+              now: datetime, policy: Policy) -> None:
     """Tell the recipient's on-call contact and the region's coordinators; audit it."""
     recipient = institutions.get_active(session, referral.recipient_id)
-    policy = sla.policy_for(session, recipient.id)
+    service_level = sla.policy_for(session, recipient.id)
     notice = {"event": "referral.sla_breached", "sla": kind.value, "due_at": due.isoformat(),
               "detected_at": now.isoformat(), "referral_id": str(referral.id),
               "recipient_institution_id": str(recipient.id), "priority": referral.priority.value}
     outbox.enqueue(session, "referral.sla_breached",
-                   {**notice, "on_call_contact": policy.on_call_contact,
-                    "referral": access.addressee_view(session, referral, recipient.id)},
+                   {**notice, "on_call_contact": service_level.on_call_contact,
+                    "referral": access.addressee_view(session, referral, recipient.id,
+                                                      policy=policy)},
                    institution_id=recipient.id)
     outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
     journal.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,
-                 purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
-                 detail={"sla": kind.value, "due_at": due.isoformat(),
-                         "region": recipient.region})
+                   purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
+                   detail={"sla": kind.value, "due_at": due.isoformat(),
+                           "region": recipient.region})
 
 
-def sweep(session: Session, now: datetime, limit: int = 100) -> Sweep:
+def sweep(session: Session, now: datetime, *, policy: Policy, limit: int = 100) -> Sweep:
     """Find and escalate missed SLAs, and expire referrals never received, as of ``now``."""
     breaches = 0
     for kind in SlaKind:
         for referral in _overdue(session, kind, now, limit):
             if sla.record_breach(session, referral, kind, now) is not None:
                 due = AWAITING[kind][0]
-                _escalate(session, referral, kind, getattr(referral, due.key), now)
+                _escalate(session, referral, kind, getattr(referral, due.key), now, policy)
                 breaches += 1
     expiring = session.scalars(
         select(Referral).where(Referral.status == ReferralStatus.SUBMITTED,
                                Referral.expires_at <= now)
         .limit(limit).with_for_update(skip_locked=True, of=Referral)).all()
     for referral in expiring:
-        lifecycle.expire(session, ACTOR, referral, now)
+        lifecycle.expire(session, ACTOR, referral, now, policy=policy)
     return Sweep(breaches, len(expiring))
