@@ -333,37 +333,31 @@ def record_refetch(session: Session, actor: Actor, claim: RefetchClaim,
     return outcome
 
 
-def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
-    """Record a client assertion's ``jti``; False if it was already used (a replay).
+def _spend(session: Session, spent: type[UsedAssertion] | type[UsedDpopProof], client_id: str,
+           jti: str, expires_at: datetime) -> bool:
+    """Record a ``jti`` in ``spent``; False if it was already there (a replay).
 
-    The unique key (client, jti) in the database makes this hold across workers and hosts.
+    The unique key (client, jti) in the database makes this hold across workers and hosts;
+    the client's expired rows are cleared first.
     """
-    session.execute(
-        delete(UsedAssertion).where(
-            UsedAssertion.client_id == client_id, UsedAssertion.expires_at < utcnow()
-        )
-    )
+    session.execute(delete(spent).where(spent.client_id == client_id,
+                                        spent.expires_at < utcnow()))
     try:
         with session.begin_nested():
-            session.add(UsedAssertion(client_id=client_id, jti=jti, expires_at=expires_at))
+            session.add(spent(client_id=client_id, jti=jti, expires_at=expires_at))
     except IntegrityError:
         return False
     return True
+
+
+def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
+    """Record a client assertion's ``jti``; False if it was already used (a replay)."""
+    return _spend(session, UsedAssertion, client_id, jti, expires_at)
 
 
 def spend_dpop_proof(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
     """Record a DPoP proof's ``jti`` for the client; False if it was already used (a replay)."""
-    session.execute(
-        delete(UsedDpopProof).where(
-            UsedDpopProof.client_id == client_id, UsedDpopProof.expires_at < utcnow()
-        )
-    )
-    try:
-        with session.begin_nested():
-            session.add(UsedDpopProof(client_id=client_id, jti=jti, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
+    return _spend(session, UsedDpopProof, client_id, jti, expires_at)
 
 
 def deny_token(session: Session, actor: Actor, jti: str, client_id: str,
