@@ -57,8 +57,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120  # two workers booting on a loaded machine
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path,
+                        within: float = 120) -> None:
+    """Until ``/healthz`` answers 200 (two workers boot slowly on a loaded machine)."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
@@ -91,12 +93,17 @@ def live(app, database_url: str, key_dir: Path, tmp_path_factory) -> Iterator[Li
         _wait_until_healthy(url, process, log)
         yield Live(url, env)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if gunicorn has not stopped within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _token(live: Live, partner: Partner) -> str:

@@ -39,7 +39,14 @@ from gateway.models import (
 from gateway.services.network import clients, institutions, partnerships
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import referral_body
-from tests.ops.test_e2e_live import BIN, NO_CONTROL_SOCKET, ROOT, _free_port
+from tests.ops.test_e2e_live import (
+    BIN,
+    NO_CONTROL_SOCKET,
+    ROOT,
+    _free_port,
+    _stop,
+    _wait_until_healthy,
+)
 from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
 WRITERS = 16
@@ -148,29 +155,10 @@ def gateway_on_cluster(cluster: Cluster, key_dir: Path, tmp_path: Path):
              *NO_CONTROL_SOCKET, "gateway:create_app()"],
             env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _wait_until_healthy(url, process, log)
+        _wait_until_healthy(url, process, log, within=180)
         yield url, school, hospital
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 180  # two workers booting on a loaded machine
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
+        _stop(process)
 
 
 def _create(url: str, token: str, recipient) -> requests.Response:
