@@ -41,14 +41,18 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.api import (
         audit,
         bookings,
+        campuses,
         cases,
         consents,
         delivery,
         events,
         fhir,
+        handbacks,
+        handovers,
         network,
         referrals,
         resources,
+        screening,
         slots,
         supervisors,
     )
@@ -70,7 +74,8 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
+                      handovers.blp, handbacks.blp, screening.blp, delivery.blp, audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -34,6 +34,11 @@ class DefaultConfig:
     BREAKGLASS_ACCESS_HOURS = 4
     BREAKGLASS_REVIEW_HOURS = 72
     BREAKGLASS_DAILY_LIMIT = 3
+    # Case rules per region (gateway/services/cases/rules.py): review intervals in days per tier,
+    # key periods [name, first day, last day] shortening them by a factor, approved instruments.
+    CASE_RULES: ClassVar[dict] = {"default": {
+        "review_interval_days": {"crisis": 3, "key": 14, "daily": 30}, "key_period_factor": 0.5,
+        "instruments": {"PHQ-9": [0, 27], "GAD-7": [0, 21], "SCL-90": [90, 450]}}}
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     # Delivery worker (``flask deliver``) and scheduler (``flask scheduler``)
     DELIVERY_BATCH = 20

@@ -53,7 +53,9 @@ class SchoolRecordInSchema(InputSchema):
 class ReferralCreateSchema(InputSchema):
     """A referral from the calling institution to a hospital or counselling agency."""
 
-    recipient_institution_id = fields.UUID(required=True)
+    recipient_institution_id = fields.UUID(metadata={
+        "description": "Required, except for a green-channel referral from a campus (campus_id, "
+                       "or the case's campus) that has a default green-channel recipient."})
     subject_ref = SUBJECT_REF
     priority = fields.Enum(Priority, by_value=True, required=True)
     reason = fields.Enum(ReferralReason, by_value=True, required=True)
@@ -70,6 +72,8 @@ class ReferralCreateSchema(InputSchema):
         "description": "Break-glass (scope referrals:emergency, green channel only): why life "
                        "is at imminent risk and consent cannot be obtained in time."})
     case_id = fields.UUID(metadata={"description": "The sender's case this referral is made from."})
+    campus_id = fields.UUID(metadata={
+        "description": "The sender's campus (default: the campus of the case, if any)."})
     draft = fields.Boolean(load_default=False,
                            metadata={"description": "Keep as a draft; submit it later."})
 

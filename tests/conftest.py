@@ -25,6 +25,7 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.live_support import live  # noqa: F401 (a fixture: gunicorn on the session database)
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked, grant_consents
 from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
 

@@ -57,7 +57,7 @@ class Referrals(MethodView):
     def post(self, body: dict, idempotency_key: str | None = None):
         """Send a referral; consents must cover purpose, recipient and every data category."""
         session, actor, policy = db_session(), current_actor(), current_policy()
-        recipient_id = body.pop("recipient_institution_id")
+        recipient_id = body.pop("recipient_institution_id", None)
         request = intake.NewReferral(
             recipient_id=recipient_id,
             personal={name: body.pop(name) for name in PERSONAL_INPUTS if name in body},

@@ -13,7 +13,11 @@ from gateway.models.audit import (
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
+from gateway.models.campus import Campus
 from gateway.models.case import (
+    CLOSURE_REASONS,
+    RETURN_OUTCOMES,
+    TIER_REASONS,
     AttentionTier,
     Case,
     CaseEntry,
@@ -37,6 +41,8 @@ from gateway.models.event import (
     RegistrationStatus,
     TrainingEvent,
 )
+from gateway.models.handback import HandBack, PlannedFollowUp
+from gateway.models.handover import Handover
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -56,12 +62,16 @@ from gateway.models.resource import (
     ResourceKind,
     ResourceTag,
 )
+from gateway.models.screening import ScreeningRound
 from gateway.models.sla import SlaBreach, SlaKind, SlaPolicy
 from gateway.models.slot import Slot, SlotKind, SlotMode
 from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "CLOSURE_REASONS",
+    "RETURN_OUTCOMES",
+    "TIER_REASONS",
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
@@ -78,6 +88,7 @@ __all__ = [
     "BookingStatus",
     "BreakGlassRelease",
     "BusinessStatus",
+    "Campus",
     "Case",
     "CaseEntry",
     "CaseEntryKind",
@@ -93,6 +104,8 @@ __all__ = [
     "EventRegistration",
     "Exchange",
     "Grantor",
+    "HandBack",
+    "Handover",
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
@@ -101,6 +114,7 @@ __all__ = [
     "ParticipantRole",
     "Partnership",
     "PartnershipStatus",
+    "PlannedFollowUp",
     "Priority",
     "Purpose",
     "Qualification",
@@ -116,6 +130,7 @@ __all__ = [
     "ResourceTag",
     "ReviewOutcome",
     "RevokedToken",
+    "ScreeningRound",
     "SlaBreach",
     "SlaKind",
     "SlaPolicy",

@@ -86,6 +86,7 @@ class Referral(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # The referral this onward referral was made from by its recipient (FHIR Task.partOf).
     part_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))  # sender's
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]

@@ -27,7 +27,7 @@ from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcn
 from gateway.services.network import institutions
 from tests.admin_support import make_account
 from tests.factories.privacy import NOTE, consent_body, personal
-from tests.ops.test_e2e_live import NO_CONTROL_SOCKET
+from tests.live_support import NO_CONTROL_SOCKET
 from tests.privacy_support import personal_keys
 from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 

@@ -84,6 +84,15 @@ def _booking(call) -> Recipe:  # booking routes keep working, showing de-identif
     return Recipe(call, _identified_case, {"identified", "subject_pseudonym", "summary"}, ())
 
 
+def _advice_shown(response) -> set[str]:
+    return {"discharge_advice"} if any(item["discharge_advice"] for item in
+                                       response.get_json()["items"]) else set()
+
+
+def _handover_shown(response) -> set[str]:
+    return set(response.get_json().get("content") or {})
+
+
 RECIPES = {
     ("POST", "/api/v1/referrals"): _referral(lambda c, t: c.scene.refer()),
     ("GET", "/api/v1/referrals"): _referral(lambda c, t: c.client.get(
@@ -101,6 +110,14 @@ RECIPES = {
         lambda c, t: c.decide(t["requested"])),
     ("POST", "/api/v1/bookings/{booking_id}/attendance"): _booking(
         lambda c, t: c.attend(t["started"])),
+    ("GET", "/api/v1/cases/{case_id}/hand-backs"): Recipe(
+        lambda c, t: c.client.get(f"/api/v1/cases/{t['case']}/hand-backs",
+                                  headers=bearer(c.scene.uni_token)),
+        _advice_shown, {"discharge_advice"}, ()),
+    ("GET", "/api/v1/handovers/{handover_id}"): Recipe(
+        lambda c, t: c.client.get(f"/api/v1/handovers/{t['handover']}",
+                                  headers=bearer(t["next_school_token"])),
+        _handover_shown, {"identity"}, (403,)),
 }
 
 
@@ -117,6 +134,31 @@ def _targets(conference: Conference) -> dict:
             "started": conference.confirmed_in_started_slot()}
 
 
+def _loop_targets(conference: Conference, next_school, next_school_token: str) -> dict:
+    """The student's case, handed back by the hospital and handed over to the next school
+    (read again after the revocation: one open case per student)."""
+    scene, client = conference.scene, conference.client
+    uni = bearer(scene.uni_token)
+    case = client.post("/api/v1/cases", headers=uni, json={
+        "subject_ref": "stu-001", "attention_tier": "key", "reported_level": "class",
+        "reporter_role": "class_teacher"}).get_json()
+    referral = scene.refer(case_id=case["id"]).get_json()
+    assert client.post(f"/api/v1/referrals/{referral['id']}/transitions",
+                       json={"status": "accepted"},
+                       headers=bearer(scene.hosp_token)).status_code == 200
+    assert client.post(f"/api/v1/referrals/{referral['id']}/hand-back",
+                       headers=bearer(scene.hosp_token), json={
+                           "discharge_advice": "Outpatient review in two weeks.",
+                           "follow_up_after_days": [7], "return_to_school_advised": True},
+                       ).status_code == 201
+    handover = client.post(f"/api/v1/cases/{case['id']}/handovers", headers=uni, json={
+        "recipient_institution_id": str(next_school.institution_id),
+        "identity": {"name": "张小明", "date_of_birth": "2004-03-01"}})
+    assert handover.status_code == 201, handover.get_json()
+    return {"case": case["id"], "handover": handover.get_json()["id"],
+            "next_school_token": next_school_token}
+
+
 def test_every_personal_route_has_a_recipe(client):
     routes = _personal_routes(client)
     assert routes, "the OpenAPI document lists no personal-data routes"
@@ -124,10 +166,17 @@ def test_every_personal_route_has_a_recipe(client):
     assert set(RECIPES) - routes == set(), "a recipe names a route that no longer exists"
 
 
-def test_revocation_closes_every_personal_route(client, conference):
-    consents = [conference.scene.consent(["identity", "clinical_notes"]).get_json(),
-                conference.consent().get_json()]
-    before_targets, after_targets = _targets(conference), _targets(conference)
+def test_revocation_closes_every_personal_route(client, conference, make_partner, token_for):
+    scene = conference.scene
+    next_school = make_partner("university", scopes=["cases:read", "cases:write"])
+    consents = [scene.consent(["identity", "clinical_notes"]).get_json(),
+                conference.consent().get_json(),
+                scene.consent(["clinical_notes"], purpose="follow_up").get_json(),
+                scene.consent(["identity"], purpose="handover",
+                              recipient=next_school.institution_id).get_json()]
+    loop = _loop_targets(conference, next_school, token_for(next_school))
+    before_targets = {**_targets(conference), **loop}
+    after_targets = {**_targets(conference), **loop}
     conference.start()
     routes = sorted(_personal_routes(client))
     for route in routes:
