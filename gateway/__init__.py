@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
         cases,
         consents,
         delivery,
+        directory,
         events,
         fhir,
         handbacks,
@@ -75,7 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
                       bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
-                      handovers.blp, handbacks.blp, screening.blp, delivery.blp, audit.blp):
+                      handovers.blp, handbacks.blp, screening.blp, delivery.blp, directory.blp,
+                      audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -65,6 +65,17 @@ class DefaultConfig:
     OUTBOUND_CA_BUNDLE: str | None = None  # CA file for partners' https; None: default store
     DELIVERY_MAX_RESPONSE_BYTES = 64 * 1024
     JWKS_FETCH_TIMEOUT = 5.0  # partner keys by URL (jwks_uri)
+    # Alert e-mail (when no webhook delivers an alert): the SMTP server; None sends no e-mail
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_STARTTLS = False
+    MAIL_SENDER = "gateway@localhost"
+    MAIL_TIMEOUT = 10.0
+    MAIL_MAX_ATTEMPTS = 5
+    # Times in the admin UI and in e-mails are shown in the region's time zone
+    REGION_TIME_ZONES: ClassVar[dict] = {"default": "Asia/Shanghai"}
     JWKS_MAX_BYTES = 64 * 1024
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False

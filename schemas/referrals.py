@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralReason, ReferralStatus
+from gateway.models import (
+    BusinessStatus,
+    DeclineReason,
+    Priority,
+    ReferralReason,
+    ReferralStatus,
+)
 from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 
 ICD10_MENTAL = validate.Regexp(r"^F\d{2}(\.\d{1,2})?$", error="must be an ICD-10 F-chapter code")
@@ -78,6 +84,30 @@ class ReferralCreateSchema(InputSchema):
                            metadata={"description": "Keep as a draft; submit it later."})
 
 
+class OnwardReferralSchema(ReferralCreateSchema):
+    """The recipient refers the student onward (e.g. to a psychiatric hospital), as a new
+    referral of its own: its own reference for the student and its own consent for the new
+    recipient."""
+
+    class Meta(ReferralCreateSchema.Meta):
+        exclude = ("case_id", "campus_id", "draft")
+
+    recipient_institution_id = fields.UUID(required=True)
+
+
+class ChainLinkSchema(Schema):
+    """One onward referral of a chain (no personal data)."""
+
+    id = fields.UUID()
+    part_of_id = fields.UUID(metadata={"description": "The referral it was made from."})
+    sender_institution_id = fields.UUID(attribute="sender_id")
+    recipient_institution_id = fields.UUID(attribute="recipient_id")
+    priority = fields.Enum(Priority, by_value=True)
+    status = fields.Enum(ReferralStatus, by_value=True)
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+
+
 class ReferralTransitionSchema(InputSchema):
     """The recipient moves the referral on; the sender submits a draft or withdraws."""
 
@@ -130,6 +160,13 @@ class ReferralListQuerySchema(PageQuerySchema):
 
     box = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "sent"]))
     status = fields.Enum(ReferralStatus, by_value=True)
+    priority = fields.List(fields.Enum(Priority, by_value=True), metadata={
+        "description": "Only these priorities (repeat the parameter for several)."})
+    due_before = fields.AwareDateTime(metadata={
+        "description": "Only referrals whose next deadline (due_at) falls before this time."})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "deadline"]),
+                         metadata={"description": "newest first, or most urgent deadline first "
+                                                  "(referrals without one last)."})
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
         "description": "Matches only referrals whose risk assessment the caller may see."})
 
@@ -184,6 +221,10 @@ class ReferralSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     receipt_due_at = fields.DateTime(allow_none=True)
     decision_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The next deadline the recipient must meet (receipt or expiry while "
+                       "submitted, the green-channel decision while received); the inbox's "
+                       "sort=deadline orders by it."})
     identity = fields.Nested(IdentitySchema, metadata=PERSONAL)
     contact = fields.Nested(ContactInSchema, metadata=PERSONAL)
     guardian_contact = fields.Nested(GuardianContactInSchema, metadata=PERSONAL)
@@ -200,6 +241,9 @@ class ReferralSchema(Schema):
     version = fields.Integer(metadata={"description": "Raised by every change (FHIR versionId)."})
     part_of_id = fields.UUID(allow_none=True, metadata={
         "description": "The referral this onward referral was made from (FHIR Task.partOf)."})
+    onward_referrals = fields.List(fields.Nested(ChainLinkSchema), metadata={
+        "description": "In a single read: the onward referrals made from this one and from "
+                       "those (oldest first), so the first sender sees the chain."})
 
 
 class ReferralPageSchema(Schema):
@@ -208,3 +252,5 @@ class ReferralPageSchema(Schema):
     items = fields.List(fields.Nested(ReferralSchema))
     next_cursor = fields.String(allow_none=True)
     total = fields.Integer(metadata={"description": "Matches the caller may see, all pages."})
+    counts_by_priority = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "The matches of all pages by priority (they add up to total)."})

@@ -39,6 +39,7 @@ def _page_headers(response: Response) -> Response:
 def init_admin(app: Flask) -> None:
     """Session secret, CSRF (admin forms only), translations, views and the CLI."""
     from gateway.admin import (  # noqa: F401 - modules register their views on ``bp``
+        alerts,
         audit,
         auth,
         board,

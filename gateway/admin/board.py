@@ -1,4 +1,4 @@
-"""The referral board: counts by status, green-channel queue, time-to-decision chart."""
+"""The referral board: open alerts, counts by status, green-channel queue, decision chart."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import g, render_template
 
 from gateway.admin import bp
 from gateway.db import db_session
+from gateway.services.alerts import queue as alert_queue
 from gateway.services.coordination import board as board_service
 from gateway.services.coordination import release_reviews, tenancy
 from gateway.services.network import institutions
@@ -20,4 +21,5 @@ def board():
     names = {i.id: i.name for i in institutions.list_all(session)}
     return render_template("admin/board.html", board=summary, names=names,
                            histogram=summary.histogram(),
+                           alerts=alert_queue.open_alerts(session, g.coordinator),
                            releases=release_reviews.pending(session, g.coordinator))

@@ -144,3 +144,13 @@ class ReviewForm(FlaskForm):
         SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()])
     note = TextAreaField(_l("Review note"), validators=[DataRequired(), Length(max=2000)],
                          render_kw={"rows": 4, "class": "prose"})
+
+
+class AlertContactForm(FlaskForm):
+    """Add an e-mail address that receives a region's or an institution's alerts."""
+
+    addressee = SelectField(_l("Whose alerts"), validators=[DataRequired()])
+    email = StringField(_l("E-mail address"), validators=[
+        DataRequired(), Length(max=254),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+               message=_l("Give an e-mail address such as duty@example.edu.cn."))])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app
 from flask.views import MethodView
 
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services.network import campuses, clients, institutions, partnerships
+from gateway.services.network import campuses, clients, directory, institutions, partnerships
 from gateway.services.network.jwks_fetch import FetchPolicy
 from schemas.campuses import (
     CampusCreateSchema,
@@ -17,6 +19,7 @@ from schemas.campuses import (
     CampusSchema,
 )
 from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
+from schemas.directory import DirectoryEntrySchema, DirectoryEntrySetSchema
 from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
 from schemas.partnerships import (
     PartnershipCreateSchema,
@@ -75,6 +78,19 @@ class CampusGreenChannel(MethodView):
         """Choose the hospital that serves the campus's district (null clears it)."""
         return campuses.set_green_channel(db_session(), current_actor(), campus_id,
                                           body["green_channel_recipient_id"])
+
+
+@blp.route("/institutions/<uuid:institution_id>/directory")
+class InstitutionDirectoryEntry(MethodView):
+    """What an institution offers its referral partners."""
+
+    @authenticated("network:admin")
+    @blp.arguments(DirectoryEntrySetSchema)
+    @blp.response(200, DirectoryEntrySchema)
+    def put(self, body: dict, institution_id: uuid.UUID):
+        """Set the services offered and the on-call hours (the on-call contact and the SLA
+        are set with the institution's SLA)."""
+        return directory.set_entry(db_session(), current_actor(), institution_id, **body)
 
 
 @blp.route("/clients")

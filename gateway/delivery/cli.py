@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.db import transaction
+from gateway.delivery.mail import Mailer
 from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
@@ -33,14 +34,14 @@ def _stop_event() -> threading.Event:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def deliver_command(once: bool) -> None:
-    """Deliver outbox messages to partners (several workers may run at once)."""
+    """Deliver outbox messages to partners, and e-mail alerts no webhook delivered."""
     app = current_app._get_current_object()
-    worker = Worker(app)
+    worker, mailer = Worker(app), Mailer(app)
     stop = _stop_event()
     log.info("delivery worker %s started", worker.name)
     while not stop.is_set():
         with request_id_scope():  # the batch's log lines share one id
-            claimed = worker.run_once()
+            claimed = worker.run_once() + mailer.run_once()
         if once and not claimed:
             break
         if not claimed:

@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
+from gateway.models.alert import Alert, AlertContact, AlertKind, MailState
 from gateway.models.attachment import Attachment
 from gateway.models.audit import (
     AuditCheckpoint,
@@ -34,6 +35,7 @@ from gateway.models.client import (
 )
 from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
+from gateway.models.directory import DirectoryEntry, Service
 from gateway.models.endpoint import DeliveryEndpoint
 from gateway.models.event import (
     EventRegistration,
@@ -72,6 +74,9 @@ __all__ = [
     "CLOSURE_REASONS",
     "RETURN_OUTCOMES",
     "TIER_REASONS",
+    "Alert",
+    "AlertContact",
+    "AlertKind",
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
@@ -100,6 +105,7 @@ __all__ = [
     "DataCategory",
     "DeclineReason",
     "DeliveryEndpoint",
+    "DirectoryEntry",
     "Document",
     "EventRegistration",
     "Exchange",
@@ -109,6 +115,7 @@ __all__ = [
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
+    "MailState",
     "OutboxMessage",
     "OutboxStatus",
     "ParticipantRole",
@@ -131,6 +138,7 @@ __all__ = [
     "ReviewOutcome",
     "RevokedToken",
     "ScreeningRound",
+    "Service",
     "SlaBreach",
     "SlaKind",
     "SlaPolicy",

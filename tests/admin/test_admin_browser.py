@@ -23,11 +23,27 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
 from gateway.db import transaction
-from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
+from gateway.delivery.mail import Mailer
+from gateway.delivery.worker import Worker
+from gateway.models import (
+    Alert,
+    BreakGlassRelease,
+    Institution,
+    InstitutionKind,
+    MailState,
+    Referral,
+    utcnow,
+)
+from gateway.services.alerts import contacts
 from gateway.services.network import institutions
+from gateway.services.privacy.policy import Policy
+from gateway.services.referrals import sla_sweep
 from tests.admin_support import make_account
 from tests.factories.privacy import NOTE, consent_body, personal
+from tests.factories.referrals import referral_body
 from tests.live_support import NO_CONTROL_SOCKET
+from tests.mail_support import free_port
+from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.privacy_support import personal_keys
 from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
@@ -38,7 +54,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
-         "clients/new", "audit", "delivery")
+         "clients/new", "audit", "delivery", "alerts", "alerts/contacts")
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
@@ -299,3 +315,44 @@ def test_breakglass_review_in_chromium(app, server, page, make_partner, link):
     seen = requests.get(f"{server}/api/v1/referrals/{referral['id']}", headers=hospital,
                         timeout=10).json()
     assert personal_keys(seen) == set()  # found unjustified: the recipient's access ended
+
+
+def test_alert_no_channel_delivered_is_red_on_the_board(app, client, server, page, make_partner,
+                                                        link, token_for, monkeypatch):
+    account = make_account(app, region="r1")
+    school = make_partner("university", scopes=SCHOOL_SCOPES)
+    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
+    link(school, hospital, "referral")
+    token = bearer(token_for(school))
+    client.post("/api/v1/consents", json=consent_body(hospital.institution_id), headers=token)
+    created = client.post("/api/v1/referrals", json=referral_body(hospital.institution_id),
+                          headers=token).get_json()
+    with transaction(app) as session:
+        contacts.add(session, TESTER, email="coordinators@r1.example", region="r1")
+        submitted = session.get(Referral, uuid.UUID(created["id"])).submitted_at
+        assert sla_sweep.sweep(session, submitted + timedelta(minutes=16),
+                               policy=Policy.from_config(app.config)).breaches == 1
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")  # no webhook, and SMTP down
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
+    Worker(app).run_once()
+    Mailer(app).run_once()
+    with transaction(app) as session:
+        assert session.scalars(select(Alert.mail_state)).one() is MailState.FAILED
+
+    sign_in(page, server, account)
+    row = page.locator("#undelivered-alerts tbody tr.undelivered")
+    assert row.count() == 1
+    assert created["subject_pseudonym"][:16] in row.inner_text() and "未送达" in row.inner_text()
+    background = row.locator("td").first.evaluate("td => getComputedStyle(td).backgroundColor")
+    assert background == "rgb(248, 211, 206)"  # red
+    assert "Student expressed a plan" not in page.content()
+    shot(page, "14-board-alert-undelivered")
+    page.click("#alert-counts a")
+    page.wait_for_url("**/admin/alerts")
+    page.click("#open-alerts td button.primary")  # acknowledge
+    page.wait_for_url("**/admin/alerts")
+    assert page.locator("#acknowledged-alerts tbody tr").count() == 1
+    page.goto(server + "/admin/board")
+    assert page.locator("#undelivered-alerts").count() == 0
+    shot(page, "15-board-alert-acknowledged")

@@ -1,7 +1,7 @@
-"""Schemathesis against /openapi.json for referrals, consents, cases and network administration:
-every operation is documented and no generated request makes it answer 5xx. Path ids point at
-real objects (seeded below) so requests get past 404; partners call with their own scopes, the
-coordination client with network:admin."""
+"""Schemathesis against /openapi.json for referrals, consents, cases, the directory and network
+administration: every operation is documented and no generated request makes it answer 5xx.
+Path ids point at real objects (seeded below) so requests get past 404; partners call with their
+own scopes, the coordination client with network:admin."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
 from tests.support import assert_problem, bearer, new_key, public_jwks
 
-PATHS = r"^/api/v1/(referrals|consents|cases|handovers|screening-rounds|campuses|network)"
+PATHS = r"^/api/v1/(referrals|consents|cases|handovers|screening-rounds|campuses|network|directory)"
 PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/handovers",
-            "/api/v1/screening-rounds", "/api/v1/campuses", "/api/v1/network")
+            "/api/v1/screening-rounds", "/api/v1/campuses", "/api/v1/network", "/api/v1/directory")
 EXAMPLES = 40
-ORDER = ("/api/v1/referrals", "/api/v1/cases", "/api/v1/handovers", "/api/v1/screening-rounds",
-         "/api/v1/campuses", "/api/v1/consents", "/api/v1/network")
+ORDER = ("/api/v1/referrals", "/api/v1/directory", "/api/v1/cases", "/api/v1/handovers",
+         "/api/v1/screening-rounds", "/api/v1/campuses", "/api/v1/consents", "/api/v1/network")
 # state changes that shut doors run after everything else
 CLOSING = ("/transitions", "/close", "/revoke", "/reactivate", "/status")
 PDF = b"%PDF-1.7\n% assessment\n" + b"bytes " * 40 + b"\n%%EOF\n"
@@ -33,6 +33,7 @@ OPERATIONS = {
     ("GET", "/api/v1/referrals/{referral_id}"),
     ("POST", "/api/v1/referrals/{referral_id}/transitions"),
     ("POST", "/api/v1/referrals/{referral_id}/updates"),
+    ("POST", "/api/v1/referrals/{referral_id}/onward"),
     ("GET", "/api/v1/referrals/{referral_id}/events"),
     ("GET", "/api/v1/referrals/{referral_id}/metrics"),
     ("POST", "/api/v1/referrals/{referral_id}/attachments"),
@@ -59,7 +60,9 @@ OPERATIONS = {
     ("GET", "/api/v1/network/institutions/{institution_id}/campuses"),
     ("POST", "/api/v1/network/institutions/{institution_id}/campuses"),
     ("PUT", "/api/v1/network/campuses/{campus_id}/green-channel"),
+    ("GET", "/api/v1/directory"),
     ("GET", "/api/v1/network/institutions"), ("POST", "/api/v1/network/institutions"),
+    ("PUT", "/api/v1/network/institutions/{institution_id}/directory"),
     ("POST", "/api/v1/network/clients"), ("POST", "/api/v1/network/clients/{client_id}/revoke"),
     ("POST", "/api/v1/network/clients/{client_id}/reactivate"),
     ("GET", "/api/v1/network/partnerships"), ("POST", "/api/v1/network/partnerships"),

@@ -97,6 +97,7 @@ class Page:
     items: list[dict]
     next_cursor: str | None
     total: int
+    counts_by_priority: dict[str, int] | None = None
 
 
 def _sender_institution(session: Session, actor: Actor):
@@ -188,10 +189,12 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     subject = consent.SubjectRef(sender.id, key)
     decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                  categories, policy=policy)
+    pseudonym = subjects.pair_pseudonym(pseudonyms, sender.id, recipient.id,
+                                        request.subject_ref)
     if not decision.allowed and request.emergency_justification:
         release = breakglass.open_release(session, actor, recipient=recipient, subject_key=key,
                                           justification=request.emergency_justification,
-                                          policy=policy)
+                                          policy=policy, pseudonym=pseudonym)
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
     if not decision.allowed:
@@ -200,9 +203,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         sender_id=sender.id,
         recipient_id=recipient.id,
         subject_key=key,
-        recipient_pseudonym=subjects.pair_pseudonym(
-            pseudonyms, sender.id, recipient.id, request.subject_ref
-        ),
+        recipient_pseudonym=pseudonym,
         consent_id=decision.consent_id,
         breakglass_id=decision.breakglass_id,
         data_categories=sorted(c.value for c in categories),
