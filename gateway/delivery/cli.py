@@ -16,6 +16,7 @@ from gateway.delivery.mail import Mailer
 from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
+from gateway.services.cases import review_sweep
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
@@ -52,8 +53,8 @@ def deliver_command(once: bool) -> None:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run one sweep and one seal, then exit.")
 def scheduler_command(once: bool) -> None:
-    """Escalate missed green-channel SLAs, expire unreceived referrals, and seal the audit log
-    every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
+    """Escalate missed green-channel SLAs, expire unreceived referrals, alert overdue crisis
+    reviews, and seal the audit log every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
     from gateway.cli import seal_until_done
 
     app = current_app._get_current_object()
@@ -67,8 +68,11 @@ def scheduler_command(once: bool) -> None:
             with request_id_scope():  # the sweep's log lines and audit entries share one id
                 with transaction(app) as session:
                     done = sla_sweep.sweep(session, utcnow(), policy=policy)
+                    reviews = review_sweep.sweep(session, utcnow())
                 if done.breaches or done.expired:
                     log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
+                if reviews:
+                    log.info("alerted %d overdue crisis review(s)", reviews)
             next_sweep = time.monotonic() + sweep_every
         seal_until_done(app)
         if once:

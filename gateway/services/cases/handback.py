@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from gateway.models import (
     RETURN_OUTCOMES,
+    AlertKind,
     Case,
     CaseEntry,
     CaseEntryKind,
     CaseStatus,
     DataCategory,
     HandBack,
+    Institution,
     PlannedFollowUp,
     Purpose,
     Referral,
@@ -31,6 +33,7 @@ from gateway.models import (
     utcnow,
 )
 from gateway.services.actor import Actor
+from gateway.services.alerts import raise_alert
 from gateway.services.audit import journal
 from gateway.services.cases import casework
 from gateway.services.errors import Conflict, InvalidInput, InvalidTransition, NotFound
@@ -99,6 +102,14 @@ def send(session: Session, actor: Actor, referral_id: uuid.UUID, new: NewHandBac
                    detail={"referral_id": str(referral.id), "hand_back_id": str(hand_back.id),
                            "follow_ups": len(planned),
                            "return_to_school_advised": new.return_to_school_advised})
+    school = session.get(Institution, case.institution_id)
+    raise_alert(session, actor, kind=AlertKind.HANDED_BACK, region=school.region,
+                cause_type="hand_back", cause_id=hand_back.id, institution_id=school.id,
+                pseudonym=referral.recipient_pseudonym, notice={
+                    "case_id": str(case.id), "referral_id": str(referral.id),
+                    "hand_back_id": str(hand_back.id), "institution_id": str(school.id),
+                    "follow_ups": len(planned),
+                    "return_to_school_advised": new.return_to_school_advised})
     return hand_back
 
 
