@@ -14,9 +14,11 @@ from typing import NamedTuple
 import pytest
 
 from gateway.services.privacy.minimise import PERSONAL_FIELDS
-from tests.factories.privacy import PHONE
+from tests.factories.privacy import PHONE, consent_body
 from tests.privacy_support import Conference, make_conference, personal_keys
 from tests.support import bearer
+
+ONWARD_REF = "hosp-mrn-0042"  # the hospital's own reference for the student
 
 
 def _carries_personal(schema: object, components: dict, seen: frozenset = frozenset()) -> bool:
@@ -110,6 +112,12 @@ RECIPES = {
         lambda c, t: c.decide(t["requested"])),
     ("POST", "/api/v1/bookings/{booking_id}/attendance"): _booking(
         lambda c, t: c.attend(t["started"])),
+    ("POST", "/api/v1/referrals/{referral_id}/onward"): _referral(lambda c, t: c.client.post(
+        f"/api/v1/referrals/{t['referral']}/onward", headers=bearer(c.scene.hosp_token),
+        json={"recipient_institution_id": str(t["agency_id"]), "subject_ref": ONWARD_REF,
+              "priority": "routine", "reason": "depressive_symptoms",
+              "summary": "Counselling after discharge.",
+              "identity": {"name": "张小明", "date_of_birth": "2004-03-01"}})),
     ("GET", "/api/v1/cases/{case_id}/hand-backs"): Recipe(
         lambda c, t: c.client.get(f"/api/v1/cases/{t['case']}/hand-backs",
                                   headers=bearer(c.scene.uni_token)),
@@ -132,6 +140,20 @@ def _targets(conference: Conference) -> dict:
     return {"referral": conference.scene.refer().get_json()["id"],
             "requested": conference.booked(), "to_cancel": conference.booked(),
             "started": conference.confirmed_in_started_slot()}
+
+
+def _onward_agency(conference: Conference, make_partner, link) -> tuple[object, dict]:
+    """A counselling agency the scene's hospital may refer on to, under the hospital's own
+    consent (its consent, so the school's revocation closes the route by withdrawing the
+    referral it continues)."""
+    agency = make_partner("counselling_agency", scopes=["referrals:read", "referrals:write"])
+    link(conference.scene.hosp, agency, "referral")
+    consent = conference.client.post("/api/v1/consents", headers=bearer(
+        conference.scene.hosp_token), json=consent_body(
+            agency.institution_id, subject=ONWARD_REF, purpose="referral",
+            categories=("identity", "clinical_notes")))
+    assert consent.status_code == 201, consent.get_json()
+    return agency, consent.get_json()
 
 
 def _loop_targets(conference: Conference, next_school, next_school_token: str) -> dict:
@@ -166,7 +188,8 @@ def test_every_personal_route_has_a_recipe(client):
     assert set(RECIPES) - routes == set(), "a recipe names a route that no longer exists"
 
 
-def test_revocation_closes_every_personal_route(client, conference, make_partner, token_for):
+def test_revocation_closes_every_personal_route(client, conference, make_partner, token_for,
+                                                link):
     scene = conference.scene
     next_school = make_partner("university", scopes=["cases:read", "cases:write"])
     consents = [scene.consent(["identity", "clinical_notes"]).get_json(),
@@ -175,6 +198,8 @@ def test_revocation_closes_every_personal_route(client, conference, make_partner
                 scene.consent(["identity"], purpose="handover",
                               recipient=next_school.institution_id).get_json()]
     loop = _loop_targets(conference, next_school, token_for(next_school))
+    agency, _hospital_consent = _onward_agency(conference, make_partner, link)
+    loop["agency_id"] = agency.institution_id
     before_targets = {**_targets(conference), **loop}
     after_targets = {**_targets(conference), **loop}
     conference.start()
