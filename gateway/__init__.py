@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         fhir,
         network,
         referrals,
+        reports,
         resources,
         slots,
         supervisors,
@@ -70,7 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp,
+                      reports.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -17,7 +18,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from gateway.models import Exchange, InstitutionKind, ReviewOutcome
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
@@ -58,6 +66,10 @@ class InstitutionForm(FlaskForm):
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=64)])
     country = StringField(_l("Country (ISO code)"), default="CN",
                           validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$")])
+    student_count = IntegerField(_l("Students (for the staff ratio; optional)"),
+                                 validators=[Optional(), NumberRange(0, 10_000_000)])
+    counsellor_count = IntegerField(_l("Full-time counsellors (optional)"),
+                                    validators=[Optional(), NumberRange(0, 100_000)])
 
 
 class PartnershipForm(FlaskForm):
@@ -117,8 +129,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    institution = StringField(_l("Institution id"), validators=[Optional(), Length(max=36)])
-    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    institution = StringField(_l("Institution (name or id)"),
+                              validators=[Optional(), Length(max=200)])
+    actor = StringField(_l("Who (coordinator e-mail or audit label)"),
+                        validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action (prefix)"), validators=[Optional(), Length(max=64)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])

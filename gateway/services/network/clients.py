@@ -41,6 +41,7 @@ SCOPES = (
     "bookings:write",
     "resources:read",
     "resources:write",
+    "reports:read",
     "network:admin",
     "audit:read",
     "audit:witness",
