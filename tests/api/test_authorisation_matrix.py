@@ -102,6 +102,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/referrals/<uuid:referral_id>/metrics"): "referrals:read",
     ("POST", "/api/v1/referrals/<uuid:referral_id>/transitions"): "referrals:write",
     ("POST", "/api/v1/referrals/<uuid:referral_id>/updates"): "referrals:write",
+    ("GET", "/api/v1/reports/regional"): "reports:read",
     ("GET", "/api/v1/resources"): "resources:read",
     ("POST", "/api/v1/resources"): "resources:write",
     ("GET", "/api/v1/resources/<uuid:resource_id>"): "resources:read",
