@@ -46,11 +46,14 @@ def init_admin(app: Flask) -> None:
         auth,
         board,
         breakglass,
+        client_grants,
         clients,
+        coordinators,
         delivery,
         errors,
         institutions,
         partnerships,
+        recipients,
         reports,
     )
     from gateway.admin.cli import coordinators_cli

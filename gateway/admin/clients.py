@@ -10,7 +10,7 @@ from flask import session as session_store
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from gateway.admin import bp
+from gateway.admin import bp, rule_words
 from gateway.admin.auth import actor
 from gateway.admin.forms import ClientForm, KeysForm
 from gateway.db import db_session
@@ -60,7 +60,7 @@ def client_new():
                 fetch_policy=_fetch_policy())
         except InvalidInput as exc:
             session.rollback()
-            error = exc.detail
+            error = rule_words.message(exc)
         else:
             # POST-redirect-GET: a refresh of the answer page registers nothing again; the
             # secret rides once in the signed session and is dropped when the page shows it
@@ -80,7 +80,8 @@ def client_registered(client_id: str):
     client = tenancy.client(db_session(), g.coordinator, client_id)
     fresh = session_store.pop("new_client", None)
     secret = fresh["secret"] if fresh and fresh["id"] == client.client_id else None
-    return render_template("admin/client_registered.html", client=client, secret=secret)
+    return render_template("admin/client_registered.html", client=client, secret=secret,
+                           title=_("System connected"))
 
 
 @bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])

@@ -27,7 +27,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from gateway.models import Exchange, InstitutionKind, ReviewOutcome
+from gateway.models import CoordinatorRole, Exchange, InstitutionKind, ReviewOutcome
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 KIND_LABELS = {
@@ -42,6 +42,29 @@ EXCHANGE_LABELS = {
     Exchange.REFERRAL: _l("Referral"),
     Exchange.SUPERVISION: _l("Supervision"),
     Exchange.TRAINING_RESOURCES: _l("Training resources"),
+}
+
+#: what each scope lets a connected system do, in plain words (the code is shown beside)
+SCOPE_LABELS = {
+    "referrals:read": _l("read its referrals"),
+    "referrals:write": _l("send and answer referrals"),
+    "referrals:emergency": _l("emergency access (break-glass, green channel only)"),
+    "consents:read": _l("read consents"),
+    "consents:write": _l("record and withdraw consents"),
+    "cases:read": _l("read its cases"),
+    "cases:write": _l("keep its cases"),
+    "bookings:read": _l("see supervision slots and bookings"),
+    "bookings:write": _l("book supervision"),
+    "resources:read": _l("read training resources"),
+    "resources:write": _l("publish training resources"),
+    "reports:read": _l("read the region's statistics"),
+    "network:admin": _l("manage the network"),
+    "audit:read": _l("read the audit log's proofs"),
+    "audit:witness": _l("co-sign the audit log (witness)"),
+}
+ROLE_LABELS = {
+    CoordinatorRole.COORDINATOR: _l("Coordinator of one region"),
+    CoordinatorRole.ADMIN: _l("Admin of every region"),
 }
 
 OUTCOME_LABELS = {
@@ -105,7 +128,8 @@ class ClientForm(FlaskForm):
         SelectChoice("client_secret_basic", _l("client_secret_basic (a secret, for development)")),
     ])
     scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired()],
-                             choices=[SelectChoice(s, s) for s in SCOPES if s != "network:admin"])
+                             choices=[SelectChoice(s, SCOPE_LABELS[s])
+                                      for s in SCOPES if s != "network:admin"])
     algs = CheckboxesField(_l("Signing algorithms"), default=["ES256"],
                            choices=[SelectChoice(a, a) for a in ASYMMETRIC_ALGS])
     jwks = TextAreaField(_l("Public JWK Set (JSON)"), validators=[Optional(), _jwks],
@@ -158,3 +182,53 @@ class ReviewForm(FlaskForm):
         SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()])
     note = TextAreaField(_l("Review note"), validators=[DataRequired(), Length(max=2000)],
                          render_kw={"rows": 4, "class": "prose"})
+
+
+class ScopesForm(FlaskForm):
+    """Change what a connected system may do."""
+
+    scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired()],
+                             choices=[SelectChoice(s, SCOPE_LABELS[s])
+                                      for s in SCOPES if s != "network:admin"])
+
+
+class SlaForm(FlaskForm):
+    """A recipient's green-channel promise and its on-call contact."""
+
+    receipt_minutes = IntegerField(_l("Minutes until receipt"),
+                                   validators=[InputRequired(), NumberRange(1, 24 * 60)])
+    decision_minutes = IntegerField(_l("Minutes until decision"),
+                                    validators=[InputRequired(), NumberRange(1, 7 * 24 * 60)])
+    on_call_contact = StringField(_l("On-call contact (name and phone)"),
+                                  validators=[Optional(), Length(max=200)])
+
+    def validate_decision_minutes(self, field) -> None:
+        """A decision cannot be due before the receipt."""
+        if self.receipt_minutes.data and field.data and field.data < self.receipt_minutes.data:
+            raise ValidationError(_l("The decision cannot be due before the receipt."))
+
+
+class EndpointForm(FlaskForm):
+    """Where the gateway pushes an institution's messages."""
+
+    format = SelectField(_l("Format"))  # choices: the adapters, set by the view
+    url = StringField(_l("Address (https URL)"), validators=[DataRequired(), Length(max=500)])
+
+
+class CoordinatorForm(FlaskForm):
+    """Add a coordinator (password and authenticator secret are generated)."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = RadioField(_l("Role"), default=CoordinatorRole.COORDINATOR.value, choices=[
+        SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    region = StringField(_l("Region (needed for a coordinator)"),
+                         validators=[Optional(), Length(max=64)])
+
+
+class RoleForm(FlaskForm):
+    """Change a coordinator's role and region."""
+
+    role = RadioField(_l("Role"), choices=[
+        SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    region = StringField(_l("Region (needed for a coordinator)"),
+                         validators=[Optional(), Length(max=64)])

@@ -94,13 +94,16 @@ def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
     return _checked_jwks(fetch(uri, policy), algs)
 
 
-def _check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> None:
-    """``referrals:emergency`` (break-glass) only for green-channel senders on private_key_jwt."""
+def check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> None:
+    """``referrals:emergency`` (break-glass) only for green-channel senders on private_key_jwt;
+    the refusal names its ``rule`` (``emergency_kind`` or ``emergency_auth_method``)."""
     if kind not in EMERGENCY_SENDER_KINDS:
         raise InvalidInput(f"{EMERGENCY_SCOPE} is only for institutions that send green-channel "
-                           f"referrals ({', '.join(sorted(EMERGENCY_SENDER_KINDS))}).")
+                           f"referrals ({', '.join(sorted(EMERGENCY_SENDER_KINDS))}).",
+                           rule="emergency_kind")
     if auth_method is not AuthMethod.PRIVATE_KEY_JWT:
-        raise InvalidInput(f"{EMERGENCY_SCOPE} requires the private_key_jwt method.")
+        raise InvalidInput(f"{EMERGENCY_SCOPE} requires the private_key_jwt method.",
+                           rule="emergency_auth_method")
 
 
 def _kids(jwks: dict) -> list[str]:
@@ -134,7 +137,7 @@ def register(
     if institution_id is not None:
         institution = institutions.get_active(session, institution_id)
         if EMERGENCY_SCOPE in scopes:
-            _check_emergency_grant(institution.kind, auth_method)
+            check_emergency_grant(institution.kind, auth_method)
     elif set(scopes) != {"network:admin"}:
         raise InvalidInput("a client without an institution may only hold network:admin.")
     algs = list(allowed_algs or ["ES256"])
