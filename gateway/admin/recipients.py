@@ -1,5 +1,9 @@
 """A recipient's settings: its green-channel SLA and on-call contact, and where the gateway
-pushes its messages (the signing secret is shown once, after the change)."""
+pushes its messages (the signing secret is shown once, after the change).
+
+SEAM (issue 11, branch loop): the alert contacts of an institution belong on this page too,
+once that branch's alert-contact model is merged.
+"""
 
 from __future__ import annotations
 

@@ -71,6 +71,9 @@ def breakglass(session: Session, region: str | None, period: Period, now: dateti
     return table
 
 
+# SEAM (issue 11, branch loop): once its case ledger is merged, count open cases by the ledger's
+# attention tier here, add "overdue reviews" (reviews past their due date) and a breakdown by
+# campus beside "by institution"; each a Table built with ``count`` so suppression holds.
 def open_cases(session: Session, ids: set[uuid.UUID]) -> tuple[Table, int]:
     """Cases open now at the region's institutions, by attention tier; and their total."""
     tiers = Counter(session.scalars(select(Case.attention_tier).where(
