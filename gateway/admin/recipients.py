@@ -20,8 +20,8 @@ from gateway.admin.auth import actor
 from gateway.admin.forms import EndpointForm, SlaForm
 from gateway.db import db_session
 from gateway.delivery.worker import delivery_policy
-from gateway.services.coordination import tenancy
-from gateway.services.errors import InvalidInput
+from gateway.services.coordination import regions, tenancy
+from gateway.services.errors import InvalidInput, NotFound
 from gateway.services.network import endpoints
 from gateway.services.referrals import sla
 
@@ -98,5 +98,49 @@ def recipient_endpoint_set(institution_id: uuid.UUID):
     institution = tenancy.institution(db_session(), g.coordinator, institution_id)
     fresh = session_store.pop(_SECRET, None)
     secret = fresh["secret"] if fresh and fresh["id"] == str(institution.id) else None
-    return render_template("admin/endpoint_set.html", institution=institution, secret=secret,
-                           endpoint=endpoints.for_institution(db_session(), institution.id))
+    return render_template("admin/endpoint_set.html", name=institution.name, secret=secret,
+                           endpoint=endpoints.for_institution(db_session(), institution.id),
+                           back_url=url_for("admin.recipient", institution_id=institution.id))
+
+
+def _region(region: str) -> str:
+    if not tenancy.manages(g.coordinator, region):
+        raise NotFound("No such region.")
+    return region
+
+
+@bp.route("/regions/<region>/delivery", methods=["GET", "POST"])
+def region_endpoint(region: str):
+    """Where escalations to the region's coordinators are pushed; a new secret shown once."""
+    region = _region(region)
+    form = _endpoint_form()
+    current = endpoints.for_region(db_session(), region)
+    if not form.is_submitted() and current is not None:
+        form.format.data, form.url.data = current.format, current.url
+    if form.validate_on_submit():
+        try:
+            configured = endpoints.configure(
+                db_session(), actor(), format_name=form.format.data, url=form.url.data.strip(),
+                region=region, policy=delivery_policy(current_app.config))
+        except InvalidInput:
+            db_session().rollback()
+            form.url.errors = [*form.url.errors, _(
+                "The gateway may not send to this address: give an https address of the "
+                "partner's server.")]
+        else:
+            session_store[_SECRET] = {"id": region, "secret": configured.secret}
+            return redirect(url_for("admin.region_endpoint_set", region=region))
+    return render_template("admin/region_endpoint.html", region=region, form=form,
+                           endpoint=current), 422 if form.errors else 200
+
+
+@bp.route("/regions/<region>/delivery/new")
+def region_endpoint_set(region: str):
+    """The region endpoint's signing secret, this once only."""
+    region = _region(region)
+    fresh = session_store.pop(_SECRET, None)
+    secret = fresh["secret"] if fresh and fresh["id"] == region else None
+    return render_template("admin/endpoint_set.html", secret=secret,
+                           name=regions.name(current_app.config, region),
+                           endpoint=endpoints.for_region(db_session(), region),
+                           back_url=url_for("admin.region_endpoint", region=region))

@@ -201,3 +201,23 @@ def test_an_admin_cannot_deactivate_themselves(app, client):
     refused = post_form(client, "/admin/coordinators",
                         f"/admin/coordinators/{admin.id}/deactivate", {})
     assert refused.status_code == 409 and "另一位管理员" in refused.get_data(as_text=True)
+
+
+def test_the_region_escalation_endpoint_is_set_with_its_secret_once(app, signed_in):
+    page = "/admin/regions/r1/delivery"
+    assert 'id="region-endpoint"' in signed_in.get("/admin/delivery").get_data(as_text=True)
+    saved = post_form(signed_in, page, page, {"endpoint-format": "webhook",
+                                              "endpoint-url": "http://127.0.0.1:9/coord"})
+    assert saved.status_code == 302
+    shown = signed_in.get(saved.headers["Location"]).get_data(as_text=True)
+    with transaction(app) as session:
+        endpoint = session.scalars(select(DeliveryEndpoint).where(
+            DeliveryEndpoint.region == "r1")).one()
+        assert endpoint.secret in shown
+        secret = endpoint.secret
+    assert secret not in signed_in.get(saved.headers["Location"]).get_data(as_text=True)
+    assert _actions(app, endpoint.id)[-1] == "delivery.endpoint_set"
+
+
+def test_another_region_s_endpoint_is_not_found(signed_in):
+    assert signed_in.get("/admin/regions/r2/delivery").status_code == 404

@@ -73,6 +73,14 @@ def test_sla_on_call_and_endpoint_with_its_secret_once(app, server, page):
     assert page.inner_text("label[for=sla-receipt_minutes]") == "Minutes until receipt"
     shot(page, "43-recipient-en")
     _phone(page, "44-recipient-en-375px")
+    page.click("nav >> a[href$='/admin/delivery']")
+    page.click("#region-endpoint")
+    assert "上海市闵行区" in page.content() and page.evaluate(UNLABELLED_FIELDS) == []
+    page.fill("#endpoint-url", "https://coordinators.example.invalid/alerts")
+    page.click("#endpoint-form button[type=submit]")
+    page.wait_for_url("**/delivery/new")
+    assert len(page.inner_text("#endpoint-secret")) > 20
+    shot(page, "44b-region-endpoint-secret-once-en")
 
 
 def test_scopes_emergency_rule_and_new_secret(app, server, page):

@@ -69,3 +69,8 @@ def for_institution(session: Session, institution_id: uuid.UUID) -> DeliveryEndp
     """The institution's push endpoint, if it has one."""
     return session.scalar(select(DeliveryEndpoint).where(
         DeliveryEndpoint.institution_id == institution_id))
+
+
+def for_region(session: Session, region: str) -> DeliveryEndpoint | None:
+    """Where the region's coordinators receive escalations, if set."""
+    return session.scalar(select(DeliveryEndpoint).where(DeliveryEndpoint.region == region))
