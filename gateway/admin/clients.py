@@ -109,7 +109,7 @@ def client_keys(client_id: str):
                                      json.loads(form.jwks.data))
         except InvalidInput as exc:
             db_session().rollback()
-            error = exc.detail
+            error = rule_words.message(exc)
         else:
             flash(_("New keys of %(name)s saved.", name=client.name))
             return redirect(url_for("admin.client_list"))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from gateway.admin import bp, local_time
+from gateway.admin import bp, local_time, rule_words
 from gateway.admin.auth import actor
 from gateway.admin.forms import EXCHANGE_LABELS, PartnershipForm
 from gateway.db import db_session
@@ -100,9 +100,12 @@ def partnership_new():
             exchanges=[Exchange(e) for e in form.exchanges.data],
             valid_from=datetime.combine(form.valid_from.data, time(), local_time.zone()),
             valid_until=datetime.combine(form.valid_until.data, time(), local_time.zone()))
-    except (InvalidInput, NotFound, ValueError) as exc:
+    except (InvalidInput, NotFound) as exc:
         session.rollback()
-        return _page(form, getattr(exc, "detail", None) or str(exc), 422)
+        return _page(form, rule_words.message(exc), 422)
+    except ValueError:
+        session.rollback()
+        return _page(form, _("Please correct the marked fields."), 422)
     flash(_("Partnership proposed; it allows nothing until it is approved."))
     return redirect(url_for("admin.partnership_list"))
 

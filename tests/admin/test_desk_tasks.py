@@ -5,6 +5,7 @@ in plain words."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pyotp
@@ -221,3 +222,14 @@ def test_the_region_escalation_endpoint_is_set_with_its_secret_once(app, signed_
 
 def test_another_region_s_endpoint_is_not_found(signed_in):
     assert signed_in.get("/admin/regions/r2/delivery").status_code == 404
+
+
+def test_unusable_keys_are_refused_in_plain_words(signed_in, make_partner):
+    school = make_partner("middle_school")
+    private = {"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256",
+                         "x": "AA", "y": "AA", "d": "AA"}]}
+    page = f"/admin/clients/{school.client_id}/keys"
+    refused = post_form(signed_in, page, page, {"jwks": json.dumps(private)})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "只能提供公钥" in body
+    assert "jwks must hold" not in body

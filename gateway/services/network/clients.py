@@ -69,21 +69,22 @@ def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
     """Accept only public asymmetric keys, each with a ``kid`` and an allowed ``alg``."""
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not keys or not isinstance(keys, list):
-        raise InvalidInput("jwks must be a JWK Set with at least one key.")
+        raise InvalidInput("jwks must be a JWK Set with at least one key.", rule="jwks")
     kids = set()
     for jwk in keys:
         if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & jwk.keys():
-            raise InvalidInput("jwks must hold public keys only.")
+            raise InvalidInput("jwks must hold public keys only.", rule="jwks")
         kid = jwk.get("kid")
         if not isinstance(kid, str) or not kid or kid in kids:
-            raise InvalidInput("every key needs a unique kid (a string).")
+            raise InvalidInput("every key needs a unique kid (a string).", rule="jwks")
         if jwk.get("alg") not in algs or KTY_OF_ALG[jwk["alg"]] != jwk.get("kty"):
-            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.")
+            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.",
+                               rule="jwks")
         kids.add(kid)
     try:
         KeySet.import_key_set(jwks)
     except (JoseError, ValueError, TypeError) as exc:
-        raise InvalidInput("jwks holds a key that cannot be imported.") from exc
+        raise InvalidInput("jwks holds a key that cannot be imported.", rule="jwks") from exc
     return {"keys": keys}
 
 

@@ -41,7 +41,7 @@ def propose(
     if first == second:
         raise InvalidInput("A partnership needs two different institutions.")
     if valid_until <= valid_from:
-        raise InvalidInput("valid_until must be after valid_from.")
+        raise InvalidInput("valid_until must be after valid_from.", rule="dates")
     if not exchanges:
         raise InvalidInput("A partnership allows at least one exchange.")
     for institution_id in institution_ids:
@@ -82,7 +82,8 @@ def approve(session: Session, actor: Actor, partnership_id: uuid.UUID, *,
     partnership = session.get(Partnership, partnership_id)
     if (four_eyes and partnership is not None and partnership.approved_at is None
             and partnership.proposed_by == actor.label):
-        raise Forbidden("Another coordinator must approve a partnership you proposed.")
+        raise Forbidden("Another coordinator must approve a partnership you proposed.",
+                        rule="four_eyes")
     return change_status(session, actor, partnership_id, PartnershipStatus.ACTIVE)
 
 
