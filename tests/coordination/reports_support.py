@@ -1,8 +1,9 @@
 """A seeded month for the report tests: November 2026 in Shanghai, with known counts.
 
-Region ``r1`` holds a university (it holds statistics consents), a hospital and a middle
-school (it holds none); a school of region ``r2`` also refers to the hospital. Every referral
-carries a pseudonym and a personal summary that no report may show.
+Region ``r1`` holds a university with two campuses (it holds statistics consents), a
+hospital and a middle school (it holds none); a school of region ``r2`` also refers to the
+hospital. Open cases and overdue reviews are counted now (reviews due a day ago or in ten).
+Every referral carries a pseudonym and a personal summary that no report may show.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from gateway.db import transaction
 from gateway.models import (
     AttentionTier,
     BreakGlassRelease,
+    Campus,
     Case,
+    CaseStatus,
     Consent,
     Grantor,
     Institution,
@@ -58,6 +61,42 @@ def _consent(session, institution: Institution, subject_key: str, purpose: Purpo
                         grantor=Grantor.STUDENT, purpose=purpose, recipient_kinds=["hospital"],
                         data_categories=[], valid_from=utcnow() - timedelta(days=60),
                         valid_until=utcnow() + timedelta(days=60), created_by="test"))
+
+
+def seed_case(session, school: Institution, tier: AttentionTier, *, campus: Campus | None = None,
+          review_in: timedelta | None = None, consent: bool = True,
+          status: CaseStatus = CaseStatus.OPEN) -> str:
+    key = uuid.uuid4().hex
+    session.add(Case(institution_id=school.id, campus_id=campus.id if campus else None,
+                     subject_key=key, attention_tier=tier, reported_level=ReportLevel.CLASS,
+                     current_level=ReportLevel.SCHOOL_CENTRE, reporter_role="x",
+                     leader=SUMMARY, created_by="test", status=status,
+                     next_review_at=utcnow() + review_in if review_in else None))
+    if consent:
+        _consent(session, school, key, Purpose.AGGREGATE_STATISTICS)
+    return key
+
+
+def _seed_cases(session, uni: Institution, school: Institution, seeded: Seeded) -> None:
+    """Open cases now: the university's main campus 5 key (3 overdue), its suburban campus
+    6 daily and 2 crisis (both overdue); the school 1 daily without a campus and no consent.
+    A closed case with a past review date counts nowhere."""
+    main = Campus(institution_id=uni.id, name="主校区", district="闵行", region=seeded.region)
+    suburb = Campus(institution_id=uni.id, name="郊区校区", district="奉贤",
+                    region=seeded.region)
+    session.add_all([main, suburb])
+    session.flush()
+    late, soon = -timedelta(days=1), timedelta(days=10)
+    keys = [seed_case(session, uni, AttentionTier.KEY, campus=main,
+                  review_in=late if n < 3 else soon) for n in range(5)]
+    keys += [seed_case(session, uni, AttentionTier.DAILY, campus=suburb, review_in=soon)
+             for _ in range(6)]
+    keys += [seed_case(session, uni, AttentionTier.CRISIS, campus=suburb, review_in=late)
+             for _ in range(2)]
+    keys.append(seed_case(session, school, AttentionTier.DAILY, consent=False))
+    keys.append(seed_case(session, uni, AttentionTier.KEY, campus=main, review_in=late,
+                      status=CaseStatus.CLOSED))
+    seeded.subject_keys.extend(keys)
 
 
 def seed_month(app, region: str = "r1") -> Seeded:
@@ -120,10 +159,5 @@ def seed_month(app, region: str = "r1") -> Seeded:
                 created_at=opened, expires_at=opened + timedelta(hours=4),
                 review_due_at=opened + timedelta(hours=72), reviewed_at=reviewed,
                 reviewed_by="coordinator:x" if reviewed else None, outcome=outcome))
-        for tier, n in ((AttentionTier.KEY, 5), (AttentionTier.CRISIS, 2)):
-            for _ in range(n):
-                session.add(Case(institution_id=uni.id, subject_key=uuid.uuid4().hex,
-                                 attention_tier=tier, reported_level=ReportLevel.CLASS,
-                                 current_level=ReportLevel.SCHOOL_CENTRE, reporter_role="x",
-                                 leader=SUMMARY, created_by="test"))
+        _seed_cases(session, uni, school, seeded)
     return seeded

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from gateway.db import transaction
+from gateway.models import AttentionTier, CaseStatus, Institution, utcnow
+from gateway.services.actor import Actor
+from gateway.services.cases import ledger
 from gateway.services.coordination import reports
 from gateway.services.errors import InvalidInput
-from tests.coordination.reports_support import seed_month
+from tests.coordination.reports_support import seed_case, seed_month
 
 REQUIRED = reports.Requirements(supervision_hours_per_year=20, training_hours_per_year=40,
                                 students_per_counsellor=4000)
@@ -33,7 +37,8 @@ def test_the_seeded_month_gives_the_expected_counts(seeded_report):
     _seeded, report = seeded_report
     assert _rows(report, "summary") == {
         "referrals_sent": [19], "referrals_received": [21], "green_channel": [6],
-        "breakglass_opened": ["<5"], "open_cases": [7], "totals_only": [8]}
+        "breakglass_opened": ["<5"], "open_cases": [14], "overdue_reviews": [5],
+        "totals_only": [8]}
     status = _rows(report, "by_status")
     assert status["completed"] == [7, 7]
     assert status["accepted"] == ["<5", "<5"]  # a cell of 3
@@ -62,11 +67,46 @@ def test_sla_timings_breakglass_cases_and_staff(seeded_report):
     assert _rows(report, "breakglass") == {"opened": ["<5"], "reviewed_on_time": ["<5"],
                                            "reviewed_late": ["<5"], "overdue": ["<5"],
                                            "awaiting_review": [0]}
-    assert _rows(report, "open_cases") == {"daily": [0], "key": [5], "crisis": ["<5"]}
     assert _rows(report, "staff") == {seeded.university: [12000, 4, 3000, 4000, "yes"],
                                       seeded.school: [9000, 2, 4500, 4000, "no"]}
     weekly = _rows(report, "weekly")
     assert weekly["2026-11-09"] == [13, 15] and weekly["2026-11-16"] == [6, 6]
+
+
+def test_open_cases_by_tier_and_campus_with_overdue_reviews(seeded_report):
+    seeded, report = seeded_report
+    # every open case of the region, whatever its consent; 3 key reviews overdue show "<5"
+    assert _rows(report, "open_cases") == {"daily": [7, 0], "key": [5, "<5"],
+                                           "crisis": ["<5", "<5"]}
+    # rows naming an institution: only cases with statistics consent (not the school's)
+    campuses = {(row[0], row[1]): row[2:] for row in report.table("cases_by_campus").rows}
+    assert campuses == {(seeded.university, "主校区"): [0, 5, 0, "<5"],
+                        (seeded.university, "郊区校区"): [6, 0, "<5", "<5"]}
+
+
+def test_consented_cases_without_a_campus_have_their_own_row(app, seeded_report):
+    seeded, _report = seeded_report
+    with transaction(app) as session:
+        school = session.scalar(select(Institution).where(Institution.name == seeded.school))
+        for _ in range(5):
+            seed_case(session, school, AttentionTier.KEY, review_in=-timedelta(hours=1))
+    with transaction(app) as session:
+        report = reports.build(session, region="r1", period=NOVEMBER, requirements=REQUIRED)
+    campuses = {(row[0], row[1]): row[2:] for row in report.table("cases_by_campus").rows}
+    assert campuses[(seeded.school, "")] == [0, 5, 0, 5]
+    assert _rows(report, "summary")["overdue_reviews"] == [10]
+
+
+def test_the_report_counts_what_the_schools_ledger_lists(app, seeded_report):
+    seeded, report = seeded_report
+    with transaction(app) as session:
+        uni = session.scalar(select(Institution).where(Institution.name == seeded.university))
+        actor = Actor(client_id=None, institution_id=uni.id, scopes=frozenset(), name="t")
+        page = ledger.list_cases(session, actor, ledger.LedgerFilter(status=CaseStatus.OPEN))
+        overdue = ledger.overdue(session, actor, now=utcnow())
+    assert page.counts == {"daily": 6, "key": 5, "crisis": 2}
+    assert _rows(report, "open_cases")["key"][0] == page.counts["key"]
+    assert len(overdue) == 5 == _rows(report, "summary")["overdue_reviews"][0]  # all the uni's
 
 
 def test_no_cell_holds_a_count_from_one_to_four_or_anything_personal(seeded_report):

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import AttentionTier, Case, CaseStatus, ReportLevel
@@ -45,7 +45,20 @@ class LedgerPage:
     counts: dict[str, int]
 
 
-def _filtered(query: Select, wanted: LedgerFilter, *, with_tier: bool) -> Select:
+def overdue_at(now: datetime) -> ColumnElement[bool]:
+    """An open case whose review or planned follow-up was due before ``now``."""
+    return and_(Case.status == CaseStatus.OPEN,
+                or_(Case.next_review_at < now, Case.next_follow_up_at < now))
+
+
+def tally(session: Session, *where: ColumnElement[bool], by: tuple = ()) -> dict[tuple, int]:
+    """Cases matching ``where``, counted per (``*by``, attention tier); absent groups are 0."""
+    query = select(*by, Case.attention_tier, func.count()).where(*where).group_by(
+        *by, Case.attention_tier)
+    return {tuple(row[:-1]): row[-1] for row in session.execute(query)}
+
+
+def _conditions(wanted: LedgerFilter, *, with_tier: bool) -> list[ColumnElement[bool]]:
     conditions = [
         Case.attention_tier == wanted.attention_tier if with_tier and wanted.attention_tier
         else None,
@@ -61,7 +74,11 @@ def _filtered(query: Select, wanted: LedgerFilter, *, with_tier: bool) -> Select
         Case.closed_at >= wanted.closed_after if wanted.closed_after else None,
         Case.closed_at < wanted.closed_before if wanted.closed_before else None,
     ]
-    return query.where(*(c for c in conditions if c is not None))
+    return [c for c in conditions if c is not None]
+
+
+def _filtered(query: Select, wanted: LedgerFilter, *, with_tier: bool) -> Select:
+    return query.where(*_conditions(wanted, with_tier=with_tier))
 
 
 def _own(actor: Actor):
@@ -82,9 +99,8 @@ def list_cases(session: Session, actor: Actor, wanted: LedgerFilter, *,
         query = _filtered(select(Case).where(own), wanted, with_tier=True)
         found = cursors.page(session, query, Case.created_at, Case.id, cursor, limit)
         items, next_cursor = found.items, found.next_cursor
-        counted = _filtered(select(Case.attention_tier, func.count()).where(own), wanted,
-                            with_tier=False).group_by(Case.attention_tier)
-        counts.update({tier.value: n for tier, n in session.execute(counted)})
+        counts.update({tier.value: n for (tier,), n in tally(
+            session, own, *_conditions(wanted, with_tier=False)).items()})
     journal.record(session, actor, "case.ledger_listed", "case", None,
                    purpose=CASE_PURPOSE, detail={"count": len(items)})
     return LedgerPage(items, next_cursor, counts)
@@ -111,8 +127,14 @@ def _page_by_risk_factor(session: Session, own, wanted: LedgerFilter, counts: di
 
 def overdue(session: Session, actor: Actor, *, now: datetime, limit: int = 100) -> list[Case]:
     """Open cases whose review or planned follow-up was due before ``now``, most overdue first."""
-    query = (select(Case).where(_own(actor), Case.status == CaseStatus.OPEN,
-                                or_(Case.next_review_at < now, Case.next_follow_up_at < now))
+    return overdue_among(session, _own(actor), now=now, limit=limit)
+
+
+def overdue_among(session: Session, *where: ColumnElement[bool], now: datetime,
+                  limit: int = 100) -> list[Case]:
+    """Overdue open cases matching ``where`` (a region's institutions, say), most overdue
+    first."""
+    query = (select(Case).where(*where, overdue_at(now))
              .order_by(Case.next_review_at, Case.id).limit(limit))
     return list(session.scalars(query))
 

@@ -44,14 +44,15 @@ class Report:
 
 
 def _summary(referrals: list, ids: set, allowed: set, breakglass: Table,
-             open_total: int) -> Table:
+             cases: nf.CaseFigures) -> Table:
     table = Table("summary", [Column("measure", "measure"), Column("value")])
     table.add("referrals_sent", count(sum(1 for r in referrals if r.sender_id in ids)))
     table.add("referrals_received", count(sum(1 for r in referrals if r.recipient_id in ids)))
     table.add("green_channel", count(sum(1 for r in referrals
                                          if r.priority is Priority.GREEN_CHANNEL)))
     table.add("breakglass_opened", breakglass.rows[0][1])
-    table.add("open_cases", count(open_total))
+    table.add("open_cases", count(cases.open_total))
+    table.add("overdue_reviews", count(cases.overdue_total))
     table.add("totals_only", count(sum(1 for r in referrals if r.id not in allowed)))
     return table
 
@@ -68,16 +69,16 @@ def build(session: Session, *, region: str | None, period: Period,
     referrals = rf.in_period(session, ids, period)
     allowed = rf.consented(session, referrals, now)
     breakglass = nf.breakglass(session, region, period, now)
-    cases, open_total = nf.open_cases(session, ids)
+    cases = nf.cases(session, institutions, now)
     tables = [
-        _summary(referrals, ids, allowed, breakglass, open_total),
+        _summary(referrals, ids, allowed, breakglass, cases),
         rf.by_status(referrals, ids), rf.by_priority(referrals, ids),
         rf.by_reason(referrals, ids),
         rf.by_institution(referrals, institutions, allowed),
         rf.by_kind(referrals, {i.id: i for i in institutions}, allowed),
         rf.sla(referrals, institutions, allowed, now), rf.timings(referrals, ids),
         rf.decision_histogram(referrals, ids, DECISION_BINS),
-        rf.weekly(referrals, ids, period), breakglass, cases,
+        rf.weekly(referrals, ids, period), breakglass, cases.by_tier, cases.by_campus,
         nf.hours(session, institutions, period, requirements),
         nf.staff(institutions, requirements),
     ]

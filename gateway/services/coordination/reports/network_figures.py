@@ -1,7 +1,9 @@
 """The rest of a report: break-glass reviews, open cases, training and supervision hours, staff.
 
 Hours and staff counts describe an institution's staff, not students: they are shown per
-institution as recorded. Releases and cases are counts of students and are suppressed.
+institution as recorded. Releases and cases are counts of students and are suppressed; cases
+are counted with the ledger's queries (``services/cases/ledger``), so a report and a school's
+ledger cannot disagree.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -21,16 +23,22 @@ from gateway.models import (
     Booking,
     BookingStatus,
     BreakGlassRelease,
+    Campus,
     Case,
     CaseStatus,
+    Consent,
     EventRegistration,
     Institution,
+    Purpose,
     RegistrationStatus,
     Slot,
     TrainingEvent,
 )
+from gateway.services.cases import ledger
 from gateway.services.coordination.reports.period import Period
 from gateway.services.coordination.reports.tables import Column, Table, count
+
+NO_CAMPUS = ""  # the campus cell of an institution's cases recorded without a campus
 
 
 @dataclass(frozen=True)
@@ -71,17 +79,67 @@ def breakglass(session: Session, region: str | None, period: Period, now: dateti
     return table
 
 
-# SEAM (issue 11, branch loop): once its case ledger is merged, count open cases by the ledger's
-# attention tier here, add "overdue reviews" (reviews past their due date) and a breakdown by
-# campus beside "by institution"; each a Table built with ``count`` so suppression holds.
-def open_cases(session: Session, ids: set[uuid.UUID]) -> tuple[Table, int]:
-    """Cases open now at the region's institutions, by attention tier; and their total."""
-    tiers = Counter(session.scalars(select(Case.attention_tier).where(
-        Case.status == CaseStatus.OPEN, Case.institution_id.in_(ids))))
-    table = Table("open_cases", [Column("tier", "tier"), Column("cases")])
+@dataclass(frozen=True)
+class CaseFigures:
+    """Open cases now, by attention tier and by campus, with the overdue reviews among them."""
+
+    by_tier: Table
+    by_campus: Table
+    open_total: int
+    overdue_total: int
+
+
+def _tier_sum(tally: dict[tuple, int], *group) -> Counter:
+    """Counts of one group of a ledger tally (ending in the tier), by tier."""
+    return Counter({key[-1]: n for key, n in tally.items() if key[:-1] == group})
+
+
+def _by_campus(session: Session, institutions: list[Institution], opened: dict[tuple, int],
+               overdue: dict[tuple, int]) -> Table:
+    table = Table("cases_by_campus", [Column("institution"), Column("campus", "campus"),
+                                      *(Column(t.value) for t in AttentionTier),
+                                      Column("overdue_reviews")])
+    campuses = defaultdict(list)
+    for campus in session.scalars(select(Campus).where(
+            Campus.institution_id.in_({i.id for i in institutions})).order_by(Campus.name)):
+        campuses[campus.institution_id].append(campus)
+    for i in institutions:
+        sites = [(c.id, c.name) for c in campuses[i.id]]
+        if any(key[:2] == (i.id, None) for key in opened):
+            sites.append((None, NO_CAMPUS))
+        for campus_id, name in sites:
+            tiers = _tier_sum(opened, i.id, campus_id)
+            late = sum(_tier_sum(overdue, i.id, campus_id).values())
+            table.add(i.name, name, *(count(tiers[t]) for t in AttentionTier), count(late))
+    return table
+
+
+def cases(session: Session, institutions: list[Institution], now: datetime) -> CaseFigures:
+    """Cases open now at ``institutions``, counted with the ledger's own queries: by attention
+    tier with the overdue reviews (a review or planned follow-up past due) over every case, and
+    by campus over the cases with statistics consent (rows that name an institution)."""
+    own = Case.institution_id.in_({i.id for i in institutions})
+    opened = ledger.tally(session, own, Case.status == CaseStatus.OPEN)
+    overdue = ledger.tally(session, own, ledger.overdue_at(now))
+    table = Table("open_cases", [Column("tier", "tier"), Column("cases"),
+                                 Column("overdue_reviews")])
     for tier in AttentionTier:
-        table.add(tier.value, count(tiers[tier]))
-    return table, sum(tiers.values())
+        table.add(tier.value, count(opened.get((tier,), 0)), count(overdue.get((tier,), 0)))
+    by, allowed = (Case.institution_id, Case.campus_id), _statistics_consent(now)
+    by_campus = _by_campus(
+        session, institutions,
+        ledger.tally(session, own, allowed, Case.status == CaseStatus.OPEN, by=by),
+        ledger.tally(session, own, allowed, ledger.overdue_at(now), by=by))
+    return CaseFigures(table, by_campus, sum(opened.values()), sum(overdue.values()))
+
+
+def _statistics_consent(now: datetime) -> ColumnElement[bool]:
+    """The case's student has an ``aggregate_statistics`` consent in force at its school:
+    only such cases are counted in rows that name an institution."""
+    return exists().where(
+        Consent.institution_id == Case.institution_id, Consent.subject_key == Case.subject_key,
+        Consent.purpose == Purpose.AGGREGATE_STATISTICS, Consent.revoked_at.is_(None),
+        Consent.valid_from <= now, Consent.valid_until > now)
 
 
 def _hours(rows: list[tuple[uuid.UUID, datetime, datetime]]) -> dict[uuid.UUID, float]:
