@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, g, redirect, render_template, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from gateway.admin import bp
@@ -49,7 +49,8 @@ def _contact_form() -> AlertContactForm:
     region_names = sorted({g.coordinator.scope_region} if g.coordinator.scope_region
                           else {i.region for i in scoped})
     form.addressee.choices = (
-        [(f"region:{r}", _("Coordinators of region %(region)s", region=r)) for r in region_names]
+        [(f"region:{r}", _("Coordinators of region %(region)s",
+                            region=regions.name(current_app.config, r))) for r in region_names]
         + [(f"institution:{i.id}", i.name) for i in scoped])
     return form
 
@@ -61,8 +62,13 @@ def _contacts_page(form: AlertContactForm, error: str | None = None, status: int
 
 @bp.route("/alerts/contacts")
 def alert_contacts():
-    """Who receives alerts by e-mail when no webhook delivers them."""
-    return _contacts_page(_contact_form())
+    """Who receives alerts by e-mail when no webhook delivers them; ``?addressee=`` (from an
+    institution's SLA page or the region's delivery page) chooses whose to add."""
+    form = _contact_form()
+    wanted = request.args.get("addressee")
+    if wanted in {value for value, _label in form.addressee.choices}:
+        form.addressee.data = wanted
+    return _contacts_page(form)
 
 
 @bp.route("/alerts/contacts", methods=["POST"])

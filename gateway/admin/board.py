@@ -7,32 +7,46 @@ from flask_babel import gettext as _
 
 from gateway.admin import bp
 from gateway.db import db_session
-from gateway.models import ReferralStatus
+from gateway.models import ReferralStatus, utcnow
 from gateway.services.alerts import queue as alert_queue
 from gateway.services.coordination import board as board_service
-from gateway.services.coordination import release_reviews, tenancy
+from gateway.services.coordination import overdue_reviews, release_reviews, tenancy
 from gateway.services.network import institutions
 
 
 @bp.route("/referrals")
 def referral_list():
-    """Referrals of one status (a board tile opens it): pseudonyms and institutions only."""
+    """Referrals of one status, or the overdue ones (a board tile opens it): pseudonyms and
+    institutions only."""
     session = db_session()
     wanted = request.args.get("status", "")
     status = ReferralStatus(wanted) if wanted in {s.value for s in ReferralStatus} else None
+    overdue = request.args.get("overdue") == "1"
     rows = board_service.listing(session, tenancy.region_institution_ids(session, g.coordinator),
-                                 status)
+                                 status, overdue=overdue)
     names = {i.id: i.name for i in institutions.list_all(session)}
     return render_template("admin/referrals.html", rows=rows, names=names, status=status,
-                           limit=board_service.LIST_LIMIT)
+                           overdue=overdue, limit=board_service.LIST_LIMIT)
+
+
+@bp.route("/reviews/overdue")
+def overdue_review_list():
+    """Open cases of the region with a review or follow-up past due: a short case reference,
+    the school, its campus, the tier and dates only."""
+    session = db_session()
+    rows = overdue_reviews.listing(
+        session, tenancy.region_institution_ids(session, g.coordinator), now=utcnow())
+    names = {i.id: i.name for i in institutions.list_all(session)}
+    return render_template("admin/overdue_reviews.html", rows=rows, names=names,
+                           limit=overdue_reviews.LIST_LIMIT)
 
 
 @bp.route("/board")
 def board():
     """Pseudonyms, institution names and counts only: no personal data on this page."""
     session = db_session()
-    summary = board_service.summary(
-        session, tenancy.region_institution_ids(session, g.coordinator))
+    scope = tenancy.region_institution_ids(session, g.coordinator)
+    summary = board_service.summary(session, scope)
     names = {i.id: i.name for i in institutions.list_all(session)}
     bins = summary.histogram()
     chart = {"kind": "bar", "unit": _("min"),
@@ -42,4 +56,5 @@ def board():
     return render_template("admin/board.html", board=summary, names=names,
                            alerts=alert_queue.open_alerts(session, g.coordinator),
                            decision_chart=chart,
+                           overdue_reviews=overdue_reviews.count(session, scope, now=utcnow()),
                            releases=release_reviews.pending(session, g.coordinator))

@@ -1,8 +1,6 @@
-"""A recipient's settings: its green-channel SLA and on-call contact, and where the gateway
-pushes its messages (the signing secret is shown once, after the change).
-
-SEAM (issue 11, branch loop): the alert contacts of an institution belong on this page too,
-once that branch's alert-contact model is merged.
+"""A recipient's settings: its green-channel SLA and on-call contact, where the gateway
+pushes its messages (the signing secret is shown once, after the change), and who is e-mailed
+its alerts (the list here; adding and removing on the alert contacts page).
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from gateway.admin.auth import actor
 from gateway.admin.forms import EndpointForm, SlaForm
 from gateway.db import db_session
 from gateway.delivery.worker import delivery_policy
+from gateway.services.alerts import contacts as alert_contacts
 from gateway.services.coordination import regions, tenancy
 from gateway.services.errors import InvalidInput, NotFound
 from gateway.services.network import endpoints
@@ -30,8 +29,10 @@ _SECRET = "new_endpoint_secret"  # noqa: S105 - a session key, not a secret
 
 def _page(institution, sla_form: SlaForm, endpoint_form: EndpointForm, error: str | None = None):
     current = endpoints.for_institution(db_session(), institution.id)
+    contacts = alert_contacts.listed(db_session(), institution_id=institution.id)
     return render_template("admin/recipient.html", institution=institution, sla_form=sla_form,
-                           endpoint_form=endpoint_form, endpoint=current, error=error), \
+                           endpoint_form=endpoint_form, endpoint=current, error=error,
+                           contacts=contacts), \
         422 if error or sla_form.errors or endpoint_form.errors else 200
 
 

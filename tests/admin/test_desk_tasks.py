@@ -21,6 +21,7 @@ from gateway.models import (
     InstitutionKind,
     SlaPolicy,
 )
+from gateway.services.alerts import contacts as alert_contacts
 from gateway.services.network import clients, institutions
 from tests.admin_support import make_account, post_form, sign_in
 from tests.support import TESTER
@@ -233,3 +234,25 @@ def test_unusable_keys_are_refused_in_plain_words(signed_in, make_partner):
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "只能提供公钥" in body
     assert "jwks must hold" not in body
+
+
+def test_alert_contacts_are_reachable_from_the_sla_and_region_delivery_pages(
+        app, signed_in, make_partner):
+    partner = make_partner("hospital")
+    with transaction(app) as session:
+        alert_contacts.add(session, TESTER, email="duty@hospital.example",
+                           institution_id=partner.institution_id)
+    page = signed_in.get(f"/admin/institutions/{partner.institution_id}/delivery").get_data(
+        as_text=True)
+    listed = page.split('id="alert-contacts-of"')[1].split("</section>")[0]
+    assert "duty@hospital.example" in listed
+    link = re.search(r'id="manage-alert-contacts" href="([^"]+)"', listed).group(1)
+    contacts_page = signed_in.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'<option selected value="institution:{partner.institution_id}">' in contacts_page
+    assert f'href="/admin/institutions/{partner.institution_id}/delivery"' in contacts_page
+
+    region = signed_in.get("/admin/regions/r1/delivery").get_data(as_text=True)
+    link = re.search(r'id="region-alert-contacts" href="([^"]+)"', region).group(1)
+    assert '<option selected value="region:r1">' in signed_in.get(link).get_data(as_text=True)
+    other = signed_in.get("/admin/alerts/contacts?addressee=region:r2").get_data(as_text=True)
+    assert "selected" not in other  # another region's addressee is not offered, nor chosen

@@ -68,6 +68,20 @@ class Board:
         return [{"upto": b, "count": counts.get(b, 0)} for b in bins]
 
 
+def _overdue(r: Referral, now: datetime) -> QueueItem | None:
+    """The referral as overdue: waiting past its SLA stage's deadline, or past its expiry
+    undecided; None when it is not."""
+    stage = WAITING.get(r.status)
+    if not stage or not r.submitted_at:
+        return None
+    due = r.receipt_due_at if stage == "receipt" else r.decision_due_at
+    deadline = due if due and due <= now else r.expires_at
+    if deadline is None or deadline > now:
+        return None
+    return QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id, r.submitted_at,
+                     stage, deadline, now)
+
+
 def summary(session: Session, institution_ids: list[uuid.UUID] | None) -> Board:
     """The board over referrals sent or received by ``institution_ids`` (None: all)."""
     query = select(Referral)
@@ -86,10 +100,8 @@ def summary(session: Session, institution_ids: list[uuid.UUID] | None) -> Board:
         if r.priority is Priority.GREEN_CHANNEL and due:
             queue.append(QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id,
                                    r.submitted_at, stage, due, now))
-        deadline = due if due and due <= now else r.expires_at
-        if deadline and deadline <= now:  # past its SLA stage, or past its expiry undecided
-            overdue.append(QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id,
-                                     r.submitted_at, stage, deadline, now))
+        if (late := _overdue(r, now)) is not None:
+            overdue.append(late)
     minutes = [int((r.decided_at - r.submitted_at).total_seconds() // 60)
                for r in referrals if r.decided_at and r.submitted_at]
     return Board({s.value: counts.get(s.value, 0) for s in ReferralStatus}, queue, minutes,
@@ -112,13 +124,20 @@ LIST_LIMIT = 200
 
 
 def listing(session: Session, institution_ids: list[uuid.UUID] | None,
-            status: ReferralStatus | None) -> list[ListedReferral]:
-    """The newest referrals (at most ``LIST_LIMIT``) of one status, or of all."""
-    query = select(Referral).order_by(Referral.created_at.desc()).limit(LIST_LIMIT)
+            status: ReferralStatus | None, *, overdue: bool = False) -> list[ListedReferral]:
+    """The newest referrals (at most ``LIST_LIMIT``) of one status, or of all; with
+    ``overdue`` only those the board counts as overdue."""
+    query = select(Referral).order_by(Referral.created_at.desc())
     if institution_ids is not None:
         query = query.where(or_(Referral.sender_id.in_(institution_ids),
                                 Referral.recipient_id.in_(institution_ids)))
     if status is not None:
         query = query.where(Referral.status == status)
+    if overdue:
+        now = utcnow()
+        found = [r for r in session.scalars(query.where(Referral.status.in_(WAITING)))
+                 if _overdue(r, now) is not None][:LIST_LIMIT]
+    else:
+        found = list(session.scalars(query.limit(LIST_LIMIT)))
     return [ListedReferral(r.recipient_pseudonym, r.sender_id, r.recipient_id, r.priority,
-                           r.status, r.submitted_at) for r in session.scalars(query)]
+                           r.status, r.submitted_at) for r in found]
