@@ -12,6 +12,9 @@ from tests.admin_support import make_account, post_form, sign_in
 from tests.coordination.reports_support import MONTH_FIRST, SUMMARY, seed_month
 
 NOVEMBER = f"/admin/reports?period=month&first={MONTH_FIRST}"
+BY_TIER = "在案个案（按关注等级，当前）"  # noqa: RUF001
+BY_CAMPUS = "在案个案（按校区，当前）"  # noqa: RUF001
+OVERDUE = "研判已逾期的在案个案（当前）"  # noqa: RUF001
 
 
 @pytest.fixture
@@ -67,6 +70,34 @@ def test_page_csv_and_xlsx_hold_the_same_numbers(client, signed_in):
     assert xlsx_status["已完成"] == [7, 7] and xlsx_status["已接受"] == ["<5", "<5"]
     summary = {r[0]: r[1] for r in _section(_sheet(book, "summary"), ["概况"])[1:]}
     assert summary["发出的转介"] == 19 and summary["绿色通道转介"] == 6
+
+
+def test_cases_by_tier_and_campus_a_cell_of_3_shows_in_page_csv_and_xlsx(client, signed_in):
+    html = client.get(NOVEMBER).get_data(as_text=True)
+    tiers = html.split('id="report-open_cases"')[1].split("</table>")[0]
+    key_row = tiers.split("<td data-column=\"tier\">重点关注</td>")[1].split("</tr>")[0]
+    assert '<td data-column="cases">5</td>' in key_row
+    assert '<td data-column="overdue_reviews">&lt;5</td>' in key_row  # 3 overdue
+    campuses = html.split('id="report-cases_by_campus"')[1].split("</table>")[0]
+    assert ">校区</th>" in campuses and "主校区" in campuses and "郊区校区" in campuses
+
+    rows = _csv_rows(client.get(NOVEMBER.replace("/reports?", "/reports/export.csv?")).get_data(
+        as_text=True))
+    assert {r[0]: r[1:] for r in _section(rows, BY_TIER)}["重点关注"] == [
+        "5", "<5"]
+    assert [OVERDUE, "5"] in rows
+    by_campus = {tuple(r[:2]): r[2:] for r in _section(rows, BY_CAMPUS)}
+    assert by_campus[(signed_in.university, "主校区")] == ["0", "5", "0", "<5"]
+    assert by_campus[(signed_in.university, "郊区校区")] == ["6", "0", "<5", "<5"]
+
+    book = load_workbook(io.BytesIO(client.get(
+        NOVEMBER.replace("/reports?", "/reports/export.xlsx?")).data))
+    tiers = {r[0]: r[1:] for r in _section(_sheet(book, "open_cases"),
+                                           [BY_TIER])[1:]}
+    assert tiers["重点关注"] == [5, "<5"] and tiers["日常关注"] == [7, 0]
+    sheet = _section(_sheet(book, "cases_by_campus"), [BY_CAMPUS])
+    assert sheet[0] == ["机构", "校区", "日常关注", "重点关注", "危机", "研判已逾期"]
+    assert [signed_in.university, "郊区校区", 6, 0, "<5", "<5"] in sheet[1:]
 
 
 def test_no_report_or_export_holds_a_pseudonym_or_personal_field(client, signed_in):

@@ -30,6 +30,12 @@ def test_an_authority_reads_its_regions_report(app, client, make_partner, token_
     assert summary["referrals_sent"] == 19 and summary["breakglass_opened"] == "<5"
     status = {r["status"]: r for r in _rows(body, "by_status")}
     assert status["accepted"]["sent"] == "<5" and status["completed"]["received"] == 7
+    assert summary["open_cases"] == 14 and summary["overdue_reviews"] == 5
+    tiers = {r["tier"]: r for r in _rows(body, "open_cases")}
+    assert tiers["key"] == {"tier": "key", "cases": 5, "overdue_reviews": "<5"}  # 3 overdue
+    campuses = {r["campus"]: r for r in _rows(body, "cases_by_campus")}
+    assert campuses["郊区校区"] == {"institution": seeded.university, "campus": "郊区校区",
+                                "daily": 6, "key": 0, "crisis": "<5", "overdue_reviews": "<5"}
     text = json.dumps(body, ensure_ascii=False)
     for secret in [*seeded.pseudonyms, *seeded.subject_keys, SUMMARY]:
         assert secret not in text
