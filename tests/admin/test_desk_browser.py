@@ -51,6 +51,8 @@ def test_monthly_report_in_chromium(app, server, page):
     assert _cell(page, "summary", "发出的转介", "value") == "19"
     assert _cell(page, "by_status", "已接受", "sent") == "<5"  # a cell of 3
     assert _cell(page, "sla", seeded.hospital, "receipt_on_time_percent") == "83.3"
+    assert _cell(page, "open_cases", "重点关注", "overdue_reviews") == "<5"  # 3 overdue
+    assert _cell(page, "cases_by_campus", "郊区校区", "daily") == "6"
     for chart, table in (("weekly", "weekly"), ("sla", "sla"),
                          ("decision_histogram", "decision_histogram")):
         assert page.get_attribute(f"#chart-{chart}", "data-drawn") == "true"  # by ECharts
@@ -64,9 +66,12 @@ def test_monthly_report_in_chromium(app, server, page):
 
     rows = list(csv.reader(io.StringIO(_download(page, "#export-csv").decode("utf-8-sig"))))
     assert ["发出的转介", "19"] in rows and ["已接受", "<5", "<5"] in rows
+    assert ["重点关注", "5", "<5"] in rows
     book = load_workbook(io.BytesIO(_download(page, "#export-xlsx")))
     by_status = [list(r[:3]) for r in book["by_status"].iter_rows(values_only=True)]
     assert ["已接受", "<5", "<5"] in by_status and ["已完成", 7, 7] in by_status
+    tiers = [list(r[:3]) for r in book["open_cases"].iter_rows(values_only=True)]
+    assert ["重点关注", 5, "<5"] in tiers
 
     page.emulate_media(media="print")
     assert not page.is_visible("header.top") and not page.is_visible("#report-form")
