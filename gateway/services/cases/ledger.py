@@ -52,7 +52,8 @@ def overdue_at(now: datetime) -> ColumnElement[bool]:
 
 
 def tally(session: Session, *where: ColumnElement[bool], by: tuple = ()) -> dict[tuple, int]:
-    """Cases matching ``where``, counted per (``*by``, attention tier); absent groups are 0."""
+    """Cases matching ``where``, counted per (``*by``, attention tier); a group without a case
+    is absent."""
     query = select(*by, Case.attention_tier, func.count()).where(*where).group_by(
         *by, Case.attention_tier)
     return {tuple(row[:-1]): row[-1] for row in session.execute(query)}
