@@ -132,3 +132,28 @@ def test_deactivation_asks_first_and_says_what_happened(app, server, page):
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate(OVERFLOW) <= 0
     shot(page, "26-reactivated-en-375px")
+
+
+def test_the_board_s_overdue_review_tile_opens_its_list(app, server, page):
+    seeded = seed_month(app)
+    account = make_account(app, region="r1")
+    sign_in(page, server, account)
+    page.goto(server + "/admin/board")
+    tile = page.locator("[data-tile='overdue-reviews']")
+    assert tile.locator(".n").inner_text() == "5"  # the university's 3 key and 2 crisis
+    page.locator("[data-tile='overdue-reviews'] a").click()
+    page.wait_for_url("**/admin/reviews/overdue")
+    rows = page.locator("#overdue-reviews tbody tr")
+    assert rows.count() == 5
+    text = page.inner_text("#overdue-reviews")
+    assert "主校区" in text and "郊区校区" in text and seeded.university in text
+    html = page.content()
+    for secret in [*seeded.subject_keys, SUMMARY]:
+        assert secret not in html
+    shot(page, "27-overdue-reviews-zh")
+    page.click("header button[name=language]")
+    page.wait_for_url("**/admin/reviews/overdue")
+    assert "1 day" in page.inner_text("#overdue-reviews")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate(OVERFLOW) <= 0
+    shot(page, "28-overdue-reviews-en-375px")
