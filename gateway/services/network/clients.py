@@ -223,13 +223,6 @@ def reactivate(session: Session, actor: Actor, client_id: str) -> Client:
     return client
 
 
-def issued_before_revocation(client: Client, issued_at: int | float) -> bool:
-    """Whether a token issued at ``issued_at`` (NumericDate) predates the client's last
-    revocation (a token of the same second counts as earlier: a reactivated client simply
-    asks again)."""
-    return client.revoked_at is not None and issued_at <= int(client.revoked_at.timestamp())
-
-
 def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:
     """Clients of the given institutions (None: every client), newest first."""
     query = select(Client).order_by(Client.created_at.desc())
@@ -367,8 +360,3 @@ def deny_token(session: Session, actor: Actor, jti: str, client_id: str,
         session.add(RevokedToken(jti=jti, client_id=client_id, expires_at=expires_at))
         journal.record(session, actor, "token.revoked", "token", jti)
         session.flush()
-
-
-def is_denied(session: Session, jti: str) -> bool:
-    """Whether an access token was revoked."""
-    return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
