@@ -143,7 +143,8 @@ def search_tasks() -> Response:
         db_session(), current_actor(), box=box[0], counterparty=box[1],
         status=STATUS_OF_TASK.get(query.get("status")),
         priority=PRIORITY_OF.get(query.get("priority")), updated=query.get("last_updated"),
-        cursor=query.get("cursor"), limit=query["count"], policy=current_policy())
+        cursor=query.get("cursor"), limit=query["count"], with_total=True,
+        policy=current_policy())
     views = [_view(item) for item in page.items]
     if page.next_cursor:
         links["next"] = f"{base}?{urlencode({**kept, '_cursor': page.next_cursor})}"

@@ -15,6 +15,7 @@ from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
+from gateway.services.network import clients
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
@@ -51,8 +52,8 @@ def deliver_command(once: bool) -> None:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run one sweep and one seal, then exit.")
 def scheduler_command(once: bool) -> None:
-    """Escalate missed green-channel SLAs, expire unreceived referrals, and seal the audit log
-    every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
+    """Escalate missed green-channel SLAs, expire unreceived referrals, clear expired replay
+    ids, and seal the audit log every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
     from gateway.cli import seal_until_done
 
     app = current_app._get_current_object()
@@ -66,6 +67,7 @@ def scheduler_command(once: bool) -> None:
             with request_id_scope():  # the sweep's log lines and audit entries share one id
                 with transaction(app) as session:
                     done = sla_sweep.sweep(session, utcnow(), policy=policy)
+                    clients.clear_spent(session)
                 if done.breaches or done.expired:
                     log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
             next_sweep = time.monotonic() + sweep_every

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from gateway.db import db_session
 from gateway.models import Client, Institution, RevokedToken
@@ -56,9 +56,16 @@ def current_state() -> denylist.DenyState:
 
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _context: object) -> None:
-    if any(isinstance(row, CHANGES)
-           for row in itertools.chain(session.new, session.dirty, session.deleted)):
+    if any(isinstance(row, CHANGES) for row in itertools.chain(session.new, session.deleted)) \
+            or any(isinstance(row, CHANGES) and session.is_modified(row) for row in session.dirty):
         session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in CHANGES:
+        state.session.info[_FLAG] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -331,16 +331,22 @@ def _spend(session: Session, spent: type[UsedAssertion] | type[UsedDpopProof], c
     """Record a ``jti`` in ``spent``; False if it was already there (a replay).
 
     The unique key (client, jti) in the database makes this hold across workers and hosts;
-    the client's expired rows are cleared first.
+    expired rows are cleared by the scheduler (:func:`clear_spent`), not on this hot path.
     """
-    session.execute(delete(spent).where(spent.client_id == client_id,
-                                        spent.expires_at < utcnow()))
     try:
         with session.begin_nested():
             session.add(spent(client_id=client_id, jti=jti, expires_at=expires_at))
     except IntegrityError:
         return False
     return True
+
+
+def clear_spent(session: Session) -> int:
+    """Delete the spent assertion and DPoP-proof ids that have expired (a replay of one is
+    refused for its expiry alone); how many went."""
+    now = utcnow()
+    return sum(session.execute(delete(spent).where(spent.expires_at < now)).rowcount
+               for spent in (UsedAssertion, UsedDpopProof))
 
 
 def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:

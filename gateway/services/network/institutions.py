@@ -32,9 +32,11 @@ def register(
     return institution
 
 
-def get_active(session: Session, institution_id: uuid.UUID) -> Institution:
-    """An active institution, or :class:`NotFound`."""
-    institution = session.get(Institution, institution_id)
+def get_active(session: Session, institution_id: uuid.UUID,
+               loaded: dict[uuid.UUID, Institution] | None = None) -> Institution:
+    """An active institution (from ``loaded`` when there, see :func:`by_ids`), or
+    :class:`NotFound`."""
+    institution = (loaded or {}).get(institution_id) or session.get(Institution, institution_id)
     if institution is None or not institution.active:
         raise NotFound("No active institution with that id.")
     return institution

@@ -94,13 +94,16 @@ class Page:
 
     items: list[dict]
     next_cursor: str | None
-    total: int
+    total: int | None  # None unless asked for: counting is O(matches), a page is not
 
 
-def _sender_institution(session: Session, actor: Actor):
+def _parties(session: Session, actor: Actor, recipient_id: uuid.UUID):
+    """The sending and the receiving institution, both active, loaded in one query."""
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may send referrals.")
-    return institutions.get_active(session, actor.institution_id)
+    found = institutions.by_ids(session, {actor.institution_id, recipient_id})
+    return (institutions.get_active(session, actor.institution_id, found),
+            institutions.get_active(session, recipient_id, found))
 
 
 def _replay(session: Session, actor: Actor, key: str, fingerprint: str) -> Referral | None:
@@ -153,10 +156,9 @@ def create(
 def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: NewReferral,
             idempotency: tuple[str, str] | None, policy: Policy,
             now: datetime | None) -> Created:
-    sender = _sender_institution(session, actor)
+    sender, recipient = _parties(session, actor, request.recipient_id)
     if request.diagnosis_code and not sender.may_diagnose:
         raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
-    recipient = institutions.get_active(session, request.recipient_id)
     if recipient.kind not in RECIPIENT_KINDS or recipient.id == sender.id:
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
@@ -181,6 +183,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     if not decision.allowed:
         raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(
+        id=uuid.uuid4(),
         sender_id=sender.id,
         recipient_id=recipient.id,
         subject_key=key,
@@ -202,9 +205,9 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )
-    session.add(referral)
-    session.flush()
+    session.add(referral)  # without a key: inserted once, already submitted, at the next flush
     if idempotency:
+        session.flush()
         key_text, fingerprint = idempotency
         session.add(IdempotencyRecord(client_id=actor.client_id, key=key_text,
                                       request_fingerprint=fingerprint, referral_id=referral.id))

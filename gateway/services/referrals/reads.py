@@ -156,6 +156,7 @@ def list_box(
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    with_total: bool = False,
     policy: Policy,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
@@ -164,7 +165,8 @@ def list_box(
     (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
-    ``total`` counts only those matches, so neither reveals a withheld record's content.
+    ``total`` counts only those matches, so neither reveals a withheld record's content; it is
+    counted only ``with_total`` (a count grows with the box, a keyset page does not).
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
@@ -188,13 +190,14 @@ def list_box(
         views = [(r, view) for r, view in _views(session, actor, list(
             session.scalars(query.order_by(*newest_first))), policy)
                  if disclosure.matches(view, protected)]
-        total = len(views)
+        total = len(views) if with_total else None
         if cursor:
             created, ident = cursors.decode(cursor)
             views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
         page, more = views[:limit], len(views) > limit
     else:
-        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        total = (session.scalar(select(func.count()).select_from(query.subquery()))
+                 if with_total else None)
         if cursor:
             created, ident = cursors.decode(cursor)
             query = query.where(
