@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,8 @@ from bench.loadgen import Request
 from bench.network import Member
 
 SUBJECT = "bench-student-1"
-REFERRALS = 100  # accepted referrals the read and Task-update cases cycle over
+# accepted referrals the read and Task-update cases cycle over
+REFERRALS = int(os.environ.get("BENCH_REFERRALS", "100"))
 SLOTS = 50  # group slots of BOOKING_CAPACITY seats the booking case fills
 BOOKING_CAPACITY = 200
 DEEP_ITEMS = 1000  # the deep page starts after this many inbox items (or as deep as there are)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import matplotlib
@@ -10,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-RESULTS = Path(__file__).with_name("results")
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results")))
 
 
 def table(results: dict) -> str:
