@@ -95,8 +95,11 @@ def _refused(exc: ValidationError, status: int, what: str) -> BadRequest:
     return BadRequest(status, f"{what}: {', '.join(fields)} refused"[:300])
 
 
+_REFERRAL = ReferralSchema()  # built once, not per Task
+
+
 def _view(referral: dict) -> dict:
-    return ReferralSchema().dump(referral)
+    return _REFERRAL.dump(referral)
 
 
 @bp.get("/metadata")

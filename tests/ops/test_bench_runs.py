@@ -35,7 +35,6 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
     for name, case in cases.items():
         assert case["peak"]["requests"] > 0, name
         assert isinstance(case["peak"]["p99_ms"], float) and isinstance(case["ratio"], float)
-    assert set(found["databases"][database]["consent_decisions_per_s"]) == {"single",
-                                                                            "page of 100"}
+    assert len(found["databases"][database]["consent_decisions_per_s"]) == 3
     assert found["audit_seal"][database]["entries"] == 300
     assert "| bare insert (baseline) |" in result.stdout
