@@ -16,6 +16,8 @@ class DefaultConfig:
 
     # None means: an SQLite file in the instance folder.
     DATABASE_URL: str | None = None
+    # false behind PgBouncer in transaction mode: psycopg then prepares no statement server-side
+    DATABASE_PREPARED_STATEMENTS = True
     # None means: ``<instance>/keys``; key material is never kept in git.
     KEY_DIR: str | None = None
     ISSUER = "http://127.0.0.1:8000"
