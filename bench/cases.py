@@ -153,7 +153,7 @@ def referral_read(scene: Scene, _count: int) -> list[Request]:
 def task_update(scene: Scene, _count: int) -> list[Request]:
     """The hospital's interim Task update (business status) on its accepted referrals."""
     headers = {**JSON, **scene.bearer(scene.hospital)}
-    codes = ("event_scheduled", "interim_report")
+    codes = ("under_review", "interim_report")  # event_scheduled would need appointment_at
     return [Request("PUT", f"/fhir/R4/Task/{rid}", headers, json.dumps(_task(
         rid, businessStatus={"coding": [{"system": "urn:gateway:business-status",
                                          "code": codes[index % 2]}]})))
