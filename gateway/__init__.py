@@ -41,14 +41,20 @@ def create_app(config: dict | None = None) -> Flask:
     from gateway.api import (
         audit,
         bookings,
+        campuses,
         cases,
         consents,
         delivery,
+        directory,
         events,
         fhir,
+        handbacks,
+        handovers,
         network,
         referrals,
+        reports,
         resources,
+        screening,
         slots,
         supervisors,
     )
@@ -70,7 +76,9 @@ def create_app(config: dict | None = None) -> Flask:
         }},
     })
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
-                      bookings.blp, resources.blp, events.blp, cases.blp, delivery.blp, audit.blp):
+                      bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
+                      handovers.blp, handbacks.blp, screening.blp, delivery.blp, directory.blp,
+                      audit.blp, reports.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

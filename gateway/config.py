@@ -39,6 +39,11 @@ class DefaultConfig:
     BREAKGLASS_ACCESS_HOURS = 4
     BREAKGLASS_REVIEW_HOURS = 72
     BREAKGLASS_DAILY_LIMIT = 3
+    # Case rules per region (gateway/services/cases/rules.py): review intervals in days per tier,
+    # key periods [name, first day, last day] shortening them by a factor, approved instruments.
+    CASE_RULES: ClassVar[dict] = {"default": {
+        "review_interval_days": {"crisis": 3, "key": 14, "daily": 30}, "key_period_factor": 0.5,
+        "instruments": {"PHQ-9": [0, 27], "GAD-7": [0, 21], "SCL-90": [90, 450]}}}
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
     # Delivery worker (``flask deliver``) and scheduler (``flask scheduler``)
     DELIVERY_BATCH = 20
@@ -65,6 +70,15 @@ class DefaultConfig:
     OUTBOUND_CA_BUNDLE: str | None = None  # CA file for partners' https; None: default store
     DELIVERY_MAX_RESPONSE_BYTES = 64 * 1024
     JWKS_FETCH_TIMEOUT = 5.0  # partner keys by URL (jwks_uri)
+    # Alert e-mail (when no webhook delivers an alert): the SMTP server; None sends no e-mail
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_STARTTLS = False
+    MAIL_SENDER = "gateway@localhost"
+    MAIL_TIMEOUT = 10.0
+    MAIL_MAX_ATTEMPTS = 5
     JWKS_MAX_BYTES = 64 * 1024
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
@@ -80,6 +94,20 @@ class DefaultConfig:
     RATE_LIMIT_API_PER_CLIENT = "1200/minute"
     RATE_LIMIT_SIGN_IN_PER_ADDRESS = "30/minute"
     RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "10/minute"
+    # Regions: the name shown for a region's slug and its time zone (others: the default);
+    # times in the admin UI and in alert e-mails are shown in it
+    REGION_NAMES: ClassVar[dict] = {}
+    REGION_TIME_ZONES: ClassVar[dict] = {}
+    DEFAULT_TIME_ZONE = "Asia/Shanghai"
+    # Partnerships: per region, whether another coordinator must approve a proposal (four
+    # eyes; "default" for regions not named), and the longest validity a proposal may ask for
+    PARTNERSHIP_FOUR_EYES: ClassVar[dict] = {"default": True}
+    PARTNERSHIP_MAX_DAYS = 3 * 366
+    # Reports: yearly hours expected of each institution; students per counsellor at most
+    # (seed 001: 1:4000; Shanghai's universities 1:3000)
+    REPORT_SUPERVISION_HOURS_PER_YEAR = 20.0
+    REPORT_TRAINING_HOURS_PER_YEAR = 40.0
+    REPORT_STUDENTS_PER_COUNSELLOR = 4000
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
     SECRET_KEY: str | None = None

@@ -28,6 +28,7 @@ class BookingCreateSchema(InputSchema):
     join_waitlist = fields.Boolean(load_default=False, metadata={
         "description": "When the slot is full: wait for a seat instead of a 409."})
     case = fields.Nested(CaseMaterialSchema)
+    campus_id = fields.UUID(metadata={"description": "The booking counsellor's campus."})
 
 
 class BookingDecisionSchema(InputSchema):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.models import BusinessStatus, DeclineReason, Priority, ReferralReason, ReferralStatus
+from gateway.models import (
+    BusinessStatus,
+    DeclineReason,
+    Priority,
+    ReferralReason,
+    ReferralStatus,
+)
 from schemas.common import PERSONAL, SUBJECT_REF, InputSchema, PageQuerySchema
 
 ICD10_MENTAL = validate.Regexp(r"^F\d{2}(\.\d{1,2})?$", error="must be an ICD-10 F-chapter code")
@@ -53,7 +59,9 @@ class SchoolRecordInSchema(InputSchema):
 class ReferralCreateSchema(InputSchema):
     """A referral from the calling institution to a hospital or counselling agency."""
 
-    recipient_institution_id = fields.UUID(required=True)
+    recipient_institution_id = fields.UUID(metadata={
+        "description": "Required, except for a green-channel referral from a campus (campus_id, "
+                       "or the case's campus) that has a default green-channel recipient."})
     subject_ref = SUBJECT_REF
     priority = fields.Enum(Priority, by_value=True, required=True)
     reason = fields.Enum(ReferralReason, by_value=True, required=True)
@@ -70,8 +78,34 @@ class ReferralCreateSchema(InputSchema):
         "description": "Break-glass (scope referrals:emergency, green channel only): why life "
                        "is at imminent risk and consent cannot be obtained in time."})
     case_id = fields.UUID(metadata={"description": "The sender's case this referral is made from."})
+    campus_id = fields.UUID(metadata={
+        "description": "The sender's campus (default: the campus of the case, if any)."})
     draft = fields.Boolean(load_default=False,
                            metadata={"description": "Keep as a draft; submit it later."})
+
+
+class OnwardReferralSchema(ReferralCreateSchema):
+    """The recipient refers the student onward (e.g. to a psychiatric hospital), as a new
+    referral of its own: its own reference for the student and its own consent for the new
+    recipient."""
+
+    class Meta(ReferralCreateSchema.Meta):
+        exclude = ("case_id", "campus_id", "draft")
+
+    recipient_institution_id = fields.UUID(required=True)
+
+
+class ChainLinkSchema(Schema):
+    """One onward referral of a chain (no personal data)."""
+
+    id = fields.UUID()
+    part_of_id = fields.UUID(metadata={"description": "The referral it was made from."})
+    sender_institution_id = fields.UUID(attribute="sender_id")
+    recipient_institution_id = fields.UUID(attribute="recipient_id")
+    priority = fields.Enum(Priority, by_value=True)
+    status = fields.Enum(ReferralStatus, by_value=True)
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
 
 
 class ReferralTransitionSchema(InputSchema):
@@ -126,6 +160,13 @@ class ReferralListQuerySchema(PageQuerySchema):
 
     box = fields.String(load_default="inbox", validate=validate.OneOf(["inbox", "sent"]))
     status = fields.Enum(ReferralStatus, by_value=True)
+    priority = fields.List(fields.Enum(Priority, by_value=True), metadata={
+        "description": "Only these priorities (repeat the parameter for several)."})
+    due_before = fields.AwareDateTime(metadata={
+        "description": "Only referrals whose next deadline (due_at) falls before this time."})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "deadline"]),
+                         metadata={"description": "newest first, or most urgent deadline first "
+                                                  "(referrals without one last)."})
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
         "description": "Matches only referrals whose risk assessment the caller may see."})
     with_total = fields.Boolean(data_key="total", load_default=False, metadata={
@@ -183,6 +224,10 @@ class ReferralSchema(Schema):
     submitted_at = fields.DateTime(allow_none=True)
     receipt_due_at = fields.DateTime(allow_none=True)
     decision_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The next deadline the recipient must meet (receipt or expiry while "
+                       "submitted, the green-channel decision while received); the inbox's "
+                       "sort=deadline orders by it."})
     identity = fields.Nested(IdentitySchema, metadata=PERSONAL)
     contact = fields.Nested(ContactInSchema, metadata=PERSONAL)
     guardian_contact = fields.Nested(GuardianContactInSchema, metadata=PERSONAL)
@@ -199,6 +244,9 @@ class ReferralSchema(Schema):
     version = fields.Integer(metadata={"description": "Raised by every change (FHIR versionId)."})
     part_of_id = fields.UUID(allow_none=True, metadata={
         "description": "The referral this onward referral was made from (FHIR Task.partOf)."})
+    onward_referrals = fields.List(fields.Nested(ChainLinkSchema), metadata={
+        "description": "In a single read: the onward referrals made from this one and from "
+                       "those (oldest first), so the first sender sees the chain."})
 
 
 class ReferralPageSchema(Schema):
@@ -208,3 +256,7 @@ class ReferralPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
     total = fields.Integer(allow_none=True, metadata={
         "description": "Matches the caller may see, all pages; null unless ``total=true``."})
+    counts_by_priority = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), allow_none=True, metadata={
+            "description": "The matches of all pages by priority (they add up to total); "
+                           "null unless ``total=true``."})

@@ -25,6 +25,8 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
+from tests.live_support import live  # noqa: F401 (a fixture: gunicorn on the session database)
+from tests.mail_support import SmtpServer
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked, grant_consents
 from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
 
@@ -342,3 +344,11 @@ def worklist(client, make_partner, token_for, link):
         assert response.status_code == 201, response.get_json()
         ids.append(response.get_json()["id"])
     return school, hospital, school_auth, bearer(token_for(hospital)), ids
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free local port."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -151,8 +151,10 @@ class Conference:
 def make_conference(app, client, make_partner, token_for, link) -> Conference:
     """A scene linked for referrals and supervision, with two case-conference slots."""
     scopes = ["referrals:read", "referrals:write", *BOOKING_SCOPES]
-    scene = make_scene(client, make_partner, token_for, link, hospital_scopes=scopes,
-                       university_scopes=scopes, exchanges=("referral", "supervision"))
+    scene = make_scene(client, make_partner, token_for, link,
+                       hospital_scopes=[*scopes, "consents:write"],
+                       university_scopes=[*scopes, "cases:read", "cases:write"],
+                       exchanges=("referral", "supervision"))
     supervisor = new_supervisor(client, scene.hosp_token, qualification="psychiatrist",
                                 credential="精神科主治医师")
     slot, started = (one_slot(client, scene.hosp_token, supervisor["id"], kind="case_conference",

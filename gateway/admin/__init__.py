@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
@@ -26,7 +26,10 @@ def select_locale() -> str:
 
 @bp.context_processor
 def _locale() -> dict:
-    return {"locale": str(get_locale())}
+    from gateway.services.coordination import regions
+
+    return {"locale": str(get_locale()),
+            "region_name": lambda region: regions.name(current_app.config, region)}
 
 
 @bp.after_request
@@ -39,17 +42,23 @@ def _page_headers(response: Response) -> Response:
 def init_admin(app: Flask) -> None:
     """Session secret, CSRF (admin forms only), translations, views and the CLI."""
     from gateway.admin import (  # noqa: F401 - modules register their views on ``bp``
+        alerts,
         audit,
         auth,
         board,
         breakglass,
+        client_grants,
         clients,
+        coordinators,
         delivery,
         errors,
         institutions,
         partnerships,
+        recipients,
+        reports,
     )
     from gateway.admin.cli import coordinators_cli
+    from gateway.admin.local_time import init_local_time
 
     if not app.config.get("SECRET_KEY"):
         # derived from the keyring, so every worker and host sharing KEY_DIR agrees on it
@@ -59,4 +68,5 @@ def init_admin(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    init_local_time(app)
     app.cli.add_command(coordinators_cli)

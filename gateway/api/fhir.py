@@ -145,7 +145,8 @@ def search_tasks() -> Response:
     page = reads.list_box(
         db_session(), current_actor(), box=box[0], counterparty=box[1],
         status=STATUS_OF_TASK.get(query.get("status")),
-        priority=PRIORITY_OF.get(query.get("priority")), updated=query.get("last_updated"),
+        priority=[PRIORITY_OF[query["priority"]]] if query.get("priority") in PRIORITY_OF
+        else None, updated=query.get("last_updated"),
         cursor=query.get("cursor"), limit=query["count"], with_total=True,
         policy=current_policy())
     views = [_view(item) for item in page.items]

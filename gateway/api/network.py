@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import current_app
 from flask.views import MethodView
 
 from gateway.api import Blueprint
 from gateway.api.auth import authenticated, current_actor
 from gateway.db import db_session
-from gateway.services.network import clients, institutions, partnerships
+from gateway.services.network import campuses, clients, directory, institutions, partnerships
 from gateway.services.network.jwks_fetch import FetchPolicy
+from schemas.campuses import (
+    CampusCreateSchema,
+    CampusGreenChannelSchema,
+    CampusListSchema,
+    CampusSchema,
+)
 from schemas.clients import ClientCreateSchema, ClientRegisteredSchema, ClientSchema
+from schemas.directory import DirectoryEntrySchema, DirectoryEntrySetSchema
 from schemas.institutions import InstitutionCreateSchema, InstitutionSchema
 from schemas.partnerships import (
     PartnershipCreateSchema,
@@ -38,6 +47,50 @@ class Institutions(MethodView):
     def post(self, body: dict):
         """Register an institution."""
         return institutions.register(db_session(), current_actor(), **body)
+
+
+@blp.route("/institutions/<uuid:institution_id>/campuses")
+class InstitutionCampuses(MethodView):
+    """An institution's campuses."""
+
+    @authenticated("network:admin")
+    @blp.response(200, CampusListSchema)
+    def get(self, institution_id):
+        """List the institution's campuses."""
+        return {"items": campuses.of_institution(db_session(), institution_id)}
+
+    @authenticated("network:admin")
+    @blp.arguments(CampusCreateSchema)
+    @blp.response(201, CampusSchema)
+    def post(self, body: dict, institution_id):
+        """Add a campus (name, district, region, default green-channel recipient)."""
+        return campuses.add(db_session(), current_actor(), institution_id, **body)
+
+
+@blp.route("/campuses/<uuid:campus_id>/green-channel")
+class CampusGreenChannel(MethodView):
+    """Where a campus's green channel goes by default."""
+
+    @authenticated("network:admin")
+    @blp.arguments(CampusGreenChannelSchema)
+    @blp.response(200, CampusSchema)
+    def put(self, body: dict, campus_id):
+        """Choose the hospital that serves the campus's district (null clears it)."""
+        return campuses.set_green_channel(db_session(), current_actor(), campus_id,
+                                          body["green_channel_recipient_id"])
+
+
+@blp.route("/institutions/<uuid:institution_id>/directory")
+class InstitutionDirectoryEntry(MethodView):
+    """What an institution offers its referral partners."""
+
+    @authenticated("network:admin")
+    @blp.arguments(DirectoryEntrySetSchema)
+    @blp.response(200, DirectoryEntrySchema)
+    def put(self, body: dict, institution_id: uuid.UUID):
+        """Set the services offered and the on-call hours (the on-call contact and the SLA
+        are set with the institution's SLA)."""
+        return directory.set_entry(db_session(), current_actor(), institution_id, **body)
 
 
 @blp.route("/clients")

@@ -15,10 +15,11 @@ from gateway.db import db_session
 from gateway.keystore import current_keyring
 from gateway.privacy import current_policy
 from gateway.services.privacy import disclosure
-from gateway.services.referrals import attachments, intake, lifecycle, metrics, reads
+from gateway.services.referrals import attachments, intake, lifecycle, metrics, onward, reads
 from schemas.attachments import AttachmentQuerySchema, AttachmentSchema
 from schemas.common import InputSchema
 from schemas.referrals import (
+    OnwardReferralSchema,
     ReferralCreateSchema,
     ReferralEventSchema,
     ReferralListQuerySchema,
@@ -57,7 +58,7 @@ class Referrals(MethodView):
     def post(self, body: dict, idempotency_key: str | None = None):
         """Send a referral; consents must cover purpose, recipient and every data category."""
         session, actor, policy = db_session(), current_actor(), current_policy()
-        recipient_id = body.pop("recipient_institution_id")
+        recipient_id = body.pop("recipient_institution_id", None)
         request = intake.NewReferral(
             recipient_id=recipient_id,
             personal={name: body.pop(name) for name in PERSONAL_INPUTS if name in body},
@@ -88,6 +89,28 @@ class ReferralItem(MethodView):
         """Read a referral."""
         return reads.read(db_session(), current_actor(), referral_id,
                               policy=current_policy())
+
+
+@blp.route("/<uuid:referral_id>/onward")
+class OnwardReferral(MethodView):
+    """The recipient refers the student onward."""
+
+    @authenticated("referrals:write")
+    @blp.arguments(OnwardReferralSchema)
+    @blp.response(201, ReferralSchema)
+    def post(self, body: dict, referral_id: uuid.UUID):
+        """Refer onward from a referral the caller received, as a new referral of its own
+        (``part_of_id`` names this one): the caller's own consent must cover the new
+        recipient and every data category sent. The first sender sees the chain in its read."""
+        session, actor, policy = db_session(), current_actor(), current_policy()
+        request = intake.NewReferral(
+            recipient_id=body.pop("recipient_institution_id"),
+            personal={name: body.pop(name) for name in PERSONAL_INPUTS if name in body},
+            **body)
+        created = onward.refer_onward(session, actor, current_keyring().pseudonyms,
+                                      referral_id, request, policy=policy)
+        return (disclosure.disclose(session, actor, created.referral, policy=policy), 201,
+                {"Location": f"/api/v1/referrals/{created.referral.id}"})
 
 
 @blp.route("/<uuid:referral_id>/transitions")

@@ -12,9 +12,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gateway.db import transaction
+from gateway.delivery.mail import Mailer
 from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
+from gateway.services.cases import review_sweep
 from gateway.services.network import clients
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
@@ -34,14 +36,14 @@ def _stop_event() -> threading.Event:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 def deliver_command(once: bool) -> None:
-    """Deliver outbox messages to partners (several workers may run at once)."""
+    """Deliver outbox messages to partners, and e-mail alerts no webhook delivered."""
     app = current_app._get_current_object()
-    worker = Worker(app)
+    worker, mailer = Worker(app), Mailer(app)
     stop = _stop_event()
     log.info("delivery worker %s started", worker.name)
     while not stop.is_set():
         with request_id_scope():  # the batch's log lines share one id
-            claimed = worker.run_once()
+            claimed = worker.run_once() + mailer.run_once()
         if once and not claimed:
             break
         if not claimed:
@@ -52,8 +54,9 @@ def deliver_command(once: bool) -> None:
 @with_appcontext
 @click.option("--once", is_flag=True, help="Run one sweep and one seal, then exit.")
 def scheduler_command(once: bool) -> None:
-    """Escalate missed green-channel SLAs, expire unreceived referrals, clear expired replay
-    ids, and seal the audit log every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
+    """Escalate missed green-channel SLAs, expire unreceived referrals, alert overdue crisis
+    reviews, clear expired replay ids, and seal the audit log every AUDIT_SEAL_INTERVAL seconds
+    (safe on many hosts)."""
     from gateway.cli import seal_until_done
 
     app = current_app._get_current_object()
@@ -67,9 +70,12 @@ def scheduler_command(once: bool) -> None:
             with request_id_scope():  # the sweep's log lines and audit entries share one id
                 with transaction(app) as session:
                     done = sla_sweep.sweep(session, utcnow(), policy=policy)
+                    reviews = review_sweep.sweep(session, utcnow())
                     clients.clear_spent(session)
                 if done.breaches or done.expired:
                     log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
+                if reviews:
+                    log.info("alerted %d overdue crisis review(s)", reviews)
             next_sweep = time.monotonic() + sweep_every
         seal_until_done(app)
         if once:

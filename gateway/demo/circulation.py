@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gateway.case_rules import current_case_rules
 from gateway.keystore import current_keyring
 from gateway.models import (
     AttentionTier,
@@ -94,7 +95,8 @@ def _crisis(session: Session, university: Actor, hospital_id: uuid.UUID) -> dict
         reporter_role="dormitory_officer",
         care=casework.Care(attention_tier=AttentionTier.CRISIS, leader="Deputy head Wang",
                         team=["counsellor Li", "class teacher Zhao"],
-                        plan="24h watch; parents informed; green-channel referral.")))
+                        plan="24h watch; parents informed; green-channel referral.")),
+        rules=current_case_rules())
     for purpose in (Purpose.GREEN_CHANNEL_REFERRAL, Purpose.FOLLOW_UP):
         consent.grant(session, university, subject_key=key, grantor=Grantor.STUDENT,
                       purpose=purpose, data_categories=[DataCategory.CLINICAL_NOTES],

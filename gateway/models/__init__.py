@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2.0 typed models. Models know nothing of HTTP."""
 
+from gateway.models.alert import Alert, AlertContact, AlertKind, MailState
 from gateway.models.attachment import Attachment
 from gateway.models.audit import (
     AuditCheckpoint,
@@ -13,7 +14,11 @@ from gateway.models.audit import (
 from gateway.models.base import Base, utcnow
 from gateway.models.booking import Booking, BookingStatus
 from gateway.models.breakglass import BreakGlassRelease, ReviewOutcome
+from gateway.models.campus import Campus
 from gateway.models.case import (
+    CLOSURE_REASONS,
+    RETURN_OUTCOMES,
+    TIER_REASONS,
     AttentionTier,
     Case,
     CaseEntry,
@@ -30,6 +35,7 @@ from gateway.models.client import (
 )
 from gateway.models.consent import Consent, DataCategory, Grantor, Purpose
 from gateway.models.coordinator import Coordinator, CoordinatorRole
+from gateway.models.directory import DirectoryEntry, Service
 from gateway.models.endpoint import DeliveryEndpoint
 from gateway.models.event import (
     EventRegistration,
@@ -37,6 +43,8 @@ from gateway.models.event import (
     RegistrationStatus,
     TrainingEvent,
 )
+from gateway.models.handback import HandBack, PlannedFollowUp
+from gateway.models.handover import Handover
 from gateway.models.institution import Institution, InstitutionKind
 from gateway.models.outbox import OutboxMessage, OutboxStatus
 from gateway.models.partnership import Exchange, Partnership, PartnershipStatus
@@ -56,12 +64,19 @@ from gateway.models.resource import (
     ResourceKind,
     ResourceTag,
 )
+from gateway.models.screening import ScreeningRound
 from gateway.models.sla import SlaBreach, SlaKind, SlaPolicy
 from gateway.models.slot import Slot, SlotKind, SlotMode
 from gateway.models.subject import Subject
 from gateway.models.supervisor import Qualification, Supervisor
 
 __all__ = [
+    "CLOSURE_REASONS",
+    "RETURN_OUTCOMES",
+    "TIER_REASONS",
+    "Alert",
+    "AlertContact",
+    "AlertKind",
     "Attachment",
     "AttentionTier",
     "AudienceDimension",
@@ -78,6 +93,7 @@ __all__ = [
     "BookingStatus",
     "BreakGlassRelease",
     "BusinessStatus",
+    "Campus",
     "Case",
     "CaseEntry",
     "CaseEntryKind",
@@ -89,18 +105,23 @@ __all__ = [
     "DataCategory",
     "DeclineReason",
     "DeliveryEndpoint",
+    "DirectoryEntry",
     "Document",
     "EventRegistration",
     "Exchange",
     "Grantor",
+    "HandBack",
+    "Handover",
     "IdempotencyRecord",
     "Institution",
     "InstitutionKind",
+    "MailState",
     "OutboxMessage",
     "OutboxStatus",
     "ParticipantRole",
     "Partnership",
     "PartnershipStatus",
+    "PlannedFollowUp",
     "Priority",
     "Purpose",
     "Qualification",
@@ -116,6 +137,8 @@ __all__ = [
     "ResourceTag",
     "ReviewOutcome",
     "RevokedToken",
+    "ScreeningRound",
+    "Service",
     "SlaBreach",
     "SlaKind",
     "SlaPolicy",

@@ -52,6 +52,7 @@ class Booking(Base):
     id: Mapped[uuid_pk]
     slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("slots.id"))
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))  # booker's
     counsellor_key: Mapped[str] = mapped_column(String(64))
     counsellor_ref: Mapped[str] = mapped_column(EncryptedText("bookings.counsellor_ref"))
     status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus))

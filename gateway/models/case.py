@@ -7,7 +7,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
@@ -23,18 +23,32 @@ class AttentionTier(enum.StrEnum):
 
 
 class ReportLevel(enum.StrEnum):
-    """Where in the school a report stands; reports rise one level at a time."""
+    """Where in the school a report stands (dormitory → class → college → campus → school
+    centre); reports rise one level at a time."""
 
     DORMITORY = "dormitory"
     CLASS = "class"
     COLLEGE = "college"
+    CAMPUS = "campus"
     SCHOOL_CENTRE = "school_centre"
 
-    def next(self) -> ReportLevel | None:
-        """The level above, or None at the school centre."""
-        order = list(ReportLevel)
+    def next(self, *, has_campus: bool = True) -> ReportLevel | None:
+        """The level above, or None at the school centre; a single-campus school (or a case
+        without a campus) has no campus level."""
+        order = [level for level in ReportLevel
+                 if has_campus or level is not ReportLevel.CAMPUS]
         index = order.index(self)
         return order[index + 1] if index + 1 < len(order) else None
+
+
+# Why a tier changes (audited as codes: free text stays in the encrypted entry note).
+TIER_REASONS = ("assessment", "incident", "improvement", "hospital_care", "hand_back",
+                "key_period", "review", "other")
+# Why a case closes before its planned follow-ups are done (shown to coordinators in the audit).
+CLOSURE_REASONS = ("moved_away", "graduated", "handed_over", "declined_follow_up",
+                   "care_elsewhere", "other")
+# The school's return-to-school assessment (复学评估).
+RETURN_OUTCOMES = ("returned", "returned_with_support", "deferred")
 
 
 class CaseStatus(enum.StrEnum):
@@ -52,16 +66,28 @@ class CaseEntryKind(enum.StrEnum):
     TIER_CHANGE = "tier_change"
     REFERRAL_OUTCOME = "referral_outcome"
     FOLLOW_UP = "follow_up"
+    REVIEW = "review"
+    HAND_BACK = "hand_back"
+    RETURN_TO_SCHOOL = "return_to_school"
+    AFTERCARE_PLAN = "aftercare_plan"
+    HANDOVER_SENT = "handover_sent"
 
 
 class Case(Base):
     """One student, one leader, one team, one plan: the school's case."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_institution", "institution_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_cases_institution", "institution_id", "created_at"),
+        Index("ix_cases_review_due", "institution_id", "next_review_at"),
+        # One file per student: at most one open case per student and institution.
+        Index("uq_cases_one_open", "institution_id", "subject_key", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
 
     id: Mapped[uuid_pk]
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))
     subject_key: Mapped[str] = mapped_column(String(64))
     attention_tier: Mapped[AttentionTier] = mapped_column(enum_type(AttentionTier))
     reported_level: Mapped[ReportLevel] = mapped_column(enum_type(ReportLevel))
@@ -75,11 +101,22 @@ class Case(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # The ledger (台账): when the next review (研判) and the next planned follow-up fall due.
+    next_review_at: Mapped[datetime | None]
+    next_follow_up_at: Mapped[datetime | None]
+    risk_level: Mapped[str | None] = mapped_column(String(16))  # of the latest assessment
+    risk_factors: Mapped[str | None] = mapped_column(EncryptedText("cases.risk_factors"))  # JSON
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def team_members(self) -> list[str]:
         """The case team (stored encrypted as a JSON list)."""
         return json.loads(self.team) if self.team else []
+
+    @property
+    def risk_factor_codes(self) -> list[str]:
+        """The case's risk factor codes (stored encrypted as a JSON list)."""
+        return json.loads(self.risk_factors) if self.risk_factors else []
 
 
 class CaseEntry(Base):
@@ -100,4 +137,7 @@ class CaseEntry(Base):
     risk_level: Mapped[str | None] = mapped_column(String(16))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
     referral_status: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(32))  # review: kept/raised/lowered …
+    screening_round_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("screening_rounds.id"))  # an assessment from a positive screen
     note: Mapped[str | None] = mapped_column(EncryptedText("case_entries.note"))

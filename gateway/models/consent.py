@@ -27,6 +27,7 @@ class Purpose(enum.StrEnum):
     SUPERVISION_CASE = "supervision_case"
     CASE_CONFERENCE = "case_conference"
     FOLLOW_UP = "follow_up"
+    HANDOVER = "handover"
     AGGREGATE_STATISTICS = "aggregate_statistics"
 
 

@@ -6,7 +6,8 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, case, event, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
@@ -86,6 +87,7 @@ class Referral(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
     # The referral this onward referral was made from by its recipient (FHIR Task.partOf).
     part_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referrals.id"))
+    campus_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campuses.id"))  # sender's
     # Lifecycle clock: what the metrics and the SLAs are measured on.
     submitted_at: Mapped[datetime | None]
     received_at: Mapped[datetime | None]
@@ -100,6 +102,25 @@ class Referral(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Counts the row's versions (FHIR meta.versionId); raised by every ORM update below.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @hybrid_property
+    def due_at(self) -> datetime | None:
+        """The next deadline the recipient must meet: receipt (else expiry) while submitted,
+        the decision while received (green channel); None once decided."""
+        if self.status is ReferralStatus.SUBMITTED:
+            return self.receipt_due_at or self.expires_at
+        if self.status is ReferralStatus.RECEIVED:
+            return self.decision_due_at
+        return None
+
+    @due_at.inplace.expression
+    @classmethod
+    def _due_at_expression(cls):
+        return case(
+            (cls.status == ReferralStatus.SUBMITTED,
+             func.coalesce(cls.receipt_due_at, cls.expires_at)),
+            (cls.status == ReferralStatus.RECEIVED, cls.decision_due_at),
+            else_=None)
 
 
 @event.listens_for(Referral, "before_update")

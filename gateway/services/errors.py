@@ -60,6 +60,13 @@ class InvalidTransition(Conflict):
     title = "Transition not allowed"
 
 
+class OpenCaseExists(Conflict):
+    """The student already has an open case at this school (one file per student)."""
+
+    slug = "open-case-exists"
+    title = "The student already has an open case"
+
+
 class IdempotencyKeyReused(DomainError):
     """An ``Idempotency-Key`` was sent again with a different request."""
 

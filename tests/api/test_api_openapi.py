@@ -1,7 +1,7 @@
-"""Schemathesis against /openapi.json for referrals, consents, cases and network administration:
-every operation is documented and no generated request makes it answer 5xx. Path ids point at
-real objects (seeded below) so requests get past 404; partners call with their own scopes, the
-coordination client with network:admin."""
+"""Schemathesis against /openapi.json for referrals, consents, cases, the directory and network
+administration: every operation is documented and no generated request makes it answer 5xx.
+Path ids point at real objects (seeded below) so requests get past 404; partners call with their
+own scopes, the coordination client with network:admin."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
 from tests.support import assert_problem, bearer, new_key, public_jwks
 
-PATHS = r"^/api/v1/(referrals|consents|cases|network)"
-PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/network")
+PATHS = r"^/api/v1/(referrals|consents|cases|handovers|screening-rounds|campuses|network|directory)"
+PREFIXES = ("/api/v1/referrals", "/api/v1/consents", "/api/v1/cases", "/api/v1/handovers",
+            "/api/v1/screening-rounds", "/api/v1/campuses", "/api/v1/network", "/api/v1/directory")
 EXAMPLES = 40
-ORDER = ("/api/v1/referrals", "/api/v1/cases", "/api/v1/consents", "/api/v1/network")
+ORDER = ("/api/v1/referrals", "/api/v1/directory", "/api/v1/cases", "/api/v1/handovers",
+         "/api/v1/screening-rounds", "/api/v1/campuses", "/api/v1/consents", "/api/v1/network")
 # state changes that shut doors run after everything else
 CLOSING = ("/transitions", "/close", "/revoke", "/reactivate", "/status")
 PDF = b"%PDF-1.7\n% assessment\n" + b"bytes " * 40 + b"\n%%EOF\n"
@@ -31,6 +33,7 @@ OPERATIONS = {
     ("GET", "/api/v1/referrals/{referral_id}"),
     ("POST", "/api/v1/referrals/{referral_id}/transitions"),
     ("POST", "/api/v1/referrals/{referral_id}/updates"),
+    ("POST", "/api/v1/referrals/{referral_id}/onward"),
     ("GET", "/api/v1/referrals/{referral_id}/events"),
     ("GET", "/api/v1/referrals/{referral_id}/metrics"),
     ("POST", "/api/v1/referrals/{referral_id}/attachments"),
@@ -42,7 +45,24 @@ OPERATIONS = {
     ("PATCH", "/api/v1/cases/{case_id}"), ("POST", "/api/v1/cases/{case_id}/escalations"),
     ("POST", "/api/v1/cases/{case_id}/assessments"),
     ("POST", "/api/v1/cases/{case_id}/follow-ups"), ("POST", "/api/v1/cases/{case_id}/close"),
+    ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/overdue"),
+    ("GET", "/api/v1/cases/key-period"), ("GET", "/api/v1/cases/risk-factors"),
+    ("POST", "/api/v1/cases/{case_id}/reviews"), ("GET", "/api/v1/cases/{case_id}/hand-backs"),
+    ("POST", "/api/v1/cases/{case_id}/return-to-school"),
+    ("POST", "/api/v1/cases/{case_id}/aftercare"),
+    ("POST", "/api/v1/cases/{case_id}/handovers"),
+    ("POST", "/api/v1/referrals/{referral_id}/hand-back"),
+    ("GET", "/api/v1/handovers"), ("GET", "/api/v1/handovers/{handover_id}"),
+    ("POST", "/api/v1/handovers/{handover_id}/case"),
+    ("GET", "/api/v1/screening-rounds"), ("POST", "/api/v1/screening-rounds"),
+    ("POST", "/api/v1/screening-rounds/{round_id}/positives"),
+    ("GET", "/api/v1/campuses"),
+    ("GET", "/api/v1/network/institutions/{institution_id}/campuses"),
+    ("POST", "/api/v1/network/institutions/{institution_id}/campuses"),
+    ("PUT", "/api/v1/network/campuses/{campus_id}/green-channel"),
+    ("GET", "/api/v1/directory"),
     ("GET", "/api/v1/network/institutions"), ("POST", "/api/v1/network/institutions"),
+    ("PUT", "/api/v1/network/institutions/{institution_id}/directory"),
     ("POST", "/api/v1/network/clients"), ("POST", "/api/v1/network/clients/{client_id}/revoke"),
     ("POST", "/api/v1/network/clients/{client_id}/reactivate"),
     ("GET", "/api/v1/network/partnerships"), ("POST", "/api/v1/network/partnerships"),
@@ -86,6 +106,17 @@ def world(app, client, make_partner, link, token_for, admin_token) -> World:
     attachment = client.post(f"/api/v1/referrals/{referral['id']}/attachments?filename=a.pdf",
                              data=PDF, content_type="application/pdf", headers=headers).get_json()
     case = client.post("/api/v1/cases", json=crisis_case_body(), headers=headers).get_json()
+    client.post("/api/v1/consents", headers=headers, json=consent_body(
+        spare.institution_id, purpose="handover", categories=("school_record",)))
+    handover = client.post(f"/api/v1/cases/{case['id']}/handovers", headers=headers, json={
+        "recipient_institution_id": str(spare.institution_id),
+        "school_record": {"grade": "Year 1"}}).get_json()
+    screening = client.post("/api/v1/screening-rounds", headers=headers, json={
+        "screened_on": "2026-09-20", "instrument": "PHQ-9", "screened": 10,
+        "positive": 5}).get_json()
+    campus = client.post(f"/api/v1/network/institutions/{school.institution_id}/campuses",
+                         headers=bearer(admin_token),
+                         json={"name": "East", "district": "d1"}).get_json()
     with transaction(app) as session:
         message = outbox.enqueue(session, "referral.accepted", {"event": "x"},
                                  institution_id=hospital.institution_id)
@@ -94,6 +125,8 @@ def world(app, client, make_partner, link, token_for, admin_token) -> World:
     return World({"referral_id": referral["id"], "attachment_id": attachment["id"],
                   "consent_id": consent["id"],
                   "case_id": case["id"], "client_id": spare.client_id,
+                  "handover_id": handover["id"], "round_id": screening["id"],
+                  "campus_id": campus["id"],
                   "partnership_id": str(partnership_id),
                   "institution_id": str(hospital.institution_id), "region": "r1",
                   "message_id": message_id},

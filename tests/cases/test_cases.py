@@ -52,12 +52,15 @@ def test_reports_rise_level_by_level_and_a_crisis_jumps(client, school):
     assert assessed.status_code == 201
     assert (assessed.get_json()["kind"], assessed.get_json()["score"]) == ("assessment", 21)
 
-    to_crisis = client.patch(f"/api/v1/cases/{case['id']}", json={"attention_tier": "crisis"},
-                             headers=token)
-    assert to_crisis.status_code == 422  # not without leader, team and plan
     to_crisis = client.patch(f"/api/v1/cases/{case['id']}", json={
-        "attention_tier": "crisis", "leader": "Head Chen", "team": ["counsellor Li"],
-        "plan": "Daily check-ins."}, headers=token)
+        "attention_tier": "crisis", "tier_reason": "assessment"}, headers=token)
+    assert to_crisis.status_code == 422  # not without leader, team and plan
+    care = {"attention_tier": "crisis", "leader": "Head Chen", "team": ["counsellor Li"],
+            "plan": "Daily check-ins."}
+    no_reason = client.patch(f"/api/v1/cases/{case['id']}", json=care, headers=token)
+    assert no_reason.status_code == 422 and no_reason.get_json()["missing"] == ["tier_reason"]
+    to_crisis = client.patch(f"/api/v1/cases/{case['id']}", json={
+        **care, "tier_reason": "assessment"}, headers=token)
     assert to_crisis.get_json()["current_level"] == "school_centre"
     top = client.post(f"/api/v1/cases/{case['id']}/escalations", headers=token)
     assert top.status_code == 409

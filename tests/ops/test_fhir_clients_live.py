@@ -27,8 +27,6 @@ from fhirclient.models.task import Task as ClientTask
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import MultipleResourcesFound
 
-from tests.ops.test_e2e_live import live  # noqa: F401  (the gunicorn fixture)
-
 SCOPE = ("system/Task.rs system/Task.u system/ServiceRequest.r system/Patient.r "
          "system/Organization.r")
 
@@ -43,7 +41,7 @@ def _assertion(hospital, token_endpoint: str) -> str:
                       headers={"kid": hospital.key.kid})
 
 
-def test_hospital_integrates_with_fhirclient_and_fhirpy(live, worklist):  # noqa: F811
+def test_hospital_integrates_with_fhirclient_and_fhirpy(live, worklist):
     school, hospital, _school_auth, _hospital_auth, ids = worklist
     base = live.url + "/fhir/R4"
     smart = requests.get(base + "/.well-known/smart-configuration", timeout=10).json()

@@ -39,7 +39,7 @@ from gateway.models import (
 from gateway.services.network import clients, institutions, partnerships
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import referral_body
-from tests.ops.test_e2e_live import (
+from tests.live_support import (
     BIN,
     NO_CONTROL_SOCKET,
     ROOT,

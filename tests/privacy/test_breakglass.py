@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from gateway.db import transaction
-from gateway.models import AuditEntry, BreakGlassRelease, OutboxMessage, ReviewOutcome, utcnow
+from gateway.models import (
+    Alert,
+    AlertKind,
+    AuditEntry,
+    BreakGlassRelease,
+    OutboxMessage,
+    ReviewOutcome,
+    utcnow,
+)
 from gateway.services.actor import Actor
 from gateway.services.errors import InvalidTransition, NotFound
 from gateway.services.privacy import breakglass
@@ -50,7 +58,11 @@ def test_breakglass_releases_flags_alerts_and_queues_a_review(app, crisis):
             OutboxMessage.topic == "breakglass.released"))
         assert alert.recipient_region == "r1"
         assert set(json.loads(alert.payload)) == {"release_id", "institution_id", "recipient_id",
-                                                  "expires_at", "review_due_at"}
+                                                  "expires_at", "review_due_at", "alert_id"}
+        tracked = session.get(Alert, uuid.UUID(json.loads(alert.payload)["alert_id"]))
+        assert (tracked.kind, tracked.region, tracked.message_id) == (
+            AlertKind.BREAKGLASS_RELEASED, "r1", alert.id)
+        assert tracked.pseudonym == referral["subject_pseudonym"]
         flagged = list(session.scalars(select(AuditEntry).where(
             AuditEntry.action.in_(["breakglass.released", "referral.created", "referral.read"]))))
         assert len(flagged) == 3

@@ -25,8 +25,8 @@ from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
 from gateway.services import outbox
+from tests.live_support import NO_CONTROL_SOCKET
 from tests.network_support import set_endpoint
-from tests.ops.test_e2e_live import NO_CONTROL_SOCKET
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "Zhang-Xiaoming-13812345678-MARKER"

@@ -81,7 +81,8 @@ def test_search_filters_and_counts_apply_consent_and_tenancy(scene, make_partner
     stranger = make_partner("hospital", scopes=["referrals:read"])
     link(scene.uni, stranger, "referral")
     assert _inbox(scene, token_for(stranger), risk_level="high") == {
-        "items": [], "next_cursor": None, "total": 0}
+        "items": [], "next_cursor": None, "total": 0,
+        "counts_by_priority": {"green_channel": 0, "routine": 0, "urgent": 0}}
     assert _inbox(scene, token_for(stranger))["total"] == 0
 
     scene.revoke(consent["id"])

@@ -32,7 +32,7 @@ from gateway.services.errors import (
     SlotFull,
 )
 from gateway.services.inner import case_material, slots, supervisors
-from gateway.services.network import partnerships
+from gateway.services.network import campuses, partnerships
 from gateway.services.privacy import consent
 from gateway.services.privacy.policy import Policy
 from keys.pseudonym import PseudonymKey
@@ -57,6 +57,7 @@ class BookingRequest:
     counsellor_ref: str
     join_waitlist: bool = False
     case: CaseMaterial | None = None
+    campus_id: uuid.UUID | None = None  # the booker's campus
 
 
 def _view(session: Session, actor: Actor, booking: Booking,
@@ -105,12 +106,14 @@ def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: Book
         partnerships.require(session, booker, slot.institution_id, Exchange.SUPERVISION)
     if slot.cancelled_at is not None or slot.starts_at <= utcnow():
         raise Conflict("The slot is no longer open for booking.")
+    campuses.require_own(session, booker, request.campus_id)
     counsellor_key = pseudonyms.derive("counsellor", str(booker), request.counsellor_ref)
     seat = _free_seat(session, slot)
     if seat is None and not request.join_waitlist:
         raise SlotFull("Every seat of this slot is taken; ask to join the waitlist.",
                        capacity=slot.capacity)
-    booking = Booking(slot_id=slot.id, institution_id=booker, counsellor_key=counsellor_key,
+    booking = Booking(slot_id=slot.id, institution_id=booker, campus_id=request.campus_id,
+                      counsellor_key=counsellor_key,
                       counsellor_ref=request.counsellor_ref, seat=seat,
                       status=BookingStatus.REQUESTED if seat else BookingStatus.WAITLISTED,
                       created_by=actor.client_id)

@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    AlertKind,
     BreakGlassRelease,
     Institution,
     Purpose,
     ReviewOutcome,
     utcnow,
 )
-from gateway.services import outbox
 from gateway.services.actor import Actor
+from gateway.services.alerts import raise_alert
 from gateway.services.audit import journal
 from gateway.services.errors import (
     Forbidden,
@@ -38,8 +39,12 @@ WINDOW = timedelta(hours=24)
 
 
 def open_release(session: Session, actor: Actor, *, recipient: Institution, subject_key: str,
-                 justification: str, policy: Policy) -> BreakGlassRelease:
-    """Open a release from the actor's institution to ``recipient``; alert the coordinators."""
+                 justification: str, policy: Policy,
+                 pseudonym: str | None = None) -> BreakGlassRelease:
+    """Open a release from the actor's institution to ``recipient``; alert the coordinators.
+
+    ``pseudonym`` (the student's pseudonym for the pair) is shown with the alert.
+    """
     if SCOPE not in actor.scopes or actor.institution_id is None:
         raise Forbidden(f"Break-glass needs the '{SCOPE}' scope.")
     if len(justification.strip()) < 20:
@@ -69,10 +74,13 @@ def open_release(session: Session, actor: Actor, *, recipient: Institution, subj
                    purpose=Purpose.GREEN_CHANNEL_REFERRAL.value,
                    detail={"breakglass": True, "recipient_id": str(recipient.id),
                            "expires_at": release.expires_at.isoformat()})
-    outbox.enqueue(session, "breakglass.released", {
-        "release_id": str(release.id), "institution_id": str(sender.id),
-        "recipient_id": str(recipient.id), "expires_at": release.expires_at.isoformat(),
-        "review_due_at": release.review_due_at.isoformat()}, region=sender.region)
+    raise_alert(session, actor, kind=AlertKind.BREAKGLASS_RELEASED, region=sender.region,
+                cause_type="breakglass_release", cause_id=release.id,
+                institution_id=sender.id, pseudonym=pseudonym, notice={
+                    "release_id": str(release.id), "institution_id": str(sender.id),
+                    "recipient_id": str(recipient.id),
+                    "expires_at": release.expires_at.isoformat(),
+                    "review_due_at": release.review_due_at.isoformat()})
     return release
 
 

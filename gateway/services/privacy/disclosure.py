@@ -48,6 +48,7 @@ def _record(referral: Referral) -> dict:
         "reason": referral.reason, "status": referral.status,
         "business_status": referral.business_status, "submitted_at": referral.submitted_at,
         "receipt_due_at": referral.receipt_due_at, "decision_due_at": referral.decision_due_at,
+        "due_at": referral.due_at,
         "decline_reason": referral.decline_reason, "created_at": referral.created_at,
         "updated_at": referral.updated_at, "version": referral.version,
         "part_of_id": referral.part_of_id,

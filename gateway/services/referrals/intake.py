@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.models import (
+    Campus,
     Exchange,
     IdempotencyRecord,
     InstitutionKind,
@@ -38,7 +39,7 @@ from gateway.services.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
-from gateway.services.network import institutions, partnerships
+from gateway.services.network import campuses, institutions, partnerships
 from gateway.services.privacy import breakglass, consent, disclosure, minimise, subjects
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import lifecycle
@@ -53,7 +54,7 @@ BATCH = 200  # referrals decided together when a protected filter scans the whol
 class NewReferral:
     """What a sender asks for (already validated by the wire schema)."""
 
-    recipient_id: uuid.UUID
+    recipient_id: uuid.UUID | None  # None: the campus's default green-channel recipient
     subject_ref: str
     priority: Priority
     reason: ReferralReason
@@ -62,6 +63,7 @@ class NewReferral:
     personal: dict = field(default_factory=dict)
     emergency_justification: str | None = None
     case_id: uuid.UUID | None = None
+    campus_id: uuid.UUID | None = None
     draft: bool = False
     part_of_id: uuid.UUID | None = None
 
@@ -95,15 +97,13 @@ class Page:
     items: list[dict]
     next_cursor: str | None
     total: int | None  # None unless asked for: counting is O(matches), a page is not
+    counts_by_priority: dict[str, int] | None = None
 
 
-def _parties(session: Session, actor: Actor, recipient_id: uuid.UUID):
-    """The sending and the receiving institution, both active, loaded in one query."""
+def _sender_institution(session: Session, actor: Actor):
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may send referrals.")
-    found = institutions.by_ids(session, {actor.institution_id, recipient_id})
-    return (institutions.get_active(session, actor.institution_id, found),
-            institutions.get_active(session, recipient_id, found))
+    return institutions.get_active(session, actor.institution_id)
 
 
 def _replay(session: Session, actor: Actor, key: str, fingerprint: str) -> Referral | None:
@@ -153,18 +153,33 @@ def create(
         return Created(earlier, replayed=True)
 
 
+def _recipient_id(request: NewReferral, campus: Campus | None) -> uuid.UUID:
+    """The named recipient, else the campus's default green-channel recipient."""
+    if request.recipient_id is not None:
+        return request.recipient_id
+    if request.priority is Priority.GREEN_CHANNEL and campus is not None and \
+            campus.green_channel_recipient_id is not None:
+        return campus.green_channel_recipient_id
+    raise InvalidInput("Name the recipient; only a green-channel referral from a campus with a "
+                       "default recipient may leave it out.", missing=["recipient_institution_id"])
+
+
 def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: NewReferral,
             idempotency: tuple[str, str] | None, policy: Policy,
             now: datetime | None) -> Created:
-    sender, recipient = _parties(session, actor, request.recipient_id)
+    sender = _sender_institution(session, actor)
     if request.diagnosis_code and not sender.may_diagnose:
         raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
+    key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
+    campus = campuses.require_own(session, sender.id, request.campus_id)
+    if request.case_id is not None:
+        case = casework.require_referrable(session, actor, request.case_id, key)
+        campus = campus or campuses.require_own(session, sender.id, case.campus_id)
+    recipient = institutions.get_active(session, _recipient_id(request, campus))
     if recipient.kind not in RECIPIENT_KINDS or recipient.id == sender.id:
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
-    key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
-    if request.case_id is not None:
-        casework.require_referrable(session, actor, request.case_id, key)
+    campus_id = campus.id if campus else None
     identity = request.personal.get("identity")
     if identity:
         subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
@@ -174,10 +189,12 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     subject = consent.SubjectRef(sender.id, key)
     decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                  categories, policy=policy)
+    pseudonym = subjects.pair_pseudonym(pseudonyms, sender.id, recipient.id,
+                                        request.subject_ref)
     if not decision.allowed and request.emergency_justification:
         release = breakglass.open_release(session, actor, recipient=recipient, subject_key=key,
                                           justification=request.emergency_justification,
-                                          policy=policy)
+                                          policy=policy, pseudonym=pseudonym)
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
     if not decision.allowed:
@@ -187,9 +204,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         sender_id=sender.id,
         recipient_id=recipient.id,
         subject_key=key,
-        recipient_pseudonym=subjects.pair_pseudonym(
-            pseudonyms, sender.id, recipient.id, request.subject_ref
-        ),
+        recipient_pseudonym=pseudonym,
         consent_id=decision.consent_id,
         breakglass_id=decision.breakglass_id,
         data_categories=sorted(c.value for c in categories),
@@ -202,6 +217,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         diagnosis_code=request.diagnosis_code,
         case_id=request.case_id,
         part_of_id=request.part_of_id,
+        campus_id=campus_id,
         status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )

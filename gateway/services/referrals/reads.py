@@ -27,7 +27,7 @@ from gateway.services.errors import (
 )
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
-from gateway.services.referrals import access
+from gateway.services.referrals import access, onward, triage
 from gateway.services.referrals.intake import BATCH, Page
 
 UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
@@ -36,14 +36,18 @@ UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
-    """Read one referral, minimised to what the actor may see; the access is audited."""
+    """Read one referral, minimised to what the actor may see, with the chain of onward
+    referrals made from it (no personal data); the access is audited."""
     referral = access.get_visible(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
+    links = onward.chain_below(session, actor, referral)
+    detail = decision.audit_detail if decision else {"basis": "holder"}
     journal.record(session, actor, "referral.read", "referral", referral.id,
                    purpose=disclosure.purpose_of(referral).value,
                    consent_id=decision.consent_id if decision else referral.consent_id,
-                   detail=decision.audit_detail if decision else {"basis": "holder"})
-    return view
+                   detail={**detail, "onward": [str(link.id) for link in links]} if links
+                   else detail)
+    return {**view, "onward_referrals": links}
 
 
 def read_subject(session: Session, actor: Actor, pseudonym: str, *,
@@ -150,7 +154,9 @@ def list_box(
     *,
     box: str = "inbox",
     status: ReferralStatus | None = None,
-    priority: Priority | None = None,
+    priority: list[Priority] | None = None,
+    due_before: datetime | None = None,
+    sort: str = "newest",
     counterparty: uuid.UUID | None = None,
     updated: tuple[str, datetime] | None = None,
     risk_level: str | None = None,
@@ -159,14 +165,16 @@ def list_box(
     with_total: bool = False,
     policy: Policy,
 ) -> Page:
-    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first.
+    """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first or most
+    urgent deadline first (``sort="deadline"``), with the matches counted per priority.
 
     ``counterparty`` keeps those sent by (inbox) or to (sent) one institution; ``updated``
     (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
-    ``total`` counts only those matches, so neither reveals a withheld record's content; it is
-    counted only ``with_total`` (a count grows with the box, a keyset page does not).
+    ``total`` counts only those matches, so neither reveals a withheld record's content; it and
+    the counts by priority are counted only ``with_total`` (a count grows with the box, a keyset
+    page does not).
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
@@ -175,36 +183,30 @@ def list_box(
                                        Referral.status != ReferralStatus.DRAFT)
     else:
         query = select(Referral).where(Referral.sender_id == actor.institution_id)
-    if status is not None:
-        query = query.where(Referral.status == status)
-    if priority is not None:
-        query = query.where(Referral.priority == priority)
+    query = triage.narrow(query, status=status, priorities=priority, due_before=due_before)
+    order = triage.Order.named(sort)
     if updated is not None:
         query = query.where(UPDATED_COMPARISONS[updated[0]](Referral.updated_at, updated[1]))
     if counterparty is not None:
         query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
                             == counterparty)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
-    newest_first = (Referral.created_at.desc(), Referral.id.desc())
     if protected:  # the filter and ``total`` need every referral of the box decided
         views = [(r, view) for r, view in _views(session, actor, list(
-            session.scalars(query.order_by(*newest_first))), policy)
+            session.scalars(query.order_by(*order.columns()))), policy)
                  if disclosure.matches(view, protected)]
-        total = len(views) if with_total else None
+        total, by_priority = ((len(views), triage.count_rows(r for r, _ in views))
+                              if with_total else (None, None))
         if cursor:
-            created, ident = cursors.decode(cursor)
-            views = [(r, v) for r, v in views if (r.created_at, r.id) < (created, ident)]
+            position = cursors.decode(cursor)
+            views = [(r, v) for r, v in views if order.follows(r, position)]
         page, more = views[:limit], len(views) > limit
     else:
-        total = (session.scalar(select(func.count()).select_from(query.subquery()))
-                 if with_total else None)
+        total, by_priority = ((session.scalar(select(func.count()).select_from(query.subquery())),
+                               triage.counts(session, query)) if with_total else (None, None))
         if cursor:
-            created, ident = cursors.decode(cursor)
-            query = query.where(
-                or_(Referral.created_at < created,
-                    and_(Referral.created_at == created, Referral.id < ident))
-            )
-        rows = list(session.scalars(query.order_by(*newest_first).limit(limit + 1)))
+            query = order.after(query, cursors.decode(cursor))
+        rows = list(session.scalars(query.order_by(*order.columns()).limit(limit + 1)))
         page = _views(session, actor, rows[:limit], policy)
         more = len(rows) > limit
     journal.record(session, actor, "referral.listed", "referral", None,
@@ -212,5 +214,5 @@ def list_box(
                    detail={"box": box, "ids": [str(r.id) for r, _ in page],
                            "filters": sorted(protected)})
     last = page[-1][0] if more else None
-    next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
-    return Page([view for _, view in page], next_cursor, total)
+    next_cursor = cursors.encode(*order.position(last)) if last is not None else None
+    return Page([view for _, view in page], next_cursor, total, by_priority)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from adapters import payloads
 from gateway.models import (
+    AlertKind,
     Priority,
     Purpose,
     Referral,
@@ -24,6 +25,7 @@ from gateway.models import (
 )
 from gateway.services import outbox
 from gateway.services.actor import Actor
+from gateway.services.alerts import raise_alert
 from gateway.services.audit import journal
 from gateway.services.network import institutions
 from gateway.services.privacy.policy import Policy
@@ -57,7 +59,7 @@ def _overdue(session: Session, kind: SlaKind, now: datetime, limit: int) -> list
 
 def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime,
               now: datetime, policy: Policy) -> None:
-    """Tell the recipient's on-call contact and the region's coordinators; audit it."""
+    """Tell the recipient (with its on-call contact) and alert the region's coordinators."""
     recipient = institutions.get_active(session, referral.recipient_id)
     service_level = sla.policy_for(session, recipient.id)
     notice = {"event": "referral.sla_breached", "sla": kind.value, "due_at": due.isoformat(),
@@ -68,7 +70,9 @@ def _escalate(session: Session, referral: Referral, kind: SlaKind, due: datetime
                     "referral": payloads.referral(access.addressee_view(
                         session, referral, recipient.id, policy=policy))},
                    institution_id=recipient.id)
-    outbox.enqueue(session, "referral.sla_breached", notice, region=recipient.region)
+    raise_alert(session, ACTOR, kind=AlertKind.SLA_BREACHED, region=recipient.region,
+                cause_type="referral", cause_id=referral.id, notice=notice,
+                institution_id=recipient.id, pseudonym=referral.recipient_pseudonym)
     journal.record(session, ACTOR, "referral.sla_breached", "referral", referral.id,
                    purpose=Purpose.REFERRAL.value, consent_id=referral.consent_id,
                    detail={"sla": kind.value, "due_at": due.isoformat(),

@@ -1,0 +1,91 @@
+"""Inbox triage: narrow a box by status, priority and deadline; order it newest first or most
+urgent deadline first (keyset positions for either); count the matches per priority."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from gateway.models import Priority, Referral, ReferralStatus
+from gateway.models.base import UTCDateTime
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts referrals without a deadline last
+SORTS = ("newest", "deadline")
+
+
+def narrow(query: Select, *, status: ReferralStatus | None = None,
+           priorities: Iterable[Priority] | None = None,
+           due_before: datetime | None = None) -> Select:
+    """``query`` limited to a status, some priorities and deadlines before ``due_before``."""
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if priorities:
+        query = query.where(Referral.priority.in_(list(priorities)))
+    if due_before is not None:
+        query = query.where(Referral.due_at < due_before)
+    return query
+
+
+@dataclass(frozen=True)
+class Order:
+    """Newest first (created_at, id descending) or by deadline (due_at, id ascending)."""
+
+    by_deadline: bool
+
+    @classmethod
+    def named(cls, sort: str) -> Order:
+        """The order called ``sort`` (one of :data:`SORTS`)."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        return cls(sort == "deadline")
+
+    def _moment(self):
+        if self.by_deadline:
+            return func.coalesce(Referral.due_at, literal(NO_DEADLINE, UTCDateTime()))
+        return Referral.created_at
+
+    def columns(self) -> tuple:
+        """ORDER BY columns."""
+        moment = self._moment()
+        if self.by_deadline:
+            return moment.asc(), Referral.id.asc()
+        return moment.desc(), Referral.id.desc()
+
+    def position(self, referral: Referral) -> tuple[datetime, uuid.UUID]:
+        """Where ``referral`` sits in this order (what a cursor encodes)."""
+        if self.by_deadline:
+            return referral.due_at or NO_DEADLINE, referral.id
+        return referral.created_at, referral.id
+
+    def after(self, query: Select, position: tuple[datetime, uuid.UUID]) -> Select:
+        """``query`` limited to what follows ``position``."""
+        moment, ident = position
+        column = self._moment()
+        if self.by_deadline:
+            return query.where(or_(column > moment, and_(column == moment, Referral.id > ident)))
+        return query.where(or_(column < moment, and_(column == moment, Referral.id < ident)))
+
+    def follows(self, referral: Referral, position: tuple[datetime, uuid.UUID]) -> bool:
+        """Whether ``referral`` comes after ``position`` (for lists filtered in Python)."""
+        mine = self.position(referral)
+        return mine > position if self.by_deadline else mine < position
+
+
+def counts(session: Session, query: Select) -> dict[str, int]:
+    """The rows of ``query`` per priority (every priority present, zero when none)."""
+    matches = query.subquery()
+    found = dict(session.execute(select(matches.c.priority, func.count())
+                                 .group_by(matches.c.priority)).all())
+    return {p.value: found.get(p, 0) for p in Priority}
+
+
+def count_rows(referrals: Iterable[Referral]) -> dict[str, int]:
+    """Like :func:`counts`, for referrals already in hand."""
+    found = Counter(r.priority for r in referrals)
+    return {p.value: found.get(p, 0) for p in Priority}
