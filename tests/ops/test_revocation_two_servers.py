@@ -22,7 +22,7 @@ import requests
 from gateway.db import transaction
 from gateway.services.actor import Actor
 from gateway.services.network import clients
-from tests.ops.test_e2e_live import (
+from tests.live_support import (
     BIN,
     NO_CONTROL_SOCKET,
     ROOT,
