@@ -7,7 +7,7 @@ export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis chromium lint bench \
+.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis chromium wrk lint bench \
 	clean-instance translations
 
 $(STAMP): pyproject.toml
@@ -62,8 +62,13 @@ translations: setup
 lint: setup
 	$(BIN)/ruff check .
 
-## bench: throughput ratios against a baseline measured in the same run
-bench: setup
+## wrk: Debian's wrk for `make bench` (apt, only when missing; `make test` does not need it)
+wrk:
+	bash .ci/ensure-wrk
+
+## bench: gunicorn + wrk on loopback, every case as a ratio to a bare insert served the same
+## way in the same run (README, "Performance"); BENCH_SECONDS per run, 4 by default
+bench: setup postgres wrk
 	$(BIN)/python -m bench
 
 clean-instance:

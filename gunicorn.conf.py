@@ -2,6 +2,11 @@
 
 The access log names the method and path but never the query string or the Referer: a query
 string may hold personal data (an attachment's file name, a search) and the log keeps it.
+
+Workers and threads are the figures ``make bench`` measured best on a 2-core host (README,
+"Performance"); override them per host with ``GUNICORN_CMD_ARGS="--workers 8"``.
 """
 
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss %({x-request-id}o)s'
+workers = 2
+worker_class = "sync"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from schemas.referrals import ReferralSchema
 
+_REFERRAL = ReferralSchema()  # built once: a schema instance holds no per-dump state
+
 
 def referral(view: dict) -> dict:
     """``view`` (a minimised referral view) in wire form, JSON-ready."""
-    return ReferralSchema().dump(view)
+    return _REFERRAL.dump(view)

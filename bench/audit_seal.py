@@ -1,10 +1,10 @@
 """``python -m bench.audit_seal [N]``: seal N audit entries and verify them offline.
 
-N entries (1,000,000 by default, or ``BENCH_AUDIT_ENTRIES``) are inserted unsequenced (not
-timed), then timed: sealing them all (leaf numbers, tree nodes, one checkpoint per batch of
-``AUDIT_SEAL_BATCH``), exporting, and ``python -m gateway.audit.verify``'s check of the export
-(every leaf and root recomputed, every checkpoint's signature checked). SQLite always;
-PostgreSQL too when ``BENCH_PG_URL`` answers.
+N entries (20,000 by default, or ``BENCH_AUDIT_ENTRIES``; the README gives the figure for
+1,000,000) are inserted unsequenced (not timed), then timed: sealing them all (leaf numbers,
+tree nodes, one checkpoint per batch of ``AUDIT_SEAL_BATCH``), exporting, and
+``python -m gateway.audit.verify``'s check of the export (every leaf and root recomputed, every
+checkpoint's signature checked). Each database is a fresh one (``bench.__main__.databases``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from gateway.keystore import current_log_of
 from gateway.models import AuditEntry, AuditPending, utcnow
 from gateway.services.audit import integrity
 
-DEFAULT_ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "1000000"))
+DEFAULT_ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "20000"))
 CHUNK = 10_000
 
 
@@ -63,23 +63,28 @@ def seal_and_verify(app: Flask, count: int, directory: Path) -> dict[str, float]
     return {"seal": sealed - started, "export": written - sealed, "verify": verified - written}
 
 
-def report(database: str, url: str, count: int, directory: Path) -> None:
-    """Print the timings for one database."""
+def report(database: str, url: str, count: int, directory: Path) -> dict[str, float]:
+    """Seal, export and verify on one database; print and return the timings."""
     app = gateway(url, directory / "instance")
     timings = seal_and_verify(app, count, directory / "export")
+    engine_of(app).dispose()
     for step, seconds in timings.items():
         print(f"{database:<11} audit {step:<7} {count:>9} entries {seconds:>8.2f} s "
               f"{count / seconds:>11.0f} entries/s", flush=True)
+    return timings
 
 
-def main(count: int = DEFAULT_ENTRIES) -> None:
-    """Run on every reachable database."""
+def main(count: int = DEFAULT_ENTRIES) -> dict[str, dict]:
+    """Run on every reachable database, each a fresh one; the timings by database."""
     from bench.__main__ import databases
 
+    found_timings = {}
     with tempfile.TemporaryDirectory(prefix="gw-bench-audit-") as tmp, \
             databases(Path(tmp)) as found:
         for name, url in found:
-            report(name, url, count, Path(tmp) / name)
+            found_timings[name] = {"entries": count,
+                                   **report(name, url, count, Path(tmp) / name)}
+    return found_timings
 
 
 if __name__ == "__main__":

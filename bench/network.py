@@ -33,15 +33,16 @@ class Member:
     client_id: str
     key: ECKey
 
-    def token_form(self) -> dict:
-        """A client-credentials request with a freshly signed client assertion."""
+    def token_form(self, issuer: str = ISSUER) -> dict:
+        """A client-credentials request with a freshly signed client assertion for ``issuer``."""
         now = int(time.time())
-        claims = {"iss": self.client_id, "sub": self.client_id, "aud": ISSUER + "/oauth/token",
+        claims = {"iss": self.client_id, "sub": self.client_id, "aud": issuer + "/oauth/token",
                   "iat": now, "exp": now + 60, "jti": secrets.token_urlsafe(16)}
         assertion = jwt.encode({"alg": "ES256", "kid": self.key.kid}, claims, self.key,
                                algorithms=["ES256"])
         return {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                 "client_assertion": assertion}
+
 
 BENCH = Actor.system("bench")
 
@@ -69,16 +70,31 @@ def _member(session, kind: InstitutionKind, scopes: list[str]) -> Member:
     return Member(institution.id, registration.client.client_id, key)
 
 
+def _partners(session, first: Member, second: Member, exchange: Exchange) -> None:
+    now = utcnow()
+    partnership = partnerships.propose(
+        session, BENCH, institution_ids=(first.institution_id, second.institution_id),
+        exchanges=[exchange], valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=30))
+    partnerships.change_status(session, BENCH, partnership.id, PartnershipStatus.ACTIVE)
+
+
 def network(app: Flask) -> tuple[Member, Member]:
     """A university and a hospital in an active referral partnership."""
+    university, hospital, _school = circulation(app)
+    return university, hospital
+
+
+def circulation(app: Flask) -> tuple[Member, Member, Member]:
+    """A university, a hospital it refers to and a middle school it supervises."""
     with transaction(app) as session:
         university = _member(session, InstitutionKind.UNIVERSITY,
-                             ["referrals:read", "referrals:write", "consents:write"])
-        hospital = _member(session, InstitutionKind.HOSPITAL, ["referrals:read"])
-        now = utcnow()
-        partnership = partnerships.propose(
-            session, BENCH, institution_ids=(university.institution_id, hospital.institution_id),
-            exchanges=[Exchange.REFERRAL], valid_from=now - timedelta(days=1),
-            valid_until=now + timedelta(days=30))
-        partnerships.change_status(session, BENCH, partnership.id, PartnershipStatus.ACTIVE)
-    return university, hospital
+                             ["referrals:read", "referrals:write", "consents:write",
+                              "bookings:read", "bookings:write"])
+        hospital = _member(session, InstitutionKind.HOSPITAL,
+                           ["referrals:read", "referrals:write"])
+        school = _member(session, InstitutionKind.MIDDLE_SCHOOL,
+                         ["bookings:read", "bookings:write", "consents:read", "consents:write"])
+        _partners(session, university, hospital, Exchange.REFERRAL)
+        _partners(session, university, school, Exchange.SUPERVISION)
+    return university, hospital, school

@@ -16,12 +16,17 @@ class DefaultConfig:
 
     # None means: an SQLite file in the instance folder.
     DATABASE_URL: str | None = None
+    # false behind PgBouncer in transaction mode: psycopg then prepares no statement server-side
+    DATABASE_PREPARED_STATEMENTS = True
     # None means: ``<instance>/keys``; key material is never kept in git.
     KEY_DIR: str | None = None
     ISSUER = "http://127.0.0.1:8000"
     # None means: ``<ISSUER>/api``, the ``aud`` of every access token.
     API_AUDIENCE: str | None = None
     ACCESS_TOKEN_TTL = 300
+    # seconds a process trusts its copy of the deny state (revoked tokens and clients): a
+    # revocation takes effect within this time on every worker and host (oauth/revocations.py)
+    TOKEN_REVOCATION_POLL_SECONDS = 1.0
     CLIENT_ASSERTION_MAX_LIFETIME = 300
     CLOCK_SKEW_SECONDS = 30
     DPOP_PROOF_MAX_AGE = 120  # seconds a DPoP proof's iat may lie in the past (plus the skew)

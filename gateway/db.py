@@ -12,10 +12,19 @@ from sqlalchemy.orm import Session, sessionmaker
 EXTENSION_KEY = "gateway.db"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and write-serialised transactions."""
+def make_engine(url: str, *, prepared_statements: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and write-serialised transactions.
+
+    PostgreSQL connections are not pinged on every checkout (a round trip per request): a
+    connection the server dropped fails its request with a 503 (``gateway/problems.py``), the
+    pool then discards every connection of that age, and the next request reconnects.
+    ``prepared_statements=False`` (``GATEWAY_DATABASE_PREPARED_STATEMENTS=false``) is for a
+    pooler in transaction mode (PgBouncer before 1.21): psycopg then never prepares a statement
+    server-side, which would not survive a move to another server connection.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, connect_args={} if prepared_statements
+                             else {"prepare_threshold": None})
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -38,7 +47,8 @@ def make_engine(url: str) -> Engine:
 
 def init_db(app: Flask) -> None:
     """Bind an engine and session factory to ``app`` and manage the request session."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"],
+                         prepared_statements=app.config["DATABASE_PREPARED_STATEMENTS"])
     app.extensions[EXTENSION_KEY] = sessionmaker(engine, expire_on_commit=False)
 
     @app.after_request

@@ -169,6 +169,9 @@ class ReferralListQuerySchema(PageQuerySchema):
                                                   "(referrals without one last)."})
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
         "description": "Matches only referrals whose risk assessment the caller may see."})
+    with_total = fields.Boolean(data_key="total", load_default=False, metadata={
+        "description": "Count the matches of every page too (``total``); off by default, as "
+                       "counting grows with the box while a page does not."})
 
 
 class OutcomeSchema(Schema):
@@ -251,6 +254,9 @@ class ReferralPageSchema(Schema):
 
     items = fields.List(fields.Nested(ReferralSchema))
     next_cursor = fields.String(allow_none=True)
-    total = fields.Integer(metadata={"description": "Matches the caller may see, all pages."})
-    counts_by_priority = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
-        "description": "The matches of all pages by priority (they add up to total)."})
+    total = fields.Integer(allow_none=True, metadata={
+        "description": "Matches the caller may see, all pages; null unless ``total=true``."})
+    counts_by_priority = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), allow_none=True, metadata={
+            "description": "The matches of all pages by priority (they add up to total); "
+                           "null unless ``total=true``."})

@@ -71,6 +71,9 @@ def app(database_url: str, key_dir: Path):
         "OUTBOUND_ALLOW_INSECURE_LOOPBACK": True, "JWKS_FETCH_TIMEOUT": 2.0,
         # the suite's many refusals from one address; tests/ops/test_rate_limits.py turns them on
         "RATELIMIT_ENABLED": False,
+        # revocations here are made in this process, which drops its deny-state copy at once;
+        # without a clock-driven re-read, statement counts do not depend on the machine's speed
+        "TOKEN_REVOCATION_POLL_SECONDS": 3600,
         "DEMO": True,
     })
 

@@ -95,8 +95,11 @@ def _refused(exc: ValidationError, status: int, what: str) -> BadRequest:
     return BadRequest(status, f"{what}: {', '.join(fields)} refused"[:300])
 
 
+_REFERRAL = ReferralSchema()  # built once, not per Task
+
+
 def _view(referral: dict) -> dict:
-    return ReferralSchema().dump(referral)
+    return _REFERRAL.dump(referral)
 
 
 @bp.get("/metadata")
@@ -144,7 +147,8 @@ def search_tasks() -> Response:
         status=STATUS_OF_TASK.get(query.get("status")),
         priority=[PRIORITY_OF[query["priority"]]] if query.get("priority") in PRIORITY_OF
         else None, updated=query.get("last_updated"),
-        cursor=query.get("cursor"), limit=query["count"], policy=current_policy())
+        cursor=query.get("cursor"), limit=query["count"], with_total=True,
+        policy=current_policy())
     views = [_view(item) for item in page.items]
     if page.next_cursor:
         links["next"] = f"{base}?{urlencode({**kept, '_cursor': page.next_cursor})}"

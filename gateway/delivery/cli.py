@@ -17,6 +17,7 @@ from gateway.delivery.worker import Worker
 from gateway.logs import request_id_scope
 from gateway.models import utcnow
 from gateway.services.cases import review_sweep
+from gateway.services.network import clients
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 
@@ -54,7 +55,8 @@ def deliver_command(once: bool) -> None:
 @click.option("--once", is_flag=True, help="Run one sweep and one seal, then exit.")
 def scheduler_command(once: bool) -> None:
     """Escalate missed green-channel SLAs, expire unreceived referrals, alert overdue crisis
-    reviews, and seal the audit log every AUDIT_SEAL_INTERVAL seconds (safe on many hosts)."""
+    reviews, clear expired replay ids, and seal the audit log every AUDIT_SEAL_INTERVAL seconds
+    (safe on many hosts)."""
     from gateway.cli import seal_until_done
 
     app = current_app._get_current_object()
@@ -69,6 +71,7 @@ def scheduler_command(once: bool) -> None:
                 with transaction(app) as session:
                     done = sla_sweep.sweep(session, utcnow(), policy=policy)
                     reviews = review_sweep.sweep(session, utcnow())
+                    clients.clear_spent(session)
                 if done.breaches or done.expired:
                     log.info("escalated %d breach(es), expired %d", done.breaches, done.expired)
                 if reviews:

@@ -2,7 +2,9 @@
 
 Validation requires ``typ: at+jwt`` (so no other JWT signed by the same key passes as an
 access token), the gateway's ``iss`` and ``aud``, only the gateway's signing algorithm, and a
-``jti`` that is not on the deny-list; the client behind it must still be active.
+``jti`` that is not on the deny-list; the client behind it (and its institution) must still be
+active. The claims are the gateway's own, trusted for the token's life; the deny state is
+re-read at most once a second (``gateway/oauth/revocations.py``), not per request.
 """
 
 from __future__ import annotations
@@ -17,10 +19,8 @@ from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from gateway.db import db_session
 from gateway.keystore import current_keyring
-from gateway.oauth import smart_scopes
-from gateway.services.network import clients
+from gateway.oauth import revocations, smart_scopes
 from keys.signing import SIGNING_ALG
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
@@ -87,11 +87,7 @@ class AccessToken(TokenMixin):
         return self.claims["exp"] <= time.time()
 
     def is_revoked(self) -> bool:
-        session = db_session()
-        if clients.is_denied(session, self.jti):
-            return True
-        client = clients.find_active(session, self.client_id)
-        return client is None or clients.issued_before_revocation(client, self.claims["iat"])
+        return revocations.current_state().refuses(self.client_id, self.jti, self.claims["iat"])
 
     def get_user(self) -> None:
         return None

@@ -1,27 +1,40 @@
-"""The benchmark stays runnable: every case completes (its timings are never asserted)."""
+"""The benchmark stays runnable: every case produces numbers (which are never asserted)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.live, pytest.mark.slow]
+pytestmark = [pytest.mark.live, pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("wrk") is None,
+                                 reason="wrk is not installed (bash .ci/ensure-wrk)")]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_bench_case_runs_to_completion():
-    env = {**os.environ, "BENCH_SECONDS": "0.01", "BENCH_AUDIT_ENTRIES": "300"}
+def test_every_bench_case_produces_numbers(tmp_path, database_url):
+    database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    env = {**os.environ, "BENCH_SECONDS": "1", "BENCH_MAX_RATE": "200", "BENCH_REFERRALS": "4",
+           "BENCH_AUDIT_ENTRIES": "300", "BENCH_DATABASES": database,
+           "BENCH_RESULTS": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+                            capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    rows = [line for line in result.stdout.splitlines() if "x baseline" in line]
-    assert {line.split()[0] for line in rows} >= {"sqlite"}
-    assert len([line for line in rows if line.startswith("sqlite")]) == 4
-    audit = [line.split()[:4] for line in result.stdout.splitlines() if " audit " in line]
-    assert ["sqlite", "audit", "seal", "300"] in audit
-    assert ["sqlite", "audit", "verify", "300"] in audit
+    found = json.loads((tmp_path / "latest.json").read_text())
+    assert (tmp_path / "latest.png").stat().st_size > 0
+    cases = found["databases"][database]["cases"]
+    from bench.__main__ import CASES
+
+    assert list(cases) == [case.name for case in CASES]
+    for name, case in cases.items():
+        assert case["peak"]["requests"] > 0, name
+        assert isinstance(case["peak"]["p99_ms"], float) and isinstance(case["ratio"], float)
+    assert len(found["databases"][database]["consent_decisions_per_s"]) == 3
+    assert found["audit_seal"][database]["entries"] == 300
+    assert "| bare insert (baseline) |" in result.stdout

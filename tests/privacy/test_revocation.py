@@ -13,7 +13,8 @@ from tests.support import bearer
 
 
 def _inbox(scene, token=None, **query):
-    response = scene.client.get("/api/v1/referrals", query_string={"box": "inbox", **query},
+    response = scene.client.get("/api/v1/referrals", query_string={"box": "inbox",
+                                                                   "total": "true", **query},
                                 headers=bearer(token or scene.hosp_token))
     assert response.status_code == 200
     return response.get_json()
@@ -88,7 +89,7 @@ def test_search_filters_and_counts_apply_consent_and_tenancy(scene, make_partner
     after = _inbox(scene, risk_level="high")
     assert (after["total"], after["items"]) == (0, [])
     assert _inbox(scene)["total"] == 2  # the records are still there, minimised
-    sent = scene.client.get("/api/v1/referrals", query_string={"box": "sent",
+    sent = scene.client.get("/api/v1/referrals", query_string={"box": "sent", "total": "true",
                                                                "risk_level": "high"},
                             headers=bearer(scene.uni_token)).get_json()
     assert sent["total"] == 1  # the holder filters its own data
@@ -103,3 +104,10 @@ def test_protected_filter_pages_with_a_cursor(scene):
     rest = _inbox(scene, risk_level="high", limit=2, cursor=first["next_cursor"])
     assert rest["next_cursor"] is None
     assert sorted(i["id"] for i in first["items"] + rest["items"]) == sorted(ids)
+
+
+def test_total_is_counted_only_when_asked_for(scene):
+    scene.consent()
+    scene.refer()
+    assert _inbox(scene)["total"] == 1
+    assert _inbox(scene, total="false")["total"] is None

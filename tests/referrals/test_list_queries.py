@@ -21,7 +21,8 @@ MINOR = born_years_ago(15)
 
 @contextmanager
 def counted(app) -> Iterator[Callable[[], int]]:
-    """Count the SQL statements the app's engine runs inside the block."""
+    """Count the SQL statements the app's engine runs inside the block (``.statements``
+    of the returned callable lists them)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:
@@ -29,8 +30,12 @@ def counted(app) -> Iterator[Callable[[], int]]:
 
     engine = engine_of(app)
     event.listen(engine, "before_cursor_execute", count)
+    def how_many() -> int:
+        return len(statements)
+
+    how_many.statements = statements
     try:
-        yield lambda: len(statements)
+        yield how_many
     finally:
         event.remove(engine, "before_cursor_execute", count)
 

@@ -48,7 +48,8 @@ def _due(app, referral_id: str, moment: datetime) -> None:
 
 
 def _list(client, reader, **query) -> dict:
-    response = client.get("/api/v1/referrals", headers=reader, query_string=query)
+    response = client.get("/api/v1/referrals", headers=reader,
+                          query_string={"total": "true", **query})
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 

@@ -228,13 +228,6 @@ def reactivate(session: Session, actor: Actor, client_id: str) -> Client:
     return client
 
 
-def issued_before_revocation(client: Client, issued_at: int | float) -> bool:
-    """Whether a token issued at ``issued_at`` (NumericDate) predates the client's last
-    revocation (a token of the same second counts as earlier: a reactivated client simply
-    asks again)."""
-    return client.revoked_at is not None and issued_at <= int(client.revoked_at.timestamp())
-
-
 def list_for(session: Session, institution_ids: list[uuid.UUID] | None) -> list[Client]:
     """Clients of the given institutions (None: every client), newest first."""
     query = select(Client).order_by(Client.created_at.desc())
@@ -343,16 +336,22 @@ def _spend(session: Session, spent: type[UsedAssertion] | type[UsedDpopProof], c
     """Record a ``jti`` in ``spent``; False if it was already there (a replay).
 
     The unique key (client, jti) in the database makes this hold across workers and hosts;
-    the client's expired rows are cleared first.
+    expired rows are cleared by the scheduler (:func:`clear_spent`), not on this hot path.
     """
-    session.execute(delete(spent).where(spent.client_id == client_id,
-                                        spent.expires_at < utcnow()))
     try:
         with session.begin_nested():
             session.add(spent(client_id=client_id, jti=jti, expires_at=expires_at))
     except IntegrityError:
         return False
     return True
+
+
+def clear_spent(session: Session) -> int:
+    """Delete the spent assertion and DPoP-proof ids that have expired (a replay of one is
+    refused for its expiry alone); how many went."""
+    now = utcnow()
+    return sum(session.execute(delete(spent).where(spent.expires_at < now)).rowcount
+               for spent in (UsedAssertion, UsedDpopProof))
 
 
 def spend_assertion(session: Session, client_id: str, jti: str, expires_at: datetime) -> bool:
@@ -372,8 +371,3 @@ def deny_token(session: Session, actor: Actor, jti: str, client_id: str,
         session.add(RevokedToken(jti=jti, client_id=client_id, expires_at=expires_at))
         journal.record(session, actor, "token.revoked", "token", jti)
         session.flush()
-
-
-def is_denied(session: Session, jti: str) -> bool:
-    """Whether an access token was revoked."""
-    return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None

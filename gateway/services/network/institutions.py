@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from gateway.models import Institution, InstitutionKind
 from gateway.services.actor import Actor
@@ -49,6 +50,21 @@ def get_active(session: Session, institution_id: uuid.UUID) -> Institution:
     if institution is None or not institution.active:
         raise NotFound("No active institution with that id.")
     return institution
+
+
+def by_ids(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Institution]:
+    """The institutions with these ids (active or not): those the session already holds from
+    its identity map, the others in one query."""
+    found: dict[uuid.UUID, Institution] = {}
+    for institution_id in ids:
+        held = session.identity_map.get(identity_key(Institution, institution_id))
+        if held is not None:
+            found[institution_id] = held
+    missing = ids - found.keys()
+    if missing:
+        found.update((i.id, i) for i in session.scalars(
+            select(Institution).where(Institution.id.in_(missing))))
+    return found
 
 
 def list_all(session: Session) -> list[Institution]:

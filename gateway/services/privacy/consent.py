@@ -32,7 +32,7 @@ from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import ConsentRequired, Forbidden, InvalidInput, NotFound
 from gateway.services.network import institutions, partnerships
-from gateway.services.privacy import subjects
+from gateway.services.privacy import memo, subjects
 from gateway.services.privacy.policy import Policy, age_on
 
 MAX_VALIDITY = timedelta(days=366)
@@ -198,15 +198,16 @@ def _may_ask(actor: Actor, question: Question) -> bool:
 
 def _consents_of(session: Session, questions: list[Question]
                  ) -> dict[tuple[uuid.UUID, str, Purpose], list[Consent]]:
-    """Unrevoked consents of every (holder, subject, purpose) asked about, oldest first."""
-    wanted = {(q.subject.holder_id, q.subject.key, q.purpose) for q in questions}
+    """Unrevoked consents of every (holder, subject) asked about, by purpose (every purpose,
+    so that facts remembered for one question answer the request's others), oldest first."""
+    wanted = {(q.subject.holder_id, q.subject.key, purpose) for q in questions
+              for purpose in Purpose}
     found: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {w: [] for w in wanted}
     if not wanted:
         return found
     rows = session.scalars(select(Consent).where(
         Consent.institution_id.in_({holder for holder, _, _ in wanted}),
         Consent.subject_key.in_({key for _, key, _ in wanted}),
-        Consent.purpose.in_({purpose for _, _, purpose in wanted}),
         Consent.revoked_at.is_(None),
     ).order_by(Consent.created_at, Consent.id))
     for c in rows:
@@ -218,11 +219,11 @@ def _consents_of(session: Session, questions: list[Question]
 def _load(session: Session, questions: list[Question]) -> _Facts:
     """Load what deciding ``questions`` needs: at most five queries, whatever their number."""
     ids = {q.subject.holder_id for q in questions} | {q.recipient_id for q in questions}
-    found = ({i.id: i for i in session.scalars(select(Institution).where(Institution.id.in_(ids)))}
-             if ids else {})
+    found = institutions.by_ids(session, ids)
     consents = _consents_of(session, questions)
     by_kind = {(c.institution_id, q.recipient_id) for q in questions
-               for c in consents[(q.subject.holder_id, q.subject.key, q.purpose)]
+               for purpose in Purpose
+               for c in consents[(q.subject.holder_id, q.subject.key, purpose)]
                if c.recipient_id is None}
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
@@ -316,7 +317,10 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     The same rules on the same data, loaded in a constant number of queries for the whole batch.
     """
     asked = list(questions)
-    facts = _load(session, [q for q in asked if _may_ask(actor, q)])
+    allowed = [q for q in asked if _may_ask(actor, q)]
+    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id, q.breakglass_id,
+                     q.purpose is Purpose.GREEN_CHANNEL_REFERRAL) for q in allowed)
+    facts = memo.remembered(session, key, lambda: _load(session, allowed))
     return [_decide(actor, q, facts, policy) for q in asked]
 
 

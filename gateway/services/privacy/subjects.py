@@ -38,13 +38,15 @@ def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | 
 
 def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
                 ) -> dict[tuple[uuid.UUID, str], date]:
-    """The recorded dates of birth of many subjects (holder, key), in one query."""
+    """The recorded dates of birth of many subjects (holder, key): those the session already
+    holds from its identity map, the others in one query."""
     wanted = set(refs)
-    if not wanted:
-        return {}
-    rows = session.scalars(select(Subject).where(
-        Subject.institution_id.in_({holder for holder, _ in wanted}),
-        Subject.subject_key.in_({key for _, key in wanted})))
+    held = [row for row in session.identity_map.values()
+            if isinstance(row, Subject) and (row.institution_id, row.subject_key) in wanted]
+    missing = wanted - {(s.institution_id, s.subject_key) for s in held}
+    rows = held + (list(session.scalars(select(Subject).where(
+        Subject.institution_id.in_({holder for holder, _ in missing}),
+        Subject.subject_key.in_({key for _, key in missing})))) if missing else [])
     return {(s.institution_id, s.subject_key): date.fromisoformat(s.birth_date) for s in rows
             if (s.institution_id, s.subject_key) in wanted}
 

@@ -96,7 +96,7 @@ class Page:
 
     items: list[dict]
     next_cursor: str | None
-    total: int
+    total: int | None  # None unless asked for: counting is O(matches), a page is not
     counts_by_priority: dict[str, int] | None = None
 
 
@@ -200,6 +200,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     if not decision.allowed:
         raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(
+        id=uuid.uuid4(),
         sender_id=sender.id,
         recipient_id=recipient.id,
         subject_key=key,
@@ -220,9 +221,9 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         status=ReferralStatus.DRAFT,
         created_by=actor.client_id,
     )
-    session.add(referral)
-    session.flush()
+    session.add(referral)  # without a key: inserted once, already submitted, at the next flush
     if idempotency:
+        session.flush()
         key_text, fingerprint = idempotency
         session.add(IdempotencyRecord(client_id=actor.client_id, key=key_text,
                                       request_fingerprint=fingerprint, referral_id=referral.id))

@@ -162,6 +162,7 @@ def list_box(
     risk_level: str | None = None,
     cursor: str | None = None,
     limit: int = 20,
+    with_total: bool = False,
     policy: Policy,
 ) -> Page:
     """Referrals received (``inbox``) or sent (``sent``) by the actor, newest first or most
@@ -171,7 +172,9 @@ def list_box(
     (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
 
     Filters on personal fields (``risk_level``) match only what the caller may see now, and
-    ``total`` counts only those matches, so neither reveals a withheld record's content.
+    ``total`` counts only those matches, so neither reveals a withheld record's content; it and
+    the counts by priority are counted only ``with_total`` (a count grows with the box, a keyset
+    page does not).
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
@@ -192,14 +195,15 @@ def list_box(
         views = [(r, view) for r, view in _views(session, actor, list(
             session.scalars(query.order_by(*order.columns()))), policy)
                  if disclosure.matches(view, protected)]
-        total, by_priority = len(views), triage.count_rows(r for r, _ in views)
+        total, by_priority = ((len(views), triage.count_rows(r for r, _ in views))
+                              if with_total else (None, None))
         if cursor:
             position = cursors.decode(cursor)
             views = [(r, v) for r, v in views if order.follows(r, position)]
         page, more = views[:limit], len(views) > limit
     else:
-        total = session.scalar(select(func.count()).select_from(query.subquery()))
-        by_priority = triage.counts(session, query)
+        total, by_priority = ((session.scalar(select(func.count()).select_from(query.subquery())),
+                               triage.counts(session, query)) if with_total else (None, None))
         if cursor:
             query = order.after(query, cursors.decode(cursor))
         rows = list(session.scalars(query.order_by(*order.columns()).limit(limit + 1)))

@@ -1,0 +1,62 @@
+"""Consent decisions per second, in process: the rule engine a request asks once."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from bench.cases import SUBJECT
+from bench.network import Member
+from gateway.db import transaction
+from gateway.keystore import current_keyring
+from gateway.models import DataCategory, Purpose
+from gateway.privacy import current_policy
+from gateway.services.actor import Actor
+from gateway.services.privacy import consent, memo, subjects
+
+BATCH = 100  # questions of a list page, decided together
+
+
+def decisions_per_second(app: Flask, university: Member, hospital: Member,
+                         seconds: float) -> dict[str, float]:
+    """Decisions/s of :func:`consent.authorise` with its rows loaded each time (a request's
+    first decision) and on facts the transaction remembers (its next ones, ``privacy/memo``),
+    and of :func:`consent.authorise_many` over a page of ``BATCH`` questions."""
+    actor = Actor(client_id=university.client_id, institution_id=university.institution_id,
+                  scopes=frozenset({"referrals:write"}))
+    with app.app_context(), transaction(app) as session:
+        policy = current_policy()
+        key = subjects.subject_key(current_keyring().pseudonyms, university.institution_id,
+                                   SUBJECT)
+        subject = consent.SubjectRef(university.institution_id, key)
+        categories = frozenset({DataCategory.CLINICAL_NOTES})
+        question = consent.Question(subject, Purpose.REFERRAL, hospital.institution_id,
+                                    categories)
+
+        def one() -> int:
+            decision = consent.authorise(session, actor, subject, Purpose.REFERRAL,
+                                         hospital.institution_id, categories, policy=policy)
+            if not decision.allowed:
+                raise RuntimeError(f"bench: consent refused ({decision.reason})")
+            return 1
+
+        def loaded() -> int:  # a request's first decision: its rows read from the database
+            memo.forget(session)
+            return one()
+
+        def page() -> int:
+            memo.forget(session)
+            return len(consent.authorise_many(session, actor, [question] * BATCH, policy=policy))
+
+        return {"single, rows loaded": _rate(loaded, seconds),
+                "single, facts remembered": _rate(one, seconds),
+                f"page of {BATCH}, rows loaded": _rate(page, seconds)}
+
+
+def _rate(decide, seconds: float) -> float:
+    decide()  # warm up
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        count += decide()
+    return count / elapsed

@@ -1,0 +1,75 @@
+"""The bench's outputs: a printed table, ``bench/results/latest.json`` and a PNG chart."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results")))
+
+
+def table(results: dict) -> str:
+    """The results as a Markdown table, one row per database and case."""
+    lines = ["| database | case | req/s | ratio to bare insert | p50 ms | p99 ms | "
+             "p99 ms at half peak | errors | lock-wait share |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for database, found in results["databases"].items():
+        for name, case in found["cases"].items():
+            peak, paced = case["peak"], case["paced"]
+            share = case.get("lock_wait_share")
+            lines.append(
+                f"| {database} | {name} | {peak['rate']:,.0f} | {case['ratio']:.2f} | "
+                f"{_ms(peak['p50_ms'])} | {_ms(peak['p99_ms'])} | {_ms(paced['p99_ms'])} | "
+                f"{peak['status_errors'] + paced['status_errors']} | "
+                f"{'' if share is None else f'{share:.1%}'} |")
+    for database, found in results["databases"].items():
+        for name, rate in found["consent_decisions_per_s"].items():
+            lines.append(f"| {database} | consent decision, {name} (in process) | "
+                         f"{rate:,.0f} decisions/s | | | | | | |")
+    for database, timings in results.get("audit_seal", {}).items():
+        count = timings["entries"]
+        lines.append(f"| {database} | audit seal + offline verify, {count:,} entries | "
+                     f"seal {timings['seal']:.1f} s, export {timings['export']:.1f} s, "
+                     f"verify {timings['verify']:.1f} s | | | | | | |")
+    return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def chart(results: dict, path: Path) -> Path:
+    """A bar chart of every case's ratio to the bare insert, per database."""
+    databases = list(results["databases"])
+    names = list(next(iter(results["databases"].values()))["cases"])
+    figure, axes = plt.subplots(figsize=(10, 5))
+    width = 0.8 / max(len(databases), 1)
+    for offset, database in enumerate(databases):
+        cases = results["databases"][database]["cases"]
+        axes.barh([i + offset * width for i in range(len(names))],
+                  [cases[name]["ratio"] if name in cases else 0 for name in names],
+                  height=width, label=database)
+    axes.set_yticks([i + width * (len(databases) - 1) / 2 for i in range(len(names))], names)
+    axes.invert_yaxis()
+    axes.axvline(1.0, color="grey", linewidth=0.8)
+    axes.set_xlabel("req/s as a ratio of the bare insert's, same run (higher is better)")
+    axes.set_title("make bench: gunicorn + wrk on loopback, 32 connections")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def write(results: dict, directory: Path = RESULTS) -> tuple[Path, Path]:
+    """Write ``latest.json`` and ``latest.png`` into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = directory / "latest.json"
+    data.write_text(json.dumps(results, indent=2) + "\n")
+    return data, chart(results, directory / "latest.png")

@@ -1,0 +1,67 @@
+"""The bench's servers: gunicorn with the repository's ``gunicorn.conf.py``, as in production."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import gunicorn as gunicorn_package
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BOOT_SECONDS = 180
+# gunicorn 25.1+ opens a control socket in $HOME; parallel runs must not share one.
+NO_CONTROL_SOCKET = (["--no-control-socket"] if gunicorn_package.version_info >= (25, 1)
+                     else [])
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + BOOT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:  # the socket listens before the workers have booted
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not become healthy:\n{log.read_text()}")
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], log: Path, port: int | None = None
+             ) -> Iterator[str]:
+    """``gunicorn -c gunicorn.conf.py APP`` on loopback; yields its base URL, stops it after."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+             "-b", f"127.0.0.1:{port}", *NO_CONTROL_SOCKET, app],
+            env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,92 @@
+"""Statement budgets per request: each hot request runs at most a fixed number of SQL statements.
+
+Counted like ``tests/referrals/test_list_queries.py``; the budgets are issue 14's: token issue
+<= 4, referral create <= 8, an inbox page <= 6 whatever its size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from gateway.db import engine_of
+from tests.privacy_support import make_scene
+from tests.support import bearer
+
+TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE = 4, 8, 6
+REFERRAL_CREATE_NOW = 13  # what a create runs today (was 25): held until the budget is met
+# transaction control is not a statement that reads or writes (and PostgreSQL's BEGIN is
+# implicit in the driver, SQLite's explicit): what is counted is the same on both databases
+CONTROL = re.compile(r"\s*(BEGIN|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+
+
+@contextmanager
+def counted(app) -> Iterator[Callable[[], list[str]]]:
+    """The data statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if not CONTROL.match(statement):
+            statements.append(statement)
+
+    engine = engine_of(app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield lambda: statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def scene(client, make_partner, token_for, link):
+    """A university and a hospital in partnership, a consent for ``stu-001``, one referral."""
+    made = make_scene(client, make_partner, token_for, link)
+    assert made.consent(subject="stu-001").status_code == 201
+    assert made.refer(subject="stu-001").status_code == 201  # warm: first-use lookups done
+    return made
+
+
+def _listing(statements: list[str]) -> str:
+    return "\n".join(f"{n}. {' '.join(s.split())[:400]}" for n, s in enumerate(statements, 1))
+
+
+def test_a_token_is_issued_within_its_statement_budget(app, client, scene):
+    with counted(app) as statements:
+        response = client.post("/oauth/token", data=scene.uni.token_form())
+    assert response.status_code == 200
+    assert len(statements()) <= TOKEN_ISSUE, _listing(statements())
+
+
+def _create(app, scene) -> list[str]:
+    with counted(app) as statements:
+        created = scene.refer(subject="stu-001")
+    assert created.status_code == 201, created.get_json()
+    return statements()
+
+
+def test_a_referral_create_runs_no_more_statements_than_today(app, scene):
+    statements = _create(app, scene)
+    assert len(statements) <= REFERRAL_CREATE_NOW, _listing(statements)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14's budget of 8 is not met yet: the partnership, "
+                   "the subject's birth date and two audit flushes remain (README, Performance)")
+def test_a_referral_is_created_within_its_statement_budget(app, scene):
+    statements = _create(app, scene)
+    assert len(statements) <= REFERRAL_CREATE, _listing(statements)
+
+
+@pytest.mark.parametrize("limit", [1, 20, 100])
+def test_an_inbox_page_is_read_within_its_statement_budget(app, scene, limit):
+    for _ in range(3):
+        assert scene.refer(subject="stu-001").status_code == 201
+    with counted(app) as statements:
+        page = scene.client.get("/api/v1/referrals", query_string={"box": "inbox",
+                                                                   "limit": limit},
+                                headers=bearer(scene.hosp_token))
+    assert page.status_code == 200 and page.get_json()["items"]
+    assert len(statements()) <= INBOX_PAGE, _listing(statements())

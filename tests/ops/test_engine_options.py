@@ -1,0 +1,31 @@
+"""Engine options for deployment: psycopg's server-side prepared statements can be turned off
+for PgBouncer in transaction mode (a prepared statement would not follow the transaction to
+another server connection)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from gateway.db import make_engine
+
+REPEATS = 8  # psycopg prepares a statement server-side from its 5th execution
+
+
+def _prepared_after_repeats(url: str, *, prepared_statements: bool) -> int:
+    engine = make_engine(url, prepared_statements=prepared_statements)
+    try:
+        with engine.connect() as connection:
+            for _ in range(REPEATS):
+                connection.execute(text("SELECT count(*) FROM institutions"))
+            return connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements").scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+    assert _prepared_after_repeats(database_url, prepared_statements=True) > 0
+    assert _prepared_after_repeats(database_url, prepared_statements=False) == 0
