@@ -16,6 +16,9 @@ TASK_SEARCH = [
     ("_lastUpdated", "date", "gt, ge, lt or le and a moment with its time zone"),
     ("_count", "number", "Page size (1-100, default 20)"),
     ("_include", "special", "Task:focus brings each Task's ServiceRequest"),
+    ("_sort", "special", "_lastUpdated (oldest change first), -_lastUpdated (latest first) or "
+                         "deadline (the SLA deadline the owner must meet next, most urgent "
+                         "first; Tasks with none last); default: newest Task first"),
 ]
 
 

@@ -11,6 +11,9 @@ from schemas.common import InputSchema
 TASK_STATUSES = ("draft", "requested", "received", "accepted", "in-progress", "completed",
                  "rejected", "cancelled", "failed")
 TASK_PRIORITIES = ("routine", "urgent", "stat")
+# ``_sort`` value -> the box order (gateway.services.referrals.triage.SORTS) it names
+TASK_SORTS = {"_lastUpdated": "last_updated", "-_lastUpdated": "-last_updated",
+              "deadline": "deadline"}
 REFERENCE = validate.Regexp(r"^(Organization/)?[0-9a-fA-F-]{36}$",
                             error="must be Organization/{id}")
 
@@ -39,5 +42,6 @@ class TaskSearchSchema(InputSchema):
     count = fields.Integer(data_key="_count", load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(data_key="_cursor", validate=validate.Length(max=200))
     include = fields.String(data_key="_include", validate=validate.OneOf(["Task:focus"]))
+    sort = fields.String(data_key="_sort", validate=validate.OneOf(list(TASK_SORTS)))
     format = fields.String(data_key="_format")
     last_updated = LastUpdated(data_key="_lastUpdated")

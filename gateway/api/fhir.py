@@ -37,7 +37,7 @@ from gateway.services.errors import DomainError, NotFound
 from gateway.services.network import partnerships
 from gateway.services.privacy import disclosure
 from gateway.services.referrals import intake, lifecycle, onward, reads, task_updates
-from schemas.fhir import TaskSearchSchema
+from schemas.fhir import TASK_SORTS, TaskSearchSchema
 from schemas.referrals import ReferralCreateSchema, ReferralSchema, ReferralTransitionSchema
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
@@ -128,7 +128,8 @@ def _box(query: dict) -> tuple[str, uuid.UUID | None] | None:
 @bp.get("/Task")
 @authenticated("referrals:read")
 def search_tasks() -> Response:
-    """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first."""
+    """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first
+    unless ``_sort`` names another order (last update either way, or the SLA deadline)."""
     try:
         query = TaskSearchSchema().load(request.args.to_dict())
     except ValidationError as exc:
@@ -144,7 +145,8 @@ def search_tasks() -> Response:
         status=STATUS_OF_TASK.get(query.get("status")),
         priority=[PRIORITY_OF[query["priority"]]] if query.get("priority") in PRIORITY_OF
         else None, updated=query.get("last_updated"),
-        cursor=query.get("cursor"), limit=query["count"], policy=current_policy())
+        sort=TASK_SORTS.get(query.get("sort"), "newest"), cursor=query.get("cursor"),
+        limit=query["count"], policy=current_policy())
     views = [_view(item) for item in page.items]
     if page.next_cursor:
         links["next"] = f"{base}?{urlencode({**kept, '_cursor': page.next_cursor})}"
