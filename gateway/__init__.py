@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
         directory,
         events,
         fhir,
+        fhir_directory,
         handbacks,
         handovers,
         network,
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
                       audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
+    fhir.bp.register_blueprint(fhir_directory.bp)  # nested: FHIR's negotiation and errors
     app.register_blueprint(fhir.bp)
     init_admin(app)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})

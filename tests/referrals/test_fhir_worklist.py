@@ -183,7 +183,8 @@ def test_content_negotiation(client, worklist):
 
 def test_unsupported_search_parameter_is_an_operation_outcome(client, worklist):
     _school, _hospital, _school_auth, auth, _ids = worklist
-    for query in ("status=bogus", "_count=0", "_include=Task:owner", "name=x"):
+    for query in ("status=bogus", "_count=0", "_include=Task:owner", "name=x",
+                  "owner=Organization/x"):
         response = client.get(f"/fhir/R4/Task?{query}", headers=auth)
         assert response.status_code == 400, query
         OperationOutcome.model_validate(response.get_json())
