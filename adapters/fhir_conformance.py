@@ -49,7 +49,8 @@ def _directory(kind: str) -> dict:
 
 def capability_statement(base_url: str, token_url: str) -> dict:
     """Task search, read, history, update and create (onward referral); reads of what a
-    Task points at; the partner directory (HealthcareService, Endpoint)."""
+    Task points at; the partner directory (HealthcareService, Endpoint); the hand-back
+    (Communication create)."""
     task = {
         "type": "Task",
         "interaction": [{"code": code} for code in
@@ -78,11 +79,16 @@ def capability_statement(base_url: str, token_url: str) -> dict:
                 "description": "SMART Backend Services: client credentials with "
                                "private_key_jwt; scopes system/Task.rs, system/Task.u, "
                                "system/ServiceRequest.r, system/HealthcareService.rs, "
-                               "system/Endpoint.rs (or referrals:read, referrals:write). "
+                               "system/Endpoint.rs, system/Communication.c (or "
+                               "referrals:read, referrals:write). "
                                "Discovery at .well-known/smart-configuration."},
             "resource": [task, _read("ServiceRequest"), _read("Patient"),
                          _read("Consent"), _read("Organization"),
-                         _directory("HealthcareService"), _directory("Endpoint")],
+                         _directory("HealthcareService"), _directory("Endpoint"),
+                         {"type": "Communication", "interaction": [{"code": "create"}],
+                          "documentation": "A hospital's hand-back after care on the "
+                                           "referral's Task (partOf Task/{id}): discharge "
+                                           "advice, follow-ups, return to school"}],
         }],
     }
     CapabilityStatement.model_validate(document)

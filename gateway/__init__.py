@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
         events,
         fhir,
         fhir_directory,
+        fhir_handback,
         handbacks,
         handovers,
         network,
@@ -81,7 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
                       audit.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
-    fhir.bp.register_blueprint(fhir_directory.bp)  # nested: FHIR's negotiation and errors
+    for nested in (fhir_directory.bp, fhir_handback.bp):  # FHIR's negotiation and errors
+        fhir.bp.register_blueprint(nested)
     app.register_blueprint(fhir.bp)
     init_admin(app)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})

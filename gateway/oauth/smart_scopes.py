@@ -16,6 +16,7 @@ SMART_SCOPES = {
     "system/Organization.r": READ, "system/Organization.rs": READ,
     "system/HealthcareService.r": READ, "system/HealthcareService.rs": READ,
     "system/Endpoint.r": READ, "system/Endpoint.rs": READ,
+    "system/Communication.c": WRITE,
 }
 
 

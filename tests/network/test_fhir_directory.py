@@ -132,5 +132,6 @@ def test_capability_statement_lists_the_directory(client):
         assert {i["code"] for i in kinds[kind]["interaction"]} == {"read", "search-type"}
     assert {p["name"] for p in kinds["HealthcareService"]["searchParam"]} >= {
         "organization", "service-type", "service-category"}
+    assert kinds["Communication"]["interaction"] == [{"code": "create"}]
     task = {p["name"]: p for p in kinds["Task"]["searchParam"]}
     assert "deadline" in task["_sort"]["documentation"]
