@@ -99,3 +99,6 @@ def search_endpoints() -> Response:
 def read_endpoint(endpoint_id: str) -> Response:
     """How one partner is reached (its id is the institution's)."""
     return fhir_response(fhir_directory.endpoint(_one(endpoint_id), _base()))
+
+
+fhir_bp.register_blueprint(bp)  # nested: FHIR's negotiation, and errors as OperationOutcomes

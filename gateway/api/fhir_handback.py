@@ -44,3 +44,6 @@ def create_communication() -> Response:
     response.headers["Location"] = (f"{current_app.config['ISSUER']}{fhir_bp.url_prefix}/"
                                     f"Communication/{resource['id']}")
     return response
+
+
+fhir_bp.register_blueprint(bp)  # nested: FHIR's negotiation, and errors as OperationOutcomes
