@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         handovers,
         network,
         referrals,
+        reports,
         resources,
         screening,
         slots,
@@ -79,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (network.blp, consents.blp, referrals.blp, supervisors.blp, slots.blp,
                       bookings.blp, resources.blp, events.blp, cases.blp, campuses.blp,
                       handovers.blp, handbacks.blp, screening.blp, delivery.blp, directory.blp,
-                      audit.blp):
+                      audit.blp, reports.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)

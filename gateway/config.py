@@ -74,8 +74,6 @@ class DefaultConfig:
     MAIL_SENDER = "gateway@localhost"
     MAIL_TIMEOUT = 10.0
     MAIL_MAX_ATTEMPTS = 5
-    # Times in the admin UI and in e-mails are shown in the region's time zone
-    REGION_TIME_ZONES: ClassVar[dict] = {"default": "Asia/Shanghai"}
     JWKS_MAX_BYTES = 64 * 1024
     JWKS_REFETCH_MIN_INTERVAL = 300  # seconds between refetches prompted by an unknown kid
     JSON_SORT_KEYS = False
@@ -91,6 +89,20 @@ class DefaultConfig:
     RATE_LIMIT_API_PER_CLIENT = "1200/minute"
     RATE_LIMIT_SIGN_IN_PER_ADDRESS = "30/minute"
     RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "10/minute"
+    # Regions: the name shown for a region's slug and its time zone (others: the default);
+    # times in the admin UI and in alert e-mails are shown in it
+    REGION_NAMES: ClassVar[dict] = {}
+    REGION_TIME_ZONES: ClassVar[dict] = {}
+    DEFAULT_TIME_ZONE = "Asia/Shanghai"
+    # Partnerships: per region, whether another coordinator must approve a proposal (four
+    # eyes; "default" for regions not named), and the longest validity a proposal may ask for
+    PARTNERSHIP_FOUR_EYES: ClassVar[dict] = {"default": True}
+    PARTNERSHIP_MAX_DAYS = 3 * 366
+    # Reports: yearly hours expected of each institution; students per counsellor at most
+    # (seed 001: 1:4000; Shanghai's universities 1:3000)
+    REPORT_SUPERVISION_HOURS_PER_YEAR = 20.0
+    REPORT_TRAINING_HOURS_PER_YEAR = 40.0
+    REPORT_STUDENTS_PER_COUNSELLOR = 4000
 
     # admin UI: signed session cookie (SECRET_KEY defaults to one derived from the keyring)
     SECRET_KEY: str | None = None

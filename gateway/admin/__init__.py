@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
@@ -26,7 +26,10 @@ def select_locale() -> str:
 
 @bp.context_processor
 def _locale() -> dict:
-    return {"locale": str(get_locale())}
+    from gateway.services.coordination import regions
+
+    return {"locale": str(get_locale()),
+            "region_name": lambda region: regions.name(current_app.config, region)}
 
 
 @bp.after_request
@@ -44,13 +47,18 @@ def init_admin(app: Flask) -> None:
         auth,
         board,
         breakglass,
+        client_grants,
         clients,
+        coordinators,
         delivery,
         errors,
         institutions,
         partnerships,
+        recipients,
+        reports,
     )
     from gateway.admin.cli import coordinators_cli
+    from gateway.admin.local_time import init_local_time
 
     if not app.config.get("SECRET_KEY"):
         # derived from the keyring, so every worker and host sharing KEY_DIR agrees on it
@@ -60,4 +68,5 @@ def init_admin(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    init_local_time(app)
     app.cli.add_command(coordinators_cli)

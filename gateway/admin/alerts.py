@@ -7,12 +7,11 @@ import uuid
 from flask import current_app, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from gateway import regions
 from gateway.admin import bp
 from gateway.admin.forms import AlertContactForm
 from gateway.db import db_session
 from gateway.services.alerts import contacts, queue
-from gateway.services.coordination import tenancy
+from gateway.services.coordination import regions, tenancy
 from gateway.services.errors import Conflict
 from gateway.services.network import institutions
 

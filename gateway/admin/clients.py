@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 
-from flask import current_app, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import session as session_store
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from gateway.admin import bp
+from gateway.admin import bp, rule_words
 from gateway.admin.auth import actor
 from gateway.admin.forms import ClientForm, KeysForm
 from gateway.db import db_session
@@ -59,14 +60,28 @@ def client_new():
                 fetch_policy=_fetch_policy())
         except InvalidInput as exc:
             session.rollback()
-            error = exc.detail
+            error = rule_words.message(exc)
         else:
-            return render_template("admin/client_registered.html",
-                                   client=registration.client, secret=registration.client_secret)
+            # POST-redirect-GET: a refresh of the answer page registers nothing again; the
+            # secret rides once in the signed session and is dropped when the page shows it
+            session_store["new_client"] = {"id": registration.client.client_id,
+                                           "secret": registration.client_secret}
+            return redirect(url_for("admin.client_registered",
+                                    client_id=registration.client.client_id))
     elif form.errors:
         error = _("Please correct the marked fields.")
     return render_template("admin/client_form.html", form=form, error=error), \
         422 if error else 200
+
+
+@bp.route("/clients/<client_id>/registered")
+def client_registered(client_id: str):
+    """The answer to a registration: the client id, and a generated secret this once only."""
+    client = tenancy.client(db_session(), g.coordinator, client_id)
+    fresh = session_store.pop("new_client", None)
+    secret = fresh["secret"] if fresh and fresh["id"] == client.client_id else None
+    return render_template("admin/client_registered.html", client=client, secret=secret,
+                           title=_("System connected"))
 
 
 @bp.route("/clients/<client_id>/keys", methods=["GET", "POST"])
@@ -94,24 +109,35 @@ def client_keys(client_id: str):
                                      json.loads(form.jwks.data))
         except InvalidInput as exc:
             db_session().rollback()
-            error = exc.detail
+            error = rule_words.message(exc)
         else:
+            flash(_("New keys of %(name)s saved.", name=client.name))
             return redirect(url_for("admin.client_list"))
     return render_template("admin/client_keys.html", form=form, client=client, error=error), \
         422 if error else 200
 
 
-@bp.route("/clients/<client_id>/revoke", methods=["POST"])
+@bp.route("/clients/<client_id>/revoke", methods=["GET", "POST"])
 def client_revoke(client_id: str):
-    """Revoke a client: no new tokens, and its live tokens stop at once."""
+    """Ask first (GET); then revoke: no new tokens, and its live tokens stop at once."""
     client = tenancy.client(db_session(), g.coordinator, client_id)
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm.html", title=_("Revoke this connected system?"),
+            subject=client.name, confirm_label=_("Yes, revoke"),
+            consequence=_("It can no longer call the gateway; tokens it holds stop working at "
+                          "once. It can be reactivated later with new tokens."),
+            action_url=url_for("admin.client_revoke", client_id=client.client_id),
+            back_url=url_for("admin.client_list"))
     clients.revoke(db_session(), actor(), client.client_id)
+    flash(_("%(name)s revoked.", name=client.name))
     return redirect(url_for("admin.client_list"))
 
 
 @bp.route("/clients/<client_id>/reactivate", methods=["POST"])
 def client_reactivate(client_id: str):
-    """Reactivate a revoked client: it may get new tokens; tokens from before stay dead."""
+    """Let a revoked client get tokens again (audited); its old tokens stay dead."""
     client = tenancy.client(db_session(), g.coordinator, client_id)
     clients.reactivate(db_session(), actor(), client.client_id)
+    flash(_("%(name)s reactivated.", name=client.name))
     return redirect(url_for("admin.client_list"))

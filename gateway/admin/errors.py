@@ -6,7 +6,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from gateway.admin import bp
+from gateway.admin import bp, rule_words
 from gateway.problems import status_of
 from gateway.services.errors import DomainError, NotFound
 
@@ -30,4 +30,4 @@ def not_found(_exc: NotFound):
 def refused(exc: DomainError):
     """Any other rule a service enforced; the 4xx status rolls the request back."""
     return render_template("admin/error.html", title=_("Not allowed"),
-                           message=exc.detail), status_of(exc)
+                           message=rule_words.message(exc)), status_of(exc)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -17,9 +18,16 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
-from gateway.models import Exchange, InstitutionKind, ReviewOutcome
+from gateway.models import CoordinatorRole, Exchange, InstitutionKind, ReviewOutcome
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
 
 KIND_LABELS = {
@@ -34,6 +42,29 @@ EXCHANGE_LABELS = {
     Exchange.REFERRAL: _l("Referral"),
     Exchange.SUPERVISION: _l("Supervision"),
     Exchange.TRAINING_RESOURCES: _l("Training resources"),
+}
+
+#: what each scope lets a connected system do, in plain words (the code is shown beside)
+SCOPE_LABELS = {
+    "referrals:read": _l("read its referrals"),
+    "referrals:write": _l("send and answer referrals"),
+    "referrals:emergency": _l("emergency access (break-glass, green channel only)"),
+    "consents:read": _l("read consents"),
+    "consents:write": _l("record and withdraw consents"),
+    "cases:read": _l("read its cases"),
+    "cases:write": _l("keep its cases"),
+    "bookings:read": _l("see supervision slots and bookings"),
+    "bookings:write": _l("book supervision"),
+    "resources:read": _l("read training resources"),
+    "resources:write": _l("publish training resources"),
+    "reports:read": _l("read the region's statistics"),
+    "network:admin": _l("manage the network"),
+    "audit:read": _l("read the audit log's proofs"),
+    "audit:witness": _l("co-sign the audit log (witness)"),
+}
+ROLE_LABELS = {
+    CoordinatorRole.COORDINATOR: _l("Coordinator of one region"),
+    CoordinatorRole.ADMIN: _l("Admin of every region"),
 }
 
 OUTCOME_LABELS = {
@@ -58,6 +89,10 @@ class InstitutionForm(FlaskForm):
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=64)])
     country = StringField(_l("Country (ISO code)"), default="CN",
                           validators=[DataRequired(), Regexp(r"^[A-Za-z]{2}$")])
+    student_count = IntegerField(_l("Students (for the staff ratio; optional)"),
+                                 validators=[Optional(), NumberRange(0, 10_000_000)])
+    counsellor_count = IntegerField(_l("Full-time counsellors (optional)"),
+                                    validators=[Optional(), NumberRange(0, 100_000)])
 
 
 class PartnershipForm(FlaskForm):
@@ -93,7 +128,8 @@ class ClientForm(FlaskForm):
         SelectChoice("client_secret_basic", _l("client_secret_basic (a secret, for development)")),
     ])
     scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired()],
-                             choices=[SelectChoice(s, s) for s in SCOPES if s != "network:admin"])
+                             choices=[SelectChoice(s, SCOPE_LABELS[s])
+                                      for s in SCOPES if s != "network:admin"])
     algs = CheckboxesField(_l("Signing algorithms"), default=["ES256"],
                            choices=[SelectChoice(a, a) for a in ASYMMETRIC_ALGS])
     jwks = TextAreaField(_l("Public JWK Set (JSON)"), validators=[Optional(), _jwks],
@@ -117,8 +153,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    institution = StringField(_l("Institution id"), validators=[Optional(), Length(max=36)])
-    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=64)])
+    institution = StringField(_l("Institution (name or id)"),
+                              validators=[Optional(), Length(max=200)])
+    actor = StringField(_l("Who (coordinator e-mail or audit label)"),
+                        validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action (prefix)"), validators=[Optional(), Length(max=64)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     object_id = StringField(_l("Object id"), validators=[Optional(), Length(max=64)])
@@ -154,3 +192,51 @@ class AlertContactForm(FlaskForm):
         DataRequired(), Length(max=254),
         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                message=_l("Give an e-mail address such as duty@example.edu.cn."))])
+class ScopesForm(FlaskForm):
+    """Change what a connected system may do."""
+
+    scopes = CheckboxesField(_l("Scopes"), validators=[DataRequired()],
+                             choices=[SelectChoice(s, SCOPE_LABELS[s])
+                                      for s in SCOPES if s != "network:admin"])
+
+
+class SlaForm(FlaskForm):
+    """A recipient's green-channel promise and its on-call contact."""
+
+    receipt_minutes = IntegerField(_l("Minutes until receipt"),
+                                   validators=[InputRequired(), NumberRange(1, 24 * 60)])
+    decision_minutes = IntegerField(_l("Minutes until decision"),
+                                    validators=[InputRequired(), NumberRange(1, 7 * 24 * 60)])
+    on_call_contact = StringField(_l("On-call contact (name and phone)"),
+                                  validators=[Optional(), Length(max=200)])
+
+    def validate_decision_minutes(self, field) -> None:
+        """A decision cannot be due before the receipt."""
+        if self.receipt_minutes.data and field.data and field.data < self.receipt_minutes.data:
+            raise ValidationError(_l("The decision cannot be due before the receipt."))
+
+
+class EndpointForm(FlaskForm):
+    """Where the gateway pushes an institution's messages."""
+
+    format = SelectField(_l("Format"))  # choices: the adapters, set by the view
+    url = StringField(_l("Address (https URL)"), validators=[DataRequired(), Length(max=500)])
+
+
+class CoordinatorForm(FlaskForm):
+    """Add a coordinator (password and authenticator secret are generated)."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = RadioField(_l("Role"), default=CoordinatorRole.COORDINATOR.value, choices=[
+        SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    region = StringField(_l("Region (needed for a coordinator)"),
+                         validators=[Optional(), Length(max=64)])
+
+
+class RoleForm(FlaskForm):
+    """Change a coordinator's role and region."""
+
+    role = RadioField(_l("Role"), choices=[
+        SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    region = StringField(_l("Region (needed for a coordinator)"),
+                         validators=[Optional(), Length(max=64)])

@@ -23,13 +23,13 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from adapters import alert_mail
-from gateway import regions
 from gateway.db import transaction
 from gateway.delivery.worker import Settings as DeliverySettings
 from gateway.models import Alert, Institution, MailState, OutboxMessage, OutboxStatus, utcnow
 from gateway.services.actor import Actor
 from gateway.services.alerts import contacts
 from gateway.services.audit import journal
+from gateway.services.coordination import regions
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("delivery")

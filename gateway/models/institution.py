@@ -32,6 +32,9 @@ class Institution(Base):
     region: Mapped[str] = mapped_column(String(64), index=True)
     country: Mapped[str] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(default=True)
+    # recorded by the coordinator for the staff ratio of the reports (None: not recorded)
+    student_count: Mapped[int | None]
+    counsellor_count: Mapped[int | None]
     created_at: Mapped[created_at]
 
     @property

@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, created_at, enum_type, uuid_pk
@@ -47,6 +47,7 @@ class Partnership(Base):
     valid_until: Mapped[datetime]
     created_at: Mapped[created_at]
     approved_at: Mapped[datetime | None]
+    proposed_by: Mapped[str | None] = mapped_column(String(64))  # an audit label
 
     def allows(self, exchange: Exchange, moment: datetime) -> bool:
         """Active, in its validity period, and covering ``exchange``."""

@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -27,6 +28,8 @@ from tests.admin_support import Account, csrf_token, make_account, post_form, si
 from tests.factories.network import institution
 from tests.factories.privacy import consent_body
 from tests.support import TESTER, bearer, new_key, public_jwks
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _coordinator(app, account) -> Coordinator:
@@ -196,8 +199,8 @@ def test_partnership_status_from_the_ui_is_honoured_by_the_api_at_once(
     propose = post_form(signed_in, "/admin/partnerships", "/admin/partnerships", {
         "first": str(university.institution_id), "second": str(hospital.institution_id),
         "exchanges": ["referral", "supervision"],
-        "valid_from": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
-        "valid_until": (datetime.now(UTC) + timedelta(days=30)).date().isoformat()})
+        "valid_from": datetime.now(SHANGHAI).date().isoformat(),
+        "valid_until": (datetime.now(SHANGHAI) + timedelta(days=30)).date().isoformat()})
     assert propose.status_code == 302
     with transaction(app) as session:
         partnership_id = session.scalars(select(Partnership.id)).one()
@@ -205,11 +208,15 @@ def test_partnership_status_from_the_ui_is_honoured_by_the_api_at_once(
     assert _consent(client, token, hospital.institution_id).status_code == 201
     assert _refer(client, token, hospital.institution_id).status_code == 403  # only proposed
 
-    def act(action):
-        return post_form(signed_in, "/admin/partnerships",
+    def act(action, who=signed_in):
+        return post_form(who, "/admin/partnerships",
                          f"/admin/partnerships/{partnership_id}/{action}", {}).status_code
 
-    assert act("approve") == 302
+    assert act("approve") == 302  # four eyes: the proposer's approval is refused ...
+    assert _refer(client, token, hospital.institution_id).status_code == 403
+    colleague = app.test_client()
+    assert sign_in(colleague, make_account(app, region="r1")).status_code == 302
+    assert act("approve", colleague) == 302  # ... another coordinator's is taken
     assert _refer(client, token, hospital.institution_id).status_code == 201
     assert act("suspend") == 302
     assert _refer(client, token, hospital.institution_id).status_code == 403
@@ -226,7 +233,8 @@ def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
         "institution": str(mine.id), "name": "HIS", "auth_method": "private_key_jwt",
         "scopes": ["referrals:read", "referrals:write"], "algs": ["ES256"],
         "jwks": json.dumps(public_jwks(key))})
-    assert registered.status_code == 200
+    assert registered.status_code == 302  # POST-redirect-GET: a refresh registers nothing
+    registered = signed_in.get(registered.headers["Location"])
     client_id = re.search(r'id="client-id">([^<]+)<', registered.get_data(as_text=True)).group(1)
     assert 'id="client-secret"' not in registered.get_data(as_text=True)
 
@@ -244,9 +252,12 @@ def test_register_rotate_and_revoke_clients(app, client, signed_in, account):
     with_secret = post_form(signed_in, "/admin/clients/new", "/admin/clients/new", {
         "institution": str(mine.id), "name": "dev", "auth_method": "client_secret_basic",
         "scopes": ["referrals:read"], "algs": ["ES256"], "jwks": ""})
-    html = with_secret.get_data(as_text=True)
+    answer = with_secret.headers["Location"]
+    html = signed_in.get(answer).get_data(as_text=True)
     secret = re.search(r'id="client-secret">([^<]+)<', html).group(1)
     dev_id = re.search(r'id="client-id">([^<]+)<', html).group(1)
+    again = signed_in.get(answer).get_data(as_text=True)  # reloading shows it no more
+    assert secret not in again and 'id="secret-gone"' in again
     assert secret not in signed_in.get("/admin/clients").get_data(as_text=True)
     assert client.post("/oauth/token", auth=(dev_id, secret),
                        data={"grant_type": "client_credentials"}).status_code == 200
@@ -280,10 +291,10 @@ def test_board_shows_pseudonyms_and_counts_only(app, client, signed_in, make_par
     html = signed_in.get("/admin/board").get_data(as_text=True)
     assert referral["subject_pseudonym"][:16] in html
     assert "stu-042" not in html and "Confidential summary" not in html
-    assert re.search(r'data-status="submitted"><span class="n">1<', html)
-    assert re.search(r'data-status="accepted"><span class="n">1<', html)
+    assert re.search(r'data-status="submitted"><a [^>]*><span class="n">1<', html)
+    assert re.search(r'data-status="accepted"><a [^>]*><span class="n">1<', html)
     data = json.loads(re.search(r'id="decision-data">(.*?)</script>', html).group(1))
-    assert sum(b["count"] for b in data["bins"]) == 1
+    assert sum(data["series"][0]["data"]) == 1
     # another region's coordinator sees none of it
     other = app.test_client()
     assert sign_in(other, make_account(app, region="r9")).status_code == 302
@@ -365,7 +376,7 @@ def test_demo_load_creates_a_coordinator_who_can_sign_in(app, client):
 def test_board_names_every_status_distinctly_in_chinese(signed_in):
     html = signed_in.get("/admin/board").get_data(as_text=True)
     labels = dict(re.findall(
-        r'data-status="(\w+)"><span class="n">\d+</span>\s*([^<]+?)\s*</li>', html))
+        r'data-status="(\w+)"><a [^>]*><span class="n">\d+</span>\s*([^<]+?)\s*</a></li>', html))
     assert set(labels) == {s.value for s in ReferralStatus}
     assert len(set(labels.values())) == len(labels)
     assert labels["received"] == "已收到" and labels["accepted"] == "已接受"

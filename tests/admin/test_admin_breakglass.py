@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -64,7 +65,8 @@ def test_queue_shows_justification_pseudonym_and_times_but_no_other_personal_dat
                  for p in (crisis.uni, crisis.hosp)]
     assert all(name in html for name in names)
     release = _release(app, released)
-    assert release.expires_at.strftime("%Y-%m-%d %H:%M") in html  # when the access ends
+    local_end = release.expires_at.astimezone(ZoneInfo("Asia/Shanghai"))  # the region's zone
+    assert local_end.strftime("%Y-%m-%d %H:%M") in html  # when the access ends
     assert 'class="tag proposed access"' in html and "overdue" not in html.split("<main>")[1]
     assert not any(value in html for value in PERSONAL)
     # showing the justification is an audited reading of the release

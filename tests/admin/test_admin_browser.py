@@ -1,25 +1,15 @@
-"""The admin UI in Debian's Chromium (Playwright) against a real gunicorn server.
-
-Screenshots go to ``test-artifacts/`` (gitignored). Chromium comes from apt
-(``.ci/ensure-chromium``); Playwright never downloads a browser here.
-"""
+"""The admin UI in Debian's Chromium (Playwright) against a real gunicorn server."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from gateway.db import transaction
@@ -39,9 +29,15 @@ from gateway.services.network import institutions
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import sla_sweep
 from tests.admin_support import make_account
+from tests.browser_support import (
+    ACTIONS_OFF_SCREEN,
+    OVERFLOW,
+    UNLABELLED_FIELDS,
+    shot,
+    sign_in,
+)
 from tests.factories.privacy import NOTE, consent_body, personal
 from tests.factories.referrals import referral_body
-from tests.live_support import NO_CONTROL_SOCKET
 from tests.mail_support import free_port
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
 from tests.privacy_support import personal_keys
@@ -49,87 +45,9 @@ from tests.support import TESTER, Partner, bearer, new_key, public_jwks
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
-         "clients/new", "audit", "delivery", "alerts", "alerts/contacts")
-UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML)"""
-OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, key_dir: Path) -> Iterator[str]:
-    """gunicorn serving the gateway on the session's database and keys."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
-           "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": url}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", *NO_CONTROL_SOCKET, "gateway:create_app()"], env=env,
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("gunicorn did not start; see test-artifacts/gunicorn.log")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail("Chromium missing: run 'bash .ci/ensure-chromium' (make test does)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield context.new_page()
-    context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, server: str, account) -> None:
-    page.goto(server + "/admin/sign-in")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.fill("#code", account.code())
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/board")
+         "clients/new", "audit", "delivery", "reports", "alerts", "alerts/contacts")
 
 
 def create_institution(page: Page, server: str, name: str, kind: str) -> None:
@@ -162,7 +80,7 @@ def _token(server: str, partner: Partner) -> str:
     return response.json()["access_token"]
 
 
-def test_coordinator_journey_in_chromium(app, server, page):
+def test_coordinator_journey_in_chromium(app, server, browser, page):
     account = make_account(app, region="r1")
     with transaction(app) as session:
         theirs = institutions.register(session, TESTER, name="Region B school",
@@ -182,11 +100,19 @@ def test_coordinator_journey_in_chromium(app, server, page):
     page.select_option("#first", label="示范大学")
     page.select_option("#second", label="闵行区精神卫生中心")
     page.check('input[name=exchanges][value="referral"]')
-    page.fill("#valid_from", (datetime.now(UTC) - timedelta(days=1)).date().isoformat())
+    page.fill("#valid_from", datetime.now(SHANGHAI).date().isoformat())
     page.click("form.card button[type=submit]")
     page.wait_for_url("**/admin/partnerships")
-    page.click("td.actions button.primary")  # approve
-    page.wait_for_url("**/admin/partnerships")
+    assert page.locator("td.actions .waiting").count() == 1  # four eyes: not by its proposer
+    assert page.locator("td.actions button.primary").count() == 0
+    colleague = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sign_in(colleague, server, make_account(app, region="r1"))
+    colleague.goto(server + "/admin/partnerships")
+    colleague.click("td.actions button.primary")  # approve
+    colleague.wait_for_url("**/admin/partnerships")
+    assert "已批准合作协议" in colleague.inner_text("#flash")
+    colleague.context.close()
+    page.reload()
     assert page.locator("span.tag.active").count() == 1
     shot(page, "03-partnerships")
 
@@ -215,7 +141,9 @@ def test_coordinator_journey_in_chromium(app, server, page):
     assert referral.json()["subject_pseudonym"][:16] in queue.inner_text()
     assert page.inner_text('[data-status="submitted"] .n') == "1"
     assert "stu-007" not in page.content() and "Private words" not in page.content()
-    assert page.locator("#decision-chart rect.bar").count() == 6  # drawn by board.js
+    assert page.get_attribute("#decision-chart", "data-drawn") == "true"  # by ECharts
+    assert page.locator("#decision-chart svg").bounding_box()["height"] > 100
+    assert page.locator("#decision-table tbody tr").count() == 6
     shot(page, "05-board-with-referral")
 
     forged = page.request.post(server + "/admin/institutions/new", max_redirects=0, form={
@@ -254,7 +182,10 @@ def test_every_field_labelled_and_no_horizontal_overflow(app, server, browser, w
             page.goto(f"{server}/admin/{path}")
             assert page.evaluate(UNLABELLED_FIELDS) == [], path
             assert page.evaluate(OVERFLOW) <= 0, f"{path} overflows at {width}px"
+            assert page.evaluate(ACTIONS_OFF_SCREEN) == [], f"{path} at {width}px"
         shot(page, f"08-delivery-{width}px")
+        page.goto(server + "/admin/institutions")
+        shot(page, f"08-institutions-{width}px")
         page.goto(server + "/admin/clients/new")
         shot(page, f"09-client-form-{width}px")
     finally:

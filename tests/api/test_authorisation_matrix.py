@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/referrals/<uuid:referral_id>/onward"): "referrals:write",
     ("POST", "/api/v1/referrals/<uuid:referral_id>/transitions"): "referrals:write",
     ("POST", "/api/v1/referrals/<uuid:referral_id>/updates"): "referrals:write",
+    ("GET", "/api/v1/reports/regional"): "reports:read",
     ("GET", "/api/v1/resources"): "resources:read",
     ("POST", "/api/v1/resources"): "resources:write",
     ("GET", "/api/v1/resources/<uuid:resource_id>"): "resources:read",

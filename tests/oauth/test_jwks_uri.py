@@ -269,7 +269,8 @@ def test_admin_registers_by_url_and_switches_keys_to_a_url(hospital_id, app, cli
         "institution": str(institution_id), "name": "HIS", "auth_method": "private_key_jwt",
         "scopes": ["referrals:read"], "algs": ["ES256"], "jwks": "",
         "jwks_uri": partner_keys.url})
-    assert registered.status_code == 200, registered.get_data(as_text=True)
+    assert registered.status_code == 302, registered.get_data(as_text=True)  # then GET
+    registered = client.get(registered.headers["Location"])
     client_id = re.search(r'id="client-id">([^<]+)<', registered.get_data(as_text=True)).group(1)
     listing = client.get("/admin/clients").get_data(as_text=True)
     assert "url-k1" in listing and partner_keys.url in listing

@@ -74,10 +74,24 @@ def _query(session: Session, coordinator: Coordinator, wanted: AuditFilter) -> S
 
 
 def search(session: Session, coordinator: Coordinator, wanted: AuditFilter,
-           limit: int = 200) -> list[AuditEntry]:
-    """The newest matching entries the coordinator may see."""
-    query = _query(session, coordinator, wanted).order_by(AuditEntry.seq.desc()).limit(limit)
+           limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+    """The newest matching entries the coordinator may see, skipping the ``offset`` newest."""
+    query = (_query(session, coordinator, wanted).order_by(AuditEntry.seq.desc())
+             .offset(offset).limit(limit))
     return list(session.scalars(query))
+
+
+def coordinator_label(session: Session, email: str) -> str | None:
+    """The audit label of the coordinator with that e-mail, or None."""
+    found = session.scalars(select(Coordinator).where(
+        Coordinator.email == email.strip().lower())).first()
+    return found.label if found else None
+
+
+def export_rows(session: Session, coordinator: Coordinator,
+                wanted: AuditFilter) -> Iterator[AuditEntry]:
+    """Every matching entry, oldest first (for the CSV export)."""
+    yield from session.scalars(_query(session, coordinator, wanted).order_by(AuditEntry.seq))
 
 
 def export_lines(session: Session, coordinator: Coordinator,

@@ -43,18 +43,19 @@ class NewCoordinator:
     provisioning_uri: str
 
 
-def create(session: Session, actor: str, *, email: str, password: str, role: CoordinatorRole,
+def create(session: Session, actor: Actor, *, email: str, password: str, role: CoordinatorRole,
            region: str | None) -> NewCoordinator:
     """Create a coordinator; a ``coordinator`` needs a region, an ``admin`` has all."""
     email = email.strip().lower()
     if "@" not in email:
-        raise InvalidInput("email must be an e-mail address.")
+        raise InvalidInput("email must be an e-mail address.", rule="email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters.",
+                           rule="password")
     if role is CoordinatorRole.COORDINATOR and not region:
-        raise InvalidInput("a coordinator needs a region.")
+        raise InvalidInput("a coordinator needs a region.", rule="region")
     if session.scalar(select(Coordinator.id).where(Coordinator.email == email)) is not None:
-        raise InvalidInput("a coordinator with that e-mail exists.")
+        raise InvalidInput("a coordinator with that e-mail exists.", rule="email_taken")
     secret = pyotp.random_base32()
     coordinator = Coordinator(email=email, password_hash=_hasher.hash(password),
                               totp_secret=secret, role=role, region=region or None)

@@ -53,6 +53,7 @@ class Board:
     counts: dict[str, int]
     green_channel: list[QueueItem]
     decision_minutes: list[int]
+    overdue: list[QueueItem]
 
     @property
     def breaches(self) -> int:
@@ -76,13 +77,48 @@ def summary(session: Session, institution_ids: list[uuid.UUID] | None) -> Board:
     referrals = list(session.scalars(query.order_by(Referral.created_at)))
     now = utcnow()
     counts = Counter(r.status.value for r in referrals)
-    queue = []
+    queue, overdue = [], []
     for r in referrals:
         stage = WAITING.get(r.status)
+        if not stage or not r.submitted_at:
+            continue
         due = r.receipt_due_at if stage == "receipt" else r.decision_due_at
-        if r.priority is Priority.GREEN_CHANNEL and stage and due and r.submitted_at:
+        if r.priority is Priority.GREEN_CHANNEL and due:
             queue.append(QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id,
                                    r.submitted_at, stage, due, now))
+        deadline = due if due and due <= now else r.expires_at
+        if deadline and deadline <= now:  # past its SLA stage, or past its expiry undecided
+            overdue.append(QueueItem(r.id, r.recipient_pseudonym, r.sender_id, r.recipient_id,
+                                     r.submitted_at, stage, deadline, now))
     minutes = [int((r.decided_at - r.submitted_at).total_seconds() // 60)
                for r in referrals if r.decided_at and r.submitted_at]
-    return Board({s.value: counts.get(s.value, 0) for s in ReferralStatus}, queue, minutes)
+    return Board({s.value: counts.get(s.value, 0) for s in ReferralStatus}, queue, minutes,
+                 overdue)
+
+
+@dataclass(frozen=True)
+class ListedReferral:
+    """A referral as the board's lists show it: pseudonym, parties, coded fields, times."""
+
+    pseudonym: str
+    sender_id: uuid.UUID
+    recipient_id: uuid.UUID
+    priority: Priority
+    status: ReferralStatus
+    submitted_at: datetime | None
+
+
+LIST_LIMIT = 200
+
+
+def listing(session: Session, institution_ids: list[uuid.UUID] | None,
+            status: ReferralStatus | None) -> list[ListedReferral]:
+    """The newest referrals (at most ``LIST_LIMIT``) of one status, or of all."""
+    query = select(Referral).order_by(Referral.created_at.desc()).limit(LIST_LIMIT)
+    if institution_ids is not None:
+        query = query.where(or_(Referral.sender_id.in_(institution_ids),
+                                Referral.recipient_id.in_(institution_ids)))
+    if status is not None:
+        query = query.where(Referral.status == status)
+    return [ListedReferral(r.recipient_pseudonym, r.sender_id, r.recipient_id, r.priority,
+                           r.status, r.submitted_at) for r in session.scalars(query)]

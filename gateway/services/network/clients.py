@@ -41,6 +41,7 @@ SCOPES = (
     "bookings:write",
     "resources:read",
     "resources:write",
+    "reports:read",
     "network:admin",
     "audit:read",
     "audit:witness",
@@ -68,21 +69,22 @@ def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
     """Accept only public asymmetric keys, each with a ``kid`` and an allowed ``alg``."""
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
     if not keys or not isinstance(keys, list):
-        raise InvalidInput("jwks must be a JWK Set with at least one key.")
+        raise InvalidInput("jwks must be a JWK Set with at least one key.", rule="jwks")
     kids = set()
     for jwk in keys:
         if not isinstance(jwk, dict) or PRIVATE_JWK_MEMBERS & jwk.keys():
-            raise InvalidInput("jwks must hold public keys only.")
+            raise InvalidInput("jwks must hold public keys only.", rule="jwks")
         kid = jwk.get("kid")
         if not isinstance(kid, str) or not kid or kid in kids:
-            raise InvalidInput("every key needs a unique kid (a string).")
+            raise InvalidInput("every key needs a unique kid (a string).", rule="jwks")
         if jwk.get("alg") not in algs or KTY_OF_ALG[jwk["alg"]] != jwk.get("kty"):
-            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.")
+            raise InvalidInput("every key needs an alg from allowed_algs that fits its kty.",
+                               rule="jwks")
         kids.add(kid)
     try:
         KeySet.import_key_set(jwks)
     except (JoseError, ValueError, TypeError) as exc:
-        raise InvalidInput("jwks holds a key that cannot be imported.") from exc
+        raise InvalidInput("jwks holds a key that cannot be imported.", rule="jwks") from exc
     return {"keys": keys}
 
 
@@ -93,13 +95,16 @@ def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
     return _checked_jwks(fetch(uri, policy), algs)
 
 
-def _check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> None:
-    """``referrals:emergency`` (break-glass) only for green-channel senders on private_key_jwt."""
+def check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> None:
+    """``referrals:emergency`` (break-glass) only for green-channel senders on private_key_jwt;
+    the refusal names its ``rule`` (``emergency_kind`` or ``emergency_auth_method``)."""
     if kind not in EMERGENCY_SENDER_KINDS:
         raise InvalidInput(f"{EMERGENCY_SCOPE} is only for institutions that send green-channel "
-                           f"referrals ({', '.join(sorted(EMERGENCY_SENDER_KINDS))}).")
+                           f"referrals ({', '.join(sorted(EMERGENCY_SENDER_KINDS))}).",
+                           rule="emergency_kind")
     if auth_method is not AuthMethod.PRIVATE_KEY_JWT:
-        raise InvalidInput(f"{EMERGENCY_SCOPE} requires the private_key_jwt method.")
+        raise InvalidInput(f"{EMERGENCY_SCOPE} requires the private_key_jwt method.",
+                           rule="emergency_auth_method")
 
 
 def _kids(jwks: dict) -> list[str]:
@@ -133,7 +138,7 @@ def register(
     if institution_id is not None:
         institution = institutions.get_active(session, institution_id)
         if EMERGENCY_SCOPE in scopes:
-            _check_emergency_grant(institution.kind, auth_method)
+            check_emergency_grant(institution.kind, auth_method)
     elif set(scopes) != {"network:admin"}:
         raise InvalidInput("a client without an institution may only hold network:admin.")
     algs = list(allowed_algs or ["ES256"])

@@ -63,3 +63,14 @@ def for_message(session: Session, message: OutboxMessage) -> DeliveryEndpoint | 
     else:
         condition = DeliveryEndpoint.region == message.recipient_region
     return session.scalar(select(DeliveryEndpoint).where(condition))
+
+
+def for_institution(session: Session, institution_id: uuid.UUID) -> DeliveryEndpoint | None:
+    """The institution's push endpoint, if it has one."""
+    return session.scalar(select(DeliveryEndpoint).where(
+        DeliveryEndpoint.institution_id == institution_id))
+
+
+def for_region(session: Session, region: str) -> DeliveryEndpoint | None:
+    """Where the region's coordinators receive escalations, if set."""
+    return session.scalar(select(DeliveryEndpoint).where(DeliveryEndpoint.region == region))

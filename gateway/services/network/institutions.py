@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Institution, InstitutionKind
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
-from gateway.services.errors import NotFound
+from gateway.services.errors import Conflict, NotFound
 
 
 def register(
@@ -22,13 +22,25 @@ def register(
     region: str,
     country: str,
 ) -> Institution:
-    """Add an institution to the network."""
+    """Add an institution to the network (a name already used in the region is refused)."""
+    _refuse_duplicate(session, name, region)
     institution = Institution(name=name, kind=kind, region=region, country=country.upper())
     session.add(institution)
     session.flush()
     journal.record(session, actor, "institution.registered", "institution", institution.id,
                    detail={"kind": kind.value, "region": region})
     return institution
+
+
+def _refuse_duplicate(session: Session, name: str, region: str,
+                      institution_id: uuid.UUID | None = None) -> None:
+    """No two institutions of a region share a name (compared without case or outer spaces)."""
+    query = select(Institution.id).where(Institution.region == region,
+                                         func.lower(Institution.name) == name.strip().lower())
+    if institution_id is not None:
+        query = query.where(Institution.id != institution_id)
+    if session.scalars(query).first() is not None:
+        raise Conflict("An institution of that name is already registered in the region.")
 
 
 def get_active(session: Session, institution_id: uuid.UUID) -> Institution:
@@ -62,11 +74,27 @@ def update(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: s
     institution = session.get(Institution, institution_id)
     if institution is None:
         raise NotFound("No institution with that id.")
+    _refuse_duplicate(session, name, region, institution.id)
     institution.name, institution.kind = name, kind
     institution.region, institution.country = region, country.upper()
     session.flush()
     journal.record(session, actor, "institution.updated", "institution", institution.id,
                    detail={"kind": kind.value, "region": region})
+    return institution
+
+
+def set_staff_counts(session: Session, actor: Actor, institution_id: uuid.UUID, *,
+                     students: int | None, counsellors: int | None) -> Institution:
+    """Record how many students and counsellors an institution has (None: not recorded)."""
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound("No institution with that id.")
+    if (institution.student_count, institution.counsellor_count) == (students, counsellors):
+        return institution
+    institution.student_count, institution.counsellor_count = students, counsellors
+    session.flush()
+    journal.record(session, actor, "institution.staff_counts_set", "institution", institution.id,
+                   detail={"students": students, "counsellors": counsellors})
     return institution
 
 
@@ -78,4 +106,15 @@ def deactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Ins
     institution.active = False
     session.flush()
     journal.record(session, actor, "institution.deactivated", "institution", institution.id)
+    return institution
+
+
+def reactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
+    """Bring a deactivated institution back into the network (its clients stay as they are)."""
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound("No institution with that id.")
+    institution.active = True
+    session.flush()
+    journal.record(session, actor, "institution.reactivated", "institution", institution.id)
     return institution

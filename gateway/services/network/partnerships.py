@@ -41,7 +41,7 @@ def propose(
     if first == second:
         raise InvalidInput("A partnership needs two different institutions.")
     if valid_until <= valid_from:
-        raise InvalidInput("valid_until must be after valid_from.")
+        raise InvalidInput("valid_until must be after valid_from.", rule="dates")
     if not exchanges:
         raise InvalidInput("A partnership allows at least one exchange.")
     for institution_id in institution_ids:
@@ -50,6 +50,7 @@ def propose(
     partnership = Partnership(
         institution_a_id=a, institution_b_id=b, exchanges=sorted({e.value for e in exchanges}),
         status=PartnershipStatus.PROPOSED, valid_from=valid_from, valid_until=valid_until,
+        proposed_by=actor.label,
     )
     session.add(partnership)
     session.flush()
@@ -73,6 +74,17 @@ def change_status(session: Session, actor: Actor, partnership_id: uuid.UUID,
     session.flush()
     journal.record(session, actor, f"partnership.{status.value}", "partnership", partnership.id)
     return partnership
+
+
+def approve(session: Session, actor: Actor, partnership_id: uuid.UUID, *,
+            four_eyes: bool) -> Partnership:
+    """Activate a proposed partnership; with ``four_eyes`` its proposer may not approve it."""
+    partnership = session.get(Partnership, partnership_id)
+    if (four_eyes and partnership is not None and partnership.approved_at is None
+            and partnership.proposed_by == actor.label):
+        raise Forbidden("Another coordinator must approve a partnership you proposed.",
+                        rule="four_eyes")
+    return change_status(session, actor, partnership_id, PartnershipStatus.ACTIVE)
 
 
 def list_for(session: Session, institution_id: uuid.UUID | None = None) -> list[Partnership]:
