@@ -181,7 +181,7 @@ def _validated_task(document: object) -> Task:
         raise Malformed(f"not a valid FHIR R4 Task ({where or 'invalid'})") from None
 
 
-def _referenced(reference, kind: str, what: str) -> str:
+def referenced(reference, kind: str, what: str) -> str:
     """The id in a relative reference ``{kind}/{id}``, or :class:`Unmappable`."""
     text = getattr(reference, "reference", None) or ""
     if not text.startswith(f"{kind}/") or "/" in text.removeprefix(f"{kind}/"):
@@ -196,8 +196,8 @@ def parse_onward_task(document: object) -> OnwardTask:
         raise Malformed("a new Task has no id; the gateway assigns it")
     if task.status != "requested" or task.intent != "order":
         raise Unmappable("a new Task has status requested and intent order")
-    parents = [_referenced(part, "Task", "Task.partOf") for part in task.partOf or []]
-    parents += [_referenced(based, "ServiceRequest", "Task.basedOn")
+    parents = [referenced(part, "Task", "Task.partOf") for part in task.partOf or []]
+    parents += [referenced(based, "ServiceRequest", "Task.basedOn")
                 for based in task.basedOn or []]
     if len(set(parents)) != 1:
         raise Unmappable("Task.partOf (or basedOn) must name the one referral this continues")
@@ -215,7 +215,7 @@ def parse_onward_task(document: object) -> OnwardTask:
     if priority is None:
         raise Unmappable("Task.priority must be routine, urgent or stat")
     return OnwardTask(part_of=parents[0],
-                      recipient=_referenced(task.owner, "Organization", "Task.owner"),
+                      recipient=referenced(task.owner, "Organization", "Task.owner"),
                       subject_ref=subject.value, priority=priority, reason=reason,
                       summary=task.description)
 

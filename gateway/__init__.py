@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
         directory,
         events,
         fhir,
+        fhir_directory,  # noqa: F401  (nests its routes in fhir.bp on import)
+        fhir_handback,  # noqa: F401  (nests its routes in fhir.bp on import)
         handbacks,
         handovers,
         network,

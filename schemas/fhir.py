@@ -6,13 +6,19 @@ from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
 
+from adapters.fhir_directory import KIND_SYSTEM, SERVICE_SYSTEM
+from gateway.models import InstitutionKind, Service
 from schemas.common import InputSchema
 
 TASK_STATUSES = ("draft", "requested", "received", "accepted", "in-progress", "completed",
                  "rejected", "cancelled", "failed")
 TASK_PRIORITIES = ("routine", "urgent", "stat")
+# ``_sort`` value -> the box order (gateway.services.referrals.triage.SORTS) it names
+TASK_SORTS = {"_lastUpdated": "last_updated", "-_lastUpdated": "-last_updated",
+              "deadline": "deadline"}
+DIRECTORY_INCLUDES = ("HealthcareService:endpoint", "HealthcareService:organization")
 REFERENCE = validate.Regexp(r"^(Organization/)?[0-9a-fA-F-]{36}$",
-                            error="must be Organization/{id}")
+                            error="must be Organization/{{id}}")
 
 
 class LastUpdated(fields.Field):
@@ -39,5 +45,42 @@ class TaskSearchSchema(InputSchema):
     count = fields.Integer(data_key="_count", load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(data_key="_cursor", validate=validate.Length(max=200))
     include = fields.String(data_key="_include", validate=validate.OneOf(["Task:focus"]))
+    sort = fields.String(data_key="_sort", validate=validate.OneOf(list(TASK_SORTS)))
     format = fields.String(data_key="_format")
     last_updated = LastUpdated(data_key="_lastUpdated")
+
+
+class Token(fields.Field):
+    """A FHIR token ``code`` or ``system|code`` in one code system; the code as ``enum``."""
+
+    def __init__(self, system: str, enum: type, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.system, self.enum = system, enum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = value if isinstance(value, str) else ""
+        system, _, code = text.rpartition("|")
+        if system and system != self.system:
+            raise ValidationError(f"must be a code of {self.system}")
+        try:
+            return self.enum(code)
+        except ValueError:
+            raise ValidationError("is not a known code") from None
+
+
+class HealthcareServiceSearchSchema(InputSchema):
+    """``GET HealthcareService?…``: the partners the caller may refer to now."""
+
+    organization = fields.String(validate=REFERENCE)
+    service_type = Token(SERVICE_SYSTEM, Service, data_key="service-type")
+    service_category = Token(KIND_SYSTEM, InstitutionKind, data_key="service-category")
+    include = fields.List(fields.String(validate=validate.OneOf(DIRECTORY_INCLUDES)),
+                          data_key="_include")
+    format = fields.String(data_key="_format")
+
+
+class EndpointSearchSchema(InputSchema):
+    """``GET Endpoint?…``: how the caller reaches its referral partners (the gateway)."""
+
+    organization = fields.String(validate=REFERENCE)
+    format = fields.String(data_key="_format")

@@ -13,7 +13,7 @@ class HandBackCreateSchema(InputSchema):
     discharge_advice = fields.String(required=True, validate=validate.Length(1, 4000), metadata={
         "description": "For the school; released to it only under a follow_up consent."})
     follow_up_after_days = fields.List(
-        fields.Integer(validate=validate.Range(1, 730)), required=True,
+        fields.Integer(strict=True, validate=validate.Range(1, 730)), required=True,
         validate=validate.Length(0, 12),
         metadata={"description": "Recommended follow-ups, in days after the hand-back "
                                  "(e.g. [7, 30, 90]); they fall due in the school's ledger."})

@@ -25,7 +25,9 @@ from gateway.api.fhir_http import (
     negotiate,
     outcome,
     problem_as_outcome,
+    refused,
     representation,
+    resource_uuid,
 )
 from gateway.db import db_session
 from gateway.keystore import current_keyring
@@ -37,7 +39,7 @@ from gateway.services.errors import DomainError, NotFound
 from gateway.services.network import partnerships
 from gateway.services.privacy import disclosure
 from gateway.services.referrals import intake, lifecycle, onward, reads, task_updates
-from schemas.fhir import TaskSearchSchema
+from schemas.fhir import TASK_SORTS, TaskSearchSchema
 from schemas.referrals import ReferralCreateSchema, ReferralSchema, ReferralTransitionSchema
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/R4")
@@ -82,19 +84,6 @@ def _unmappable(exc: fhir.Unmappable) -> Response:
     return outcome(422, str(exc))
 
 
-def _uuid(ident: str, kind: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(ident.removeprefix("Organization/"))
-    except ValueError:
-        raise NotFound(f"No {kind} with that id.") from None
-
-
-def _refused(exc: ValidationError, status: int, what: str) -> BadRequest:
-    """A schema refusal naming the fields (never the values) that failed."""
-    fields = sorted(str(name) for name in exc.normalized_messages())
-    return BadRequest(status, f"{what}: {', '.join(fields)} refused"[:300])
-
-
 _REFERRAL = ReferralSchema()  # built once, not per Task
 
 
@@ -119,8 +108,8 @@ def smart_configuration() -> Response:
 def _box(query: dict) -> tuple[str, uuid.UUID | None] | None:
     """Which box ``owner``/``requester`` name, and the other side; None if neither is us."""
     me = current_actor().institution_id
-    owner = _uuid(query["owner"], "Organization") if "owner" in query else None
-    requester = _uuid(query["requester"], "Organization") if "requester" in query else None
+    owner = resource_uuid(query["owner"], "Organization") if "owner" in query else None
+    requester = resource_uuid(query["requester"], "Organization") if "requester" in query else None
     if requester is not None and requester == me:
         return "sent", owner
     if owner is None or owner == me:
@@ -131,11 +120,12 @@ def _box(query: dict) -> tuple[str, uuid.UUID | None] | None:
 @bp.get("/Task")
 @authenticated("referrals:read")
 def search_tasks() -> Response:
-    """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first."""
+    """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first
+    unless ``_sort`` names another order (last update either way, or the SLA deadline)."""
     try:
         query = TaskSearchSchema().load(request.args.to_dict())
     except ValidationError as exc:
-        raise _refused(exc, 400, "Search parameters") from None
+        raise refused(exc, 400, "Search parameters") from None
     box = _box(query)
     base = current_app.config["ISSUER"] + bp.url_prefix + "/Task"
     kept = {key: value for key, value in request.args.items() if key != "_cursor"}
@@ -147,8 +137,8 @@ def search_tasks() -> Response:
         status=STATUS_OF_TASK.get(query.get("status")),
         priority=[PRIORITY_OF[query["priority"]]] if query.get("priority") in PRIORITY_OF
         else None, updated=query.get("last_updated"),
-        cursor=query.get("cursor"), limit=query["count"], with_total=True,
-        policy=current_policy())
+        sort=TASK_SORTS.get(query.get("sort"), "newest"), cursor=query.get("cursor"),
+        limit=query["count"], with_total=True, policy=current_policy())
     views = [_view(item) for item in page.items]
     if page.next_cursor:
         links["next"] = f"{base}?{urlencode({**kept, '_cursor': page.next_cursor})}"
@@ -167,7 +157,7 @@ def _transition(task_id: str) -> lifecycle.Transition:
         change = ReferralTransitionSchema().load(
             {key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
-        raise _refused(exc, 422, "Task content") from None
+        raise refused(exc, 422, "Task content") from None
     return lifecycle.Transition(
         status=change["status"], note=change.get("note"),
         diagnosis_code=change.get("diagnosis_code"),
@@ -185,8 +175,8 @@ def _onward() -> tuple[uuid.UUID, intake.NewReferral]:
         loaded = ReferralCreateSchema().load(
             {key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
-        raise _refused(exc, 422, "Task content") from None
-    return _uuid(task.part_of, "Task"), intake.NewReferral(
+        raise refused(exc, 422, "Task content") from None
+    return resource_uuid(task.part_of, "Task"), intake.NewReferral(
         recipient_id=loaded.pop("recipient_institution_id"), **loaded)
 
 
@@ -212,14 +202,14 @@ class TaskItem(MethodView):
     @authenticated("referrals:read")
     def get(self, task_id: str) -> Response:
         """Read the Task (the referral's current status and version)."""
-        view = reads.read(db_session(), current_actor(), _uuid(task_id, "Task"),
+        view = reads.read(db_session(), current_actor(), resource_uuid(task_id, "Task"),
                           policy=current_policy())
         return representation(resources.task(_view(view)))
 
     @authenticated("referrals:write")
     def put(self, task_id: str) -> Response:
         """Apply a hospital's Task update onto the referral lifecycle (``If-Match`` honoured)."""
-        referral_id = _uuid(task_id, "Task")
+        referral_id = resource_uuid(task_id, "Task")
         version = expected_version()
         view = task_updates.apply(db_session(), current_actor(), referral_id,
                                   _transition(task_id), expected_version=version,
@@ -228,7 +218,7 @@ class TaskItem(MethodView):
 
 
 def _versions(task_id: str) -> list[dict]:
-    view, steps = reads.versions(db_session(), current_actor(), _uuid(task_id, "Task"),
+    view, steps = reads.versions(db_session(), current_actor(), resource_uuid(task_id, "Task"),
                                  policy=current_policy())
     dumped = _view(view)
     return [resources.task_version(dumped, step) for step in steps]
@@ -255,7 +245,7 @@ def task_version(task_id: str, version_id: str) -> Response:
 @authenticated("referrals:read")
 def read_service_request(request_id: str) -> Response:
     """The referral itself, minimised to what the caller may see."""
-    view = reads.read(db_session(), current_actor(), _uuid(request_id, "ServiceRequest"),
+    view = reads.read(db_session(), current_actor(), resource_uuid(request_id, "ServiceRequest"),
                       policy=current_policy())
     return representation(resources.service_request(_view(view)))
 
@@ -275,7 +265,8 @@ def read_patient(patient_id: str) -> Response:
 @authenticated("referrals:read")
 def read_consent(consent_id: str) -> Response:
     """The consent a referral of the caller's was sent under, de-identified."""
-    view, facts = reads.read_consent(db_session(), current_actor(), _uuid(consent_id, "Consent"),
+    view, facts = reads.read_consent(db_session(), current_actor(),
+                                     resource_uuid(consent_id, "Consent"),
                                      policy=current_policy())
     return fhir_response(resources.consent(_view(view), facts))
 
@@ -285,7 +276,8 @@ def read_consent(consent_id: str) -> Response:
 def read_organization(organization_id: str) -> Response:
     """An institution of the caller's partnerships (or the caller itself)."""
     institution = partnerships.known_institution(
-        db_session(), current_actor().institution_id, _uuid(organization_id, "Organization"))
+        db_session(), current_actor().institution_id,
+        resource_uuid(organization_id, "Organization"))
     return fhir_response(resources.organization({
         "id": str(institution.id), "name": institution.name, "active": institution.active}))
 

@@ -10,11 +10,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from flask import Response, json, request
+from marshmallow import ValidationError
 
 from adapters import fhir
 from gateway.problems import PROBLEM_JSON
+from gateway.services.errors import NotFound
 from schemas.storable import unstorable_text
 
 JSON_TYPES = ("application/fhir+json", "application/json")
@@ -30,6 +33,20 @@ class BadRequest(ValueError):
     def __init__(self, status: int, diagnostics: str) -> None:
         super().__init__(diagnostics)
         self.status = status
+
+
+def resource_uuid(ident: str, kind: str) -> uuid.UUID:
+    """The UUID a resource id (or an ``Organization/{id}`` reference) names; NotFound if none."""
+    try:
+        return uuid.UUID(ident.removeprefix("Organization/"))
+    except ValueError:
+        raise NotFound(f"No {kind} with that id.") from None
+
+
+def refused(exc: ValidationError, status: int, what: str) -> BadRequest:
+    """A schema refusal naming the fields (never the values) that failed."""
+    fields = sorted(str(name) for name in exc.normalized_messages())
+    return BadRequest(status, f"{what}: {', '.join(fields)} refused"[:300])
 
 
 def fhir_response(document: dict | None, status: int = 200,

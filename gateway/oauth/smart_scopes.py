@@ -14,6 +14,9 @@ SMART_SCOPES = {
     "system/ServiceRequest.r": READ, "system/ServiceRequest.rs": READ,
     "system/Patient.r": READ, "system/Patient.rs": READ,
     "system/Organization.r": READ, "system/Organization.rs": READ,
+    "system/HealthcareService.r": READ, "system/HealthcareService.rs": READ,
+    "system/Endpoint.r": READ, "system/Endpoint.rs": READ,
+    "system/Communication.c": WRITE,
 }
 
 

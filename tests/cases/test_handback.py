@@ -4,41 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select, text
 
 from gateway.db import engine_of, transaction
 from gateway.models import AuditEntry
-from tests.factories.cases import crisis_case_body
-from tests.factories.privacy import consent_body
-from tests.factories.referrals import referral_body
-from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
-from tests.support import assert_problem, bearer
+from tests.support import assert_problem
 
 ADVICE = "Sertraline 50 mg; avoid night study; outpatient review every two weeks."
 HAND_BACK = {"discharge_advice": ADVICE, "follow_up_after_days": [7, 30, 90],
              "return_to_school_advised": True, "return_on": "2026-12-14"}
-
-
-@pytest.fixture
-def referred(client, make_partner, token_for, link):
-    """A crisis case referred by green channel to a hospital that accepted it."""
-    school = make_partner("university", scopes=SCHOOL_SCOPES)
-    hospital = make_partner("hospital", scopes=HOSPITAL_SCOPES)
-    link(school, hospital, "referral")
-    token, hospital_token = bearer(token_for(school)), bearer(token_for(hospital))
-
-    def make(*purposes: str) -> tuple[dict, dict]:
-        for purpose in purposes:
-            assert client.post("/api/v1/consents", headers=token, json=consent_body(
-                hospital.institution_id, purpose=purpose)).status_code == 201
-        case = client.post("/api/v1/cases", json=crisis_case_body(), headers=token).get_json()
-        referral = client.post("/api/v1/referrals", headers=token, json=referral_body(
-            hospital.institution_id, case_id=case["id"])).get_json()
-        return case, referral
-
-    make.token, make.hospital_token = token, hospital_token
-    return make
 
 
 def _move(client, referral: dict, status: str, token: dict) -> None:

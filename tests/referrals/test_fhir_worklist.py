@@ -3,6 +3,9 @@ content negotiation, SMART scopes and the REST validators on Task updates."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -13,6 +16,8 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
+from gateway.db import transaction
+from gateway.models import Referral
 from tests.network_support import HOSPITAL_SCOPES
 from tests.support import bearer
 
@@ -178,7 +183,8 @@ def test_content_negotiation(client, worklist):
 
 def test_unsupported_search_parameter_is_an_operation_outcome(client, worklist):
     _school, _hospital, _school_auth, auth, _ids = worklist
-    for query in ("status=bogus", "_count=0", "_include=Task:owner", "name=x"):
+    for query in ("status=bogus", "_count=0", "_include=Task:owner", "name=x",
+                  "owner=Organization/x"):
         response = client.get(f"/fhir/R4/Task?{query}", headers=auth)
         assert response.status_code == 400, query
         OperationOutcome.model_validate(response.get_json())
@@ -270,3 +276,38 @@ def test_last_updated_filters_the_worklist(client, worklist):
     for wrong in ("2026-12-01", "eq2026-12-01T00:00:00Z", "gt2026-12-01T00:00:00"):
         response = client.get("/fhir/R4/Task", headers=auth, query_string={"_lastUpdated": wrong})
         assert response.status_code == 400, wrong
+
+
+def _pages(client, auth, query: str) -> list[str]:
+    """Every Task id of a search, one per page, following the ``next`` links."""
+    ids, path = [], f"/fhir/R4/Task?{query}&_count=1"
+    while path:
+        bundle = _bundle(client.get(path, headers=auth))
+        assert bundle.total == 3
+        ids += [entry.resource.id for entry in bundle.entry or []]
+        following = [link.url for link in bundle.link if link.relation == "next"]
+        path = following[0].removeprefix("http://gateway.test") if following else None
+    return ids
+
+
+def test_sort_by_last_update_or_deadline_pages_in_that_order(app, client, worklist):
+    _school, _hospital, _school_auth, auth, ids = worklist
+    now = datetime.now(UTC)
+    due = {ids[0]: 2, ids[1]: 1, ids[2]: 3}  # hours from now
+    changed = {ids[0]: 1, ids[1]: 3, ids[2]: 2}  # minutes ago
+    with transaction(app) as session:
+        for rid in ids:
+            referral = session.get(Referral, uuid.UUID(rid))
+            referral.receipt_due_at = None
+            referral.expires_at = now + timedelta(hours=due[rid])
+            referral.updated_at = now - timedelta(minutes=changed[rid])
+    assert _pages(client, auth, "status=requested") == [ids[2], ids[1], ids[0]]
+    assert _pages(client, auth, "_sort=deadline") == [ids[1], ids[0], ids[2]]
+    assert _pages(client, auth, "_sort=_lastUpdated") == [ids[1], ids[2], ids[0]]
+    assert _pages(client, auth, "_sort=-_lastUpdated") == [ids[0], ids[2], ids[1]]
+    rest = client.get("/api/v1/referrals", headers=auth, query_string={"sort": "deadline"})
+    assert [item["id"] for item in rest.get_json()["items"]] == [ids[1], ids[0], ids[2]]
+    for wrong in ("status", "-deadline", "_lastUpdated,deadline", ""):
+        response = client.get("/fhir/R4/Task", headers=auth, query_string={"_sort": wrong})
+        assert response.status_code == 400, wrong
+        OperationOutcome.model_validate(response.get_json())

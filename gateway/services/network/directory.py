@@ -19,7 +19,7 @@ from gateway.models import (
 )
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
-from gateway.services.errors import Forbidden
+from gateway.services.errors import Forbidden, NotFound
 from gateway.services.network import institutions, partnerships
 from gateway.services.referrals import sla
 
@@ -52,9 +52,10 @@ def set_entry(session: Session, actor: Actor, institution_id: uuid.UUID, *,
 
 
 def for_partner(session: Session, actor: Actor, *, kind: InstitutionKind | None = None,
-                service: Service | None = None) -> list[Listing]:
+                service: Service | None = None,
+                institution_id: uuid.UUID | None = None) -> list[Listing]:
     """Institutions the actor's institution may refer to now (an active partnership allows
-    ``referral``), by name; optionally of one kind or offering one service."""
+    ``referral``), by name; optionally of one kind, offering one service, or just one."""
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may read the directory.")
     reach = partnerships.partnerships_by_partner(session, actor.institution_id,
@@ -65,6 +66,8 @@ def for_partner(session: Session, actor: Actor, *, kind: InstitutionKind | None 
                                       Institution.active.is_(True))
     if kind is not None:
         query = query.where(Institution.kind == kind)
+    if institution_id is not None:
+        query = query.where(Institution.id == institution_id)
     found = list(session.scalars(query.order_by(Institution.name, Institution.id)))
     entries = {e.institution_id: e for e in session.scalars(select(DirectoryEntry).where(
         DirectoryEntry.institution_id.in_([i.id for i in found])))} if found else {}
@@ -78,3 +81,12 @@ def for_partner(session: Session, actor: Actor, *, kind: InstitutionKind | None 
                                 entry.on_call_hours if entry else None,
                                 sla.policy_for(session, institution.id)))
     return listings
+
+
+def listing(session: Session, actor: Actor, institution_id: uuid.UUID) -> Listing:
+    """One institution the actor may refer to now; any other is :class:`NotFound`, so the
+    directory reveals no one outside the caller's active referral partnerships."""
+    found = for_partner(session, actor, institution_id=institution_id)
+    if not found:
+        raise NotFound("No directory entry with that id.")
+    return found[0]

@@ -1,5 +1,6 @@
-"""Inbox triage: narrow a box by status, priority and deadline; order it newest first or most
-urgent deadline first (keyset positions for either); count the matches per priority."""
+"""Inbox triage: narrow a box by status, priority and deadline; order it newest first, most
+urgent deadline first or by last update (keyset positions for each); count the matches per
+priority."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from gateway.models import Priority, Referral, ReferralStatus
 from gateway.models.base import UTCDateTime
 
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts referrals without a deadline last
-SORTS = ("newest", "deadline")
+# name -> (what is compared, descending?)
+SORTS = {"newest": ("created", True), "deadline": ("deadline", False),
+         "last_updated": ("updated", False), "-last_updated": ("updated", True)}
 
 
 def narrow(query: Select, *, status: ReferralStatus | None = None,
@@ -34,47 +37,50 @@ def narrow(query: Select, *, status: ReferralStatus | None = None,
 
 @dataclass(frozen=True)
 class Order:
-    """Newest first (created_at, id descending) or by deadline (due_at, id ascending)."""
+    """One of :data:`SORTS`: newest first (created_at, id descending), most urgent deadline
+    first (due_at, id ascending) or by last update (updated_at, id, either way)."""
 
-    by_deadline: bool
+    key: str
+    descending: bool
 
     @classmethod
     def named(cls, sort: str) -> Order:
         """The order called ``sort`` (one of :data:`SORTS`)."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}")
-        return cls(sort == "deadline")
+        return cls(*SORTS[sort])
 
     def _moment(self):
-        if self.by_deadline:
+        if self.key == "deadline":
             return func.coalesce(Referral.due_at, literal(NO_DEADLINE, UTCDateTime()))
-        return Referral.created_at
+        return Referral.updated_at if self.key == "updated" else Referral.created_at
 
     def columns(self) -> tuple:
         """ORDER BY columns."""
         moment = self._moment()
-        if self.by_deadline:
-            return moment.asc(), Referral.id.asc()
-        return moment.desc(), Referral.id.desc()
+        if self.descending:
+            return moment.desc(), Referral.id.desc()
+        return moment.asc(), Referral.id.asc()
 
     def position(self, referral: Referral) -> tuple[datetime, uuid.UUID]:
         """Where ``referral`` sits in this order (what a cursor encodes)."""
-        if self.by_deadline:
+        if self.key == "deadline":
             return referral.due_at or NO_DEADLINE, referral.id
-        return referral.created_at, referral.id
+        return (referral.updated_at if self.key == "updated" else referral.created_at), \
+            referral.id
 
     def after(self, query: Select, position: tuple[datetime, uuid.UUID]) -> Select:
         """``query`` limited to what follows ``position``."""
         moment, ident = position
         column = self._moment()
-        if self.by_deadline:
-            return query.where(or_(column > moment, and_(column == moment, Referral.id > ident)))
-        return query.where(or_(column < moment, and_(column == moment, Referral.id < ident)))
+        if self.descending:
+            return query.where(or_(column < moment, and_(column == moment, Referral.id < ident)))
+        return query.where(or_(column > moment, and_(column == moment, Referral.id > ident)))
 
     def follows(self, referral: Referral, position: tuple[datetime, uuid.UUID]) -> bool:
         """Whether ``referral`` comes after ``position`` (for lists filtered in Python)."""
         mine = self.position(referral)
-        return mine > position if self.by_deadline else mine < position
+        return mine < position if self.descending else mine > position
 
 
 def counts(session: Session, query: Select) -> dict[str, int]:
