@@ -4,9 +4,12 @@ guarded API and FHIR route is called with no token, a token without its scope, a
 token and the token of a revoked client, and must refuse each one before doing anything;
 each admin page refuses a caller who is not signed in.
 
-Not here yet (the lead knows): the "other institution's token" and "coordinator of another
-region" columns, which need a real object behind every route (the 404 tests of each domain
-cover them route by route today).
+Two more columns run against a real object behind every path parameter
+(``tests/api/authorisation_world.py``): an institution with every partner scope but no
+partnership calls every guarded route with another institution's ids, and a coordinator of
+another region calls every admin route. An object route answers exactly as for an id that
+does not exist (404 on a read: no existence leak); a network-administration route answers 403;
+a list or a create shows none of the other side's ids.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
 from werkzeug.routing import Rule
 
 from gateway.db import transaction
 from gateway.services.network import clients
+from tests.admin_support import csrf_token, make_account, sign_in
+from tests.api import authorisation_world
 from tests.support import TESTER, bearer
 
 PUBLIC = "public"  # anyone: health, discovery, the OAuth endpoints (they authenticate clients)
@@ -233,3 +239,89 @@ def test_admin_pages_refuse_a_caller_not_signed_in(client, app, table_counts):
             wrong.append((method, rule.rule, response.status_code))
     assert wrong == []
     assert table_counts() == before
+
+
+# --- the "other institution's token" and "coordinator of another region" columns ---------
+
+ADMIN_SCOPE = "network:admin"
+#: Admin routes that are the coordinator's own, not a region's: nothing of another region.
+REGION_FREE = {("POST", "/admin/sign-out"), ("POST", "/admin/language"),
+               ("GET", "/admin/sign-in"), ("POST", "/admin/sign-in"),
+               ("GET", "/admin/static/<path:filename>")}
+UNKNOWN = {"index": "999999", "version_id": "99", "region": "r9", "action": "suspend",
+           "filename": "admin.css", "client_id": "no-such-client",
+           "patient_id": "psn-00000000000000000000000000000000"}
+QUERIES = {"/audit/entries/<int:index>": "?tree_size=1"}  # leaf 0 of the first tree
+
+
+@pytest.fixture
+def world(app, client, make_partner, link, token_for, grant_consent, send_referral):
+    return authorisation_world.build(app, client, make_partner, link, token_for, grant_consent,
+                                     send_referral)
+
+
+def _filled(rule: Rule, ids: dict[str, str]) -> str:
+    path = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+    return path + QUERIES.get(rule.rule, "")
+
+
+def _unknown(rule: Rule) -> str:
+    return _filled(rule, {name: UNKNOWN.get(name, str(uuid.uuid4())) for name in rule.arguments})
+
+
+def _answer(response) -> tuple[int, object]:
+    """Status and body, without what differs between any two requests (the request id)."""
+    body = response.get_json(silent=True)
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "request_id"}
+    return response.status_code, body
+
+
+def _shows_none_of(response, world, path: str = "") -> bool:
+    """Whether the page shows no id of the other side (the caller's own URL aside)."""
+    text = response.get_data(as_text=True).replace(path, "")
+    return not any(secret in text for secret in world.secrets())
+
+
+def test_another_institutions_objects_are_not_found_and_not_listed(client, app, world,
+                                                                   make_partner, token_for):
+    outsider = make_partner("university", scopes=authorisation_world.SCOPES)
+    headers = bearer(token_for(outsider))
+    wrong = []
+    for method, rule in _routes(app):
+        scope = _guard(method, rule)
+        if scope in (PUBLIC, ADMIN_SESSION, ADMIN_PUBLIC):
+            continue
+        response = _call(client, method, _filled(rule, world.ids), headers)
+        if scope == ADMIN_SCOPE:
+            ok = response.status_code == 403
+        elif rule.arguments:
+            unknown = _call(client, method, _unknown(rule), headers)
+            ok = (_answer(response) == _answer(unknown) and response.status_code >= 400
+                  and (method != "GET" or response.status_code == 404))
+        else:
+            ok = response.status_code < 500 and _shows_none_of(response, world)
+        if not ok:
+            wrong.append((method, rule.rule, response.status_code))
+    assert wrong == []
+
+
+def test_a_coordinator_of_another_region_sees_nothing_of_it(client, app, world):
+    assert sign_in(client, make_account(app, region="r2")).status_code == 302
+    token = csrf_token(client.get("/admin/institutions/new").get_data(as_text=True))
+    wrong = []
+    for method, rule in _routes(app):
+        if _guard(method, rule) != ADMIN_SESSION or (method, rule.rule) in REGION_FREE:
+            continue
+        data = {"csrf_token": token} if method == "POST" else None
+        path = _filled(rule, world.ids)
+        response = client.open(path, method=method, data=data)
+        if rule.arguments:
+            unknown = client.open(_unknown(rule), method=method, data=data)
+            ok = (response.status_code == unknown.status_code == 404
+                  and _shows_none_of(response, world, path))
+        else:
+            ok = response.status_code < 500 and _shows_none_of(response, world)
+        if not ok:
+            wrong.append((method, rule.rule, response.status_code))
+    assert wrong == []
