@@ -87,6 +87,10 @@ class DefaultConfig:
     WTF_CSRF_CHECK_DEFAULT = False  # checked on admin forms only; APIs use bearer tokens
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     BABEL_DEFAULT_LOCALE = "zh_CN"
+    # admin UI times: a region's own zone (REGION_TIME_ZONES, e.g. {"r2": "Asia/Urumqi"}), else
+    # REGION_TIME_ZONE; always shown with the zone's name
+    REGION_TIME_ZONE = "Asia/Shanghai"
+    REGION_TIME_ZONES: ClassVar[dict[str, str]] = {}
 
     API_TITLE = "Circulation gateway"
     API_VERSION = "v1"

@@ -40,6 +40,7 @@ def init_admin(app: Flask) -> None:
     """Session secret, CSRF (admin forms only), translations, views and the CLI."""
     from gateway.admin import (  # noqa: F401 - modules register their views on ``bp``
         audit,
+        audit_proofs,
         auth,
         board,
         breakglass,
@@ -47,6 +48,7 @@ def init_admin(app: Flask) -> None:
         delivery,
         errors,
         institutions,
+        localtime,
         partnerships,
     )
     from gateway.admin.cli import coordinators_cli

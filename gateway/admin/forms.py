@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -17,7 +18,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from gateway.models import Exchange, InstitutionKind, ReviewOutcome
 from gateway.services.network.clients import ASYMMETRIC_ALGS, SCOPES
@@ -135,6 +143,29 @@ class AccessReportForm(FlaskForm):
     institution = StringField(_l("Institution id"), validators=[DataRequired(), Length(max=36)])
     subject_ref = StringField(_l("Student reference"), validators=[
         DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9._:-]+$")])
+
+
+class ProofForm(FlaskForm):
+    """Which leaf, against which published tree size (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    index = IntegerField(_l("Leaf index"), validators=[InputRequired(), NumberRange(0, 2**62)])
+    tree_size = IntegerField(_l("Tree size"), validators=[Optional(), NumberRange(1, 2**62)],
+                             description=_l("Empty: the latest checkpoint."))
+
+
+class ConsistencyForm(FlaskForm):
+    """Two published tree sizes (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    first = IntegerField(_l("Earlier tree size"), validators=[InputRequired(),
+                                                              NumberRange(0, 2**62)])
+    second = IntegerField(_l("Later tree size"), validators=[InputRequired(),
+                                                             NumberRange(0, 2**62)])
 
 
 class ReviewForm(FlaskForm):
