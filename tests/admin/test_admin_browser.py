@@ -22,6 +22,7 @@ import requests
 from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select
 
+from gateway.cli import seal_until_done
 from gateway.db import transaction
 from gateway.models import BreakGlassRelease, Institution, InstitutionKind, utcnow
 from gateway.services.network import institutions
@@ -38,7 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
-         "clients/new", "audit", "delivery")
+         "clients/new", "audit", "audit/proof", "audit/consistency", "delivery")
 UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
@@ -299,3 +300,22 @@ def test_breakglass_review_in_chromium(app, server, page, make_partner, link):
     seen = requests.get(f"{server}/api/v1/referrals/{referral['id']}", headers=hospital,
                         timeout=10).json()
     assert personal_keys(seen) == set()  # found unjustified: the recipient's access ended
+
+
+def test_a_proof_from_the_audit_viewer_in_chromium(app, server, page, make_partner, link,
+                                                   token_for, grant_consent, send_referral):
+    """Issue 13: from a leaf in the audit viewer to its inclusion proof, checked against the
+    signed checkpoint, with times in the region's zone."""
+    school = make_partner("university")
+    hospital = make_partner("hospital")
+    link(school, hospital, "referral")
+    assert grant_consent(token_for(school), hospital.institution_id).status_code == 201
+    referral = send_referral(token_for(school), hospital.institution_id).get_json()
+    seal_until_done(app)
+    sign_in(page, server, make_account(app, region="r1"))
+    page.goto(server + f"/admin/audit?object_id={referral['id']}")
+    page.locator("#audit-entries tbody tr td a").first.click()
+    page.wait_for_url("**/admin/audit/proof?index=*")
+    assert page.inner_text("#proof-result") == "证明与检查点的根哈希一致。"
+    assert "Asia/Shanghai" in page.inner_text("#audit-proof")
+    shot(page, "10-audit-proof")
