@@ -11,12 +11,17 @@ from flask import Flask
 
 from gateway.cli import seal_until_done
 from gateway.db import transaction
-from gateway.models import OutboxStatus
+from gateway.models import AlertKind, OutboxStatus
 from gateway.services import outbox
+from gateway.services.alerts import contacts
+from gateway.services.alerts.raising import raise_alert
+from gateway.services.network import campuses
+from tests.admin_support import make_account
 from tests.circulation import book, new_supervisor, one_slot
 from tests.factories.cases import crisis_case_body
+from tests.factories.privacy import consent_body
 from tests.inner.test_resources import share
-from tests.support import bearer
+from tests.support import TESTER, bearer
 
 SCOPES = ["referrals:read", "referrals:write", "consents:read", "consents:write",
           "cases:read", "cases:write", "bookings:read", "bookings:write", "resources:read",
@@ -40,7 +45,8 @@ class World:
 def build(app: Flask, client, make_partner, link, token_for, grant_consent,
           send_referral) -> World:
     """A university with a hospital and a middle school as partners, every kind of object
-    between them, a dead letter, and the log sealed."""
+    between them (a case handed over to the middle school, a screening round, a campus), an
+    alert with a contact and a coordinator of the region, a dead letter, and the log sealed."""
     school = make_partner("university", scopes=SCOPES)
     hospital = make_partner("hospital", scopes=SCOPES)
     middle = make_partner("middle_school", scopes=SCOPES)
@@ -66,13 +72,31 @@ def build(app: Flask, client, make_partner, link, token_for, grant_consent,
     registration = client.post(f"/api/v1/events/{event['id']}/registrations",
                                json={"participant_ref": "t-1", "role": "counsellor"},
                                headers=bearer(middle_token)).get_json()
+    client.post("/api/v1/consents", headers=bearer(school_token), json=consent_body(
+        middle.institution_id, purpose="handover", categories=("school_record",)))
+    handover = client.post(f"/api/v1/cases/{case['id']}/handovers", headers=bearer(school_token),
+                           json={"recipient_institution_id": str(middle.institution_id),
+                                 "school_record": {"grade": "Year 1"}}).get_json()
+    screening = client.post("/api/v1/screening-rounds", headers=bearer(school_token), json={
+        "screened_on": "2026-09-20", "instrument": "PHQ-9", "screened": 10,
+        "positive": 5}).get_json()
+    coordinator = make_account(app, region="r1")
     with transaction(app) as session:
+        campus = campuses.add(session, TESTER, school.institution_id, name="East",
+                              district="d1")
+        alert = raise_alert(session, TESTER, kind=AlertKind.CRISIS_REVIEW_OVERDUE, region="r1",
+                            cause_type="case", cause_id=uuid.UUID(case["id"]), notice={},
+                            institution_id=school.institution_id)
+        contact = contacts.add(session, TESTER, email="duty@r1.example.edu.cn", region="r1")
+        ids = {"campus_id": str(campus.id), "alert_id": str(alert.id),
+               "contact_id": str(contact.id), "coordinator_id": str(coordinator.id)}
         message = outbox.enqueue(session, "referral.accepted", {"event": "x"},
                                  institution_id=hospital.institution_id)
         message.status, message.attempts, message.last_error = OutboxStatus.DEAD, 8, "HTTP 503"
         message_id = str(message.id)
     seal_until_done(app)
     return World({
+        **ids, "handover_id": handover["id"], "round_id": screening["id"],
         "referral_id": referral["id"], "attachment_id": attachment["id"],
         "consent_id": consent["id"], "case_id": case["id"], "supervisor_id": supervisor["id"],
         "slot_id": slot["id"], "booking_id": booking["id"], "resource_id": event["id"],
