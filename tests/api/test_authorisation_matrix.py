@@ -9,12 +9,15 @@ Two more columns run against a real object behind every path parameter
 partnership calls every guarded route with another institution's ids, and a coordinator of
 another region calls every admin route. An object route answers exactly as for an id that
 does not exist (404 on a read: no existence leak); a network-administration route answers 403;
-a list or a create shows none of the other side's ids.
+a list or a create shows none of the other side's ids. Admin pages that take an id or a region
+in the query (audit filters and exports, the access report, reports) answer the other region's
+as an unknown one.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import time
 import uuid
 
@@ -395,4 +398,37 @@ def test_a_coordinator_of_another_region_sees_nothing_of_it(client, app, world):
             ok = response.status_code < 500 and _shows_none_of(response, world)
         if not ok:
             wrong.append((method, rule.rule, response.status_code))
+    assert wrong == []
+
+
+#: Admin pages that take another region's objects in the query: the answer must be the one
+#: for an id that does not exist (the caller's own input echoed back aside).
+REGION_QUERIES = (
+    ("/admin/audit?object_id={}", "referral_id"),
+    ("/admin/audit?institution={}", "institution_id"),
+    ("/admin/audit/export.csv?object_id={}", "referral_id"),
+    ("/admin/audit/export.jsonl?institution={}", "institution_id"),
+    ("/admin/audit/access-report?institution={}&subject_ref=s-1", "institution_id"),
+    ("/admin/reports?region={}", "region"),
+    ("/admin/reports/export.csv?region={}", "region"),
+    ("/admin/reports/export.xlsx?region={}", "region"),
+)
+CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
+
+
+def _as_for(response, real: str, unknown: str) -> str:
+    """The response's text with the queried id replaced and the CSRF token left out."""
+    return CSRF_VALUE.sub(r"\1", _text(response).replace(real, unknown))
+
+
+def test_another_regions_objects_in_a_query_are_as_unknown(client, app, world):
+    assert sign_in(client, make_account(app, region="r2")).status_code == 302
+    wrong = []
+    for template, name in REGION_QUERIES:
+        real, unknown = world.ids[name], UNKNOWN.get(name, str(uuid.uuid4()))
+        response = client.get(template.format(real))
+        expected = client.get(template.format(unknown))
+        if (response.status_code, _as_for(response, real, unknown)) != \
+                (expected.status_code, _as_for(expected, unknown, unknown)):
+            wrong.append((template, response.status_code, expected.status_code))
     assert wrong == []
