@@ -30,6 +30,7 @@ from gateway.services.network import clients
 from tests.admin_support import csrf_token, make_account, sign_in
 from tests.api import authorisation_world
 from tests.circulation import local_start
+from tests.factories.referrals import referral_body
 from tests.support import TESTER, bearer
 
 PUBLIC = "public"  # anyone: health, discovery, the OAuth endpoints (they authenticate clients)
@@ -300,6 +301,25 @@ BODIES = {
         "attended": True},
     "/api/v1/cases/<uuid:case_id>/assessments": {"instrument": "PHQ-9", "risk_level": "low"},
     "/api/v1/cases/<uuid:case_id>/follow-ups": {"note": "called back"},
+    "/api/v1/cases/<uuid:case_id>": {"plan": "Weekly talks."},
+    "/api/v1/cases/<uuid:case_id>/escalations": {},
+    "/api/v1/cases/<uuid:case_id>/reviews": {"attention_tier": "crisis", "note": "Withdrawn."},
+    "/api/v1/cases/<uuid:case_id>/close": {"reason": "moved_away"},
+    "/api/v1/cases/<uuid:case_id>/return-to-school": {"outcome": "returned_with_support",
+                                                      "note": "Half days first."},
+    "/api/v1/cases/<uuid:case_id>/aftercare": {"plan": "Weekly talk with the counsellor."},
+    "/api/v1/cases/<uuid:case_id>/handovers": {"recipient_institution_id": "institution_id",
+                                               "school_record": {"grade": "Year 1"}},
+    "/api/v1/handovers/<uuid:handover_id>/case": {
+        "subject_ref": "uni-stu-9", "attention_tier": "key", "reported_level": "college",
+        "reporter_role": "counsellor"},
+    "/api/v1/screening-rounds/<uuid:round_id>/positives": {"subject_ref": "stu-9", "score": 19,
+                                                            "risk_level": "high"},
+    "/api/v1/referrals/<uuid:referral_id>/hand-back": {
+        "discharge_advice": "Rest; weekly talks.", "follow_up_after_days": [7, 30],
+        "return_to_school_advised": True, "return_on": "2026-12-14"},
+    "/api/v1/referrals/<uuid:referral_id>/onward": {
+        **referral_body(uuid.UUID(int=0)), "recipient_institution_id": "institution_id"},
 }
 #: Reached with these ids, the answer is a refusal of the object: 404 as for an unknown one.
 OBJECT_WRITES = {rule for rule in BODIES if "<" in rule}
