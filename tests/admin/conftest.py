@@ -17,7 +17,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.admin_support import make_account, sign_in
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.ops.test_e2e_live import NO_CONTROL_SOCKET, _stop, _wait_until_healthy
+from tests.live_support import NO_CONTROL_SOCKET, _stop, _wait_until_healthy
 
 # what the browser tests' server calls its regions (the UI shows names, not slugs)
 REGION_NAMES = {"r1": "上海市闵行区"}
