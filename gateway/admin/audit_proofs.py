@@ -4,6 +4,7 @@ consistency of two published checkpoints, each checked against the signed roots 
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from flask import g, render_template, request
 
@@ -49,8 +50,10 @@ def audit_proof():
                                    found["leaf_hash"], found["audit_path"],
                                    bytes(checkpoint.root))
     status = 200 if found or not request.args else 404 if error else 422
+    recorded_at = datetime.fromisoformat(found["entry"]["recorded_at"]) if found else None
     return render_template("admin/audit_proof.html", form=form, found=found, error=error,
-                           checkpoint=checkpoint, verified=verified), status
+                           recorded_at=recorded_at, checkpoint=checkpoint,
+                           verified=verified), status
 
 
 @bp.route("/audit/consistency")
