@@ -431,7 +431,6 @@ REGION_QUERIES = (
     ("/admin/audit/access-report?institution={}&subject_ref=s-1", "institution_id"),
     ("/admin/reports?region={}", "region"),
     ("/admin/reports/export.csv?region={}", "region"),
-    ("/admin/reports/export.xlsx?region={}", "region"),
 )
 CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
 
