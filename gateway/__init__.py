@@ -23,8 +23,6 @@ def _security_headers(response: Response) -> Response:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
-    from flask_smorest import Api
-
     from gateway.config import load_config
     from gateway.jsonbody import JSONProvider
     from gateway.redacted import RedactingFlask
@@ -60,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
         slots,
         supervisors,
     )
+    from gateway.api.openapi import init_api
+    from gateway.api.openapi_paths import document_plain_routes
     from gateway.oauth import routes as oauth_routes
     from gateway.oauth.server import init_oauth
 
@@ -69,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     keystore.init_keys(app)
     init_oauth(app)
     ratelimit.init_ratelimit(app)
-    api = Api(app)
+    api = init_api(app)
     api.spec.components.security_scheme("oauth2", {
         "type": "oauth2",
         "flows": {"clientCredentials": {
@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(oauth_routes.bp)
     app.register_blueprint(fhir.bp)
+    document_plain_routes(app, api)
     init_admin(app)
     app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
     problems.init_problems(app)

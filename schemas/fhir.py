@@ -17,6 +17,9 @@ TASK_PRIORITIES = ("routine", "urgent", "stat")
 TASK_SORTS = {"_lastUpdated": "last_updated", "-_lastUpdated": "-last_updated",
               "deadline": "deadline"}
 DIRECTORY_INCLUDES = ("HealthcareService:endpoint", "HealthcareService:organization")
+FORMATS = ("json", "application/json", "application/fhir+json")
+LAST_UPDATED = (r"^(gt|ge|lt|le)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])"
+                r"T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?(Z|[+-](0\d|1[0-3]):[0-5]\d)$")
 REFERENCE = validate.Regexp(r"^(Organization/)?[0-9a-fA-F-]{36}$",
                             error="must be Organization/{{id}}")
 
@@ -46,8 +49,10 @@ class TaskSearchSchema(InputSchema):
     cursor = fields.String(data_key="_cursor", validate=validate.Length(max=200))
     include = fields.String(data_key="_include", validate=validate.OneOf(["Task:focus"]))
     sort = fields.String(data_key="_sort", validate=validate.OneOf(list(TASK_SORTS)))
-    format = fields.String(data_key="_format")
-    last_updated = LastUpdated(data_key="_lastUpdated")
+    format = fields.String(data_key="_format", validate=validate.OneOf(FORMATS))
+    last_updated = LastUpdated(data_key="_lastUpdated", metadata={
+        "type": "string", "pattern": LAST_UPDATED,
+        "description": "A comparison prefix and a moment with a zone: gt2026-12-01T08:00:00Z"})
 
 
 class Token(fields.Field):
@@ -76,11 +81,11 @@ class HealthcareServiceSearchSchema(InputSchema):
     service_category = Token(KIND_SYSTEM, InstitutionKind, data_key="service-category")
     include = fields.List(fields.String(validate=validate.OneOf(DIRECTORY_INCLUDES)),
                           data_key="_include")
-    format = fields.String(data_key="_format")
+    format = fields.String(data_key="_format", validate=validate.OneOf(FORMATS))
 
 
 class EndpointSearchSchema(InputSchema):
     """``GET Endpoint?…``: how the caller reaches its referral partners (the gateway)."""
 
     organization = fields.String(validate=REFERENCE)
-    format = fields.String(data_key="_format")
+    format = fields.String(data_key="_format", validate=validate.OneOf(FORMATS))

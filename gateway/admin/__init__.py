@@ -44,6 +44,7 @@ def init_admin(app: Flask) -> None:
     from gateway.admin import (  # noqa: F401 - modules register their views on ``bp``
         alerts,
         audit,
+        audit_proofs,
         auth,
         board,
         breakglass,

@@ -175,6 +175,29 @@ class AccessReportForm(FlaskForm):
         DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9._:-]+$")])
 
 
+class ProofForm(FlaskForm):
+    """Which leaf, against which published tree size (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    index = IntegerField(_l("Leaf index"), validators=[InputRequired(), NumberRange(0, 2**62)])
+    tree_size = IntegerField(_l("Tree size"), validators=[Optional(), NumberRange(1, 2**62)],
+                             description=_l("Empty: the latest checkpoint."))
+
+
+class ConsistencyForm(FlaskForm):
+    """Two published tree sizes (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    first = IntegerField(_l("Earlier tree size"), validators=[InputRequired(),
+                                                              NumberRange(0, 2**62)])
+    second = IntegerField(_l("Later tree size"), validators=[InputRequired(),
+                                                             NumberRange(0, 2**62)])
+
+
 class ReviewForm(FlaskForm):
     """A coordinator's review of a break-glass release."""
 

@@ -12,6 +12,7 @@ import requests
 from playwright.sync_api import Page
 from sqlalchemy import select
 
+from gateway.cli import seal_until_done
 from gateway.db import transaction
 from gateway.delivery.mail import Mailer
 from gateway.delivery.worker import Worker
@@ -47,7 +48,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGES = ("board", "breakglass", "institutions", "institutions/new", "partnerships", "clients",
-         "clients/new", "audit", "delivery", "reports", "alerts", "alerts/contacts")
+         "clients/new", "audit", "audit/proof", "audit/consistency", "delivery", "reports",
+         "alerts", "alerts/contacts")
 
 
 def create_institution(page: Page, server: str, name: str, kind: str) -> None:
@@ -287,3 +289,22 @@ def test_alert_no_channel_delivered_is_red_on_the_board(app, client, server, pag
     page.goto(server + "/admin/board")
     assert page.locator("#undelivered-alerts").count() == 0
     shot(page, "15-board-alert-acknowledged")
+
+
+def test_a_proof_from_the_audit_viewer_in_chromium(app, server, page, make_partner, link,
+                                                   token_for, grant_consent, send_referral):
+    """Issue 13: from a leaf in the audit viewer to its inclusion proof, checked against the
+    signed checkpoint, with times in the region's zone."""
+    school = make_partner("university")
+    hospital = make_partner("hospital")
+    link(school, hospital, "referral")
+    assert grant_consent(token_for(school), hospital.institution_id).status_code == 201
+    referral = send_referral(token_for(school), hospital.institution_id).get_json()
+    seal_until_done(app)
+    sign_in(page, server, make_account(app, region="r1"))
+    page.goto(server + f"/admin/audit?object_id={referral['id']}")
+    page.locator("#audit-entries tbody tr td a").first.click()
+    page.wait_for_url("**/admin/audit/proof?index=*")
+    assert page.inner_text("#proof-result") == "证明与检查点的根哈希一致。"
+    assert "UTC+08:00" in page.inner_text("#audit-proof")
+    shot(page, "10-audit-proof")

@@ -1,5 +1,5 @@
 """Schemathesis against /openapi.json for referrals, consents, cases, the directory and network
-administration: every operation is documented and no generated request makes it answer 5xx.
+administration: every operation is documented and every generated request passes all checks.
 Path ids point at real objects (seeded below) so requests get past 404; partners call with their
 own scopes, the coordination client with network:admin."""
 
@@ -16,7 +16,7 @@ from tests.factories.cases import crisis_case_body
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import referral_body
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES
-from tests.openapi_fuzz import assert_documented, assert_no_server_errors, operations_under
+from tests.openapi_fuzz import assert_conforms, assert_documented, operations_under
 from tests.support import assert_problem, bearer, new_key, public_jwks
 
 PATHS = r"^/api/v1/(referrals|consents|cases|handovers|screening-rounds|campuses|network|directory)"
@@ -144,7 +144,7 @@ def test_every_operation_is_documented(client):
 def test_no_server_errors(app, world):
     operations = sorted(operations_under(app, PATHS), key=_order)
     assert {(op.method.upper(), op.path) for op in operations} == OPERATIONS
-    assert_no_server_errors(operations, world.ids, world.tokens, EXAMPLES, world.fields)
+    assert_conforms(operations, world.ids, world.tokens, EXAMPLES, world.fields)
 
 
 def _order(operation) -> tuple[bool, int]:

@@ -4,20 +4,33 @@ guarded API and FHIR route is called with no token, a token without its scope, a
 token and the token of a revoked client, and must refuse each one before doing anything;
 each admin page refuses a caller who is not signed in.
 
-Not here yet (the lead knows): the "other institution's token" and "coordinator of another
-region" columns, which need a real object behind every route (the 404 tests of each domain
-cover them route by route today).
+Two more columns run against a real object behind every path parameter
+(``tests/api/authorisation_world.py``): an institution with every partner scope but no
+partnership calls every guarded route with another institution's ids, and a coordinator of
+another region calls every admin route. An object route answers exactly as for an id that
+does not exist (404 on a read: no existence leak); a network-administration route answers 403;
+a list or a create shows none of the other side's ids. Admin pages that take an id or a region
+in the query (audit filters and exports, the access report, reports) answer the other region's
+as an unknown one.
 """
 
 from __future__ import annotations
 
+import io
+import re
 import time
 import uuid
 
+import pytest
+from openpyxl import load_workbook
 from werkzeug.routing import Rule
 
 from gateway.db import transaction
 from gateway.services.network import clients
+from tests.admin_support import csrf_token, make_account, sign_in
+from tests.api import authorisation_world
+from tests.circulation import local_start
+from tests.factories.referrals import referral_body
 from tests.support import TESTER, bearer
 
 PUBLIC = "public"  # anyone: health, discovery, the OAuth endpoints (they authenticate clients)
@@ -150,6 +163,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/admin/static/<path:filename>"): ADMIN_PUBLIC,
 }
 ADMIN_PREFIX = "/admin"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _routes(app) -> list[tuple[str, Rule]]:
@@ -262,3 +276,183 @@ def test_admin_pages_refuse_a_caller_not_signed_in(client, app, table_counts):
             wrong.append((method, rule.rule, response.status_code))
     assert wrong == []
     assert table_counts() == before
+
+
+# --- the "other institution's token" and "coordinator of another region" columns ---------
+
+ADMIN_SCOPE = "network:admin"
+#: Admin routes that are the coordinator's own, not a region's: nothing of another region.
+REGION_FREE = {("POST", "/admin/sign-out"), ("POST", "/admin/language"),
+               ("GET", "/admin/sign-in"), ("POST", "/admin/sign-in"),
+               ("GET", "/admin/static/<path:filename>")}
+UNKNOWN = {"index": "999999", "version_id": "99", "region": "r9", "action": "suspend",
+           "filename": "admin.css", "client_id": "no-such-client",
+           "patient_id": "psn-00000000000000000000000000000000"}
+QUERIES = {"/audit/entries/<int:index>": "?tree_size=1"}  # leaf 0 of the first tree
+#: Bodies the route's schema accepts, so the call gets past validation to the object itself
+#: (the ids of the other side's objects are filled in from the world).
+BODIES = {
+    "/api/v1/consents/<uuid:consent_id>/revoke": {"reason": "withdrawn"},
+    "/api/v1/referrals/<uuid:referral_id>/transitions": {"status": "accepted"},
+    "/api/v1/supervisors/<uuid:supervisor_id>/availability": {
+        "kind": "individual", "mode": "online", "capacity": 1, "local_start": local_start(),
+        "duration_minutes": 60},
+    "/api/v1/bookings": {"slot_id": "slot_id", "counsellor_ref": "staff-9"},
+    "/api/v1/bookings/<uuid:booking_id>/decision": {"status": "confirmed"},
+    "/api/v1/bookings/<uuid:booking_id>/attendance": {"status": "attended"},
+    "/api/v1/events/<uuid:event_id>/registrations": {"participant_ref": "t-9",
+                                                     "role": "counsellor"},
+    "/api/v1/events/<uuid:event_id>/registrations/<uuid:registration_id>/attendance": {
+        "attended": True},
+    "/api/v1/cases/<uuid:case_id>/assessments": {"instrument": "PHQ-9", "risk_level": "low"},
+    "/api/v1/cases/<uuid:case_id>/follow-ups": {"note": "called back"},
+    "/api/v1/cases/<uuid:case_id>": {"plan": "Weekly talks."},
+    "/api/v1/cases/<uuid:case_id>/escalations": {},
+    "/api/v1/cases/<uuid:case_id>/reviews": {"attention_tier": "crisis", "note": "Withdrawn."},
+    "/api/v1/cases/<uuid:case_id>/close": {"reason": "moved_away"},
+    "/api/v1/cases/<uuid:case_id>/return-to-school": {"outcome": "returned_with_support",
+                                                      "note": "Half days first."},
+    "/api/v1/cases/<uuid:case_id>/aftercare": {"plan": "Weekly talk with the counsellor."},
+    "/api/v1/cases/<uuid:case_id>/handovers": {"recipient_institution_id": "institution_id",
+                                               "school_record": {"grade": "Year 1"}},
+    "/api/v1/handovers/<uuid:handover_id>/case": {
+        "subject_ref": "uni-stu-9", "attention_tier": "key", "reported_level": "college",
+        "reporter_role": "counsellor"},
+    "/api/v1/screening-rounds/<uuid:round_id>/positives": {"subject_ref": "stu-9", "score": 19,
+                                                            "risk_level": "high"},
+    "/api/v1/referrals/<uuid:referral_id>/hand-back": {
+        "discharge_advice": "Rest; weekly talks.", "follow_up_after_days": [7, 30],
+        "return_to_school_advised": True, "return_on": "2026-12-14"},
+    "/api/v1/referrals/<uuid:referral_id>/onward": {
+        **referral_body(uuid.UUID(int=0)), "recipient_institution_id": "institution_id"},
+}
+#: Reached with these ids, the answer is a refusal of the object: 404 as for an unknown one.
+OBJECT_WRITES = {rule for rule in BODIES if "<" in rule}
+
+
+@pytest.fixture
+def world(app, client, make_partner, link, token_for, grant_consent, send_referral):
+    return authorisation_world.build(app, client, make_partner, link, token_for, grant_consent,
+                                     send_referral)
+
+
+def _filled(rule: Rule, ids: dict[str, str]) -> str:
+    path = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+    return path + QUERIES.get(rule.rule, "")
+
+
+def _unknown(rule: Rule) -> str:
+    return _filled(rule, {name: UNKNOWN.get(name, str(uuid.uuid4())) for name in rule.arguments})
+
+
+def _outsider_call(client, method: str, rule: Rule, path: str, world, headers: dict):
+    body = {name: world.ids.get(value, value) if isinstance(value, str) else value
+            for name, value in (BODIES.get(rule.rule, {}) if method != "GET" else {}).items()}
+    if rule.rule.endswith("/attachments") and method == "POST":
+        return client.post(path + "?filename=a.pdf", data=authorisation_world.PDF,
+                           content_type="application/pdf", headers=headers)
+    return client.open(path, method=method, headers=headers, json=body)
+
+
+def _answer(response) -> tuple[int, object]:
+    """Status and body, without what differs between any two requests (the request id)."""
+    body = response.get_json(silent=True)
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "request_id"}
+    return response.status_code, body
+
+
+def _text(response) -> str:
+    """What a response shows: its text, or every cell of a spreadsheet export."""
+    if response.mimetype == XLSX:
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    return response.get_data(as_text=True)
+
+
+def _shows_none_of(response, world, path: str = "") -> bool:
+    """Whether the page shows no id of the other side (the caller's own URL aside)."""
+    text = _text(response).replace(path, "")
+    return not any(secret in text for secret in world.secrets())
+
+
+def test_another_institutions_objects_are_not_found_and_not_listed(client, app, world,
+                                                                   make_partner, token_for):
+    outsider = make_partner("university", scopes=authorisation_world.SCOPES)
+    headers = bearer(token_for(outsider))
+    wrong = []
+    for method, rule in _routes(app):
+        scope = _guard(method, rule)
+        if scope in (PUBLIC, ADMIN_SESSION, ADMIN_PUBLIC):
+            continue
+        response = _outsider_call(client, method, rule, _filled(rule, world.ids), world,
+                                  headers)
+        if scope == ADMIN_SCOPE:
+            ok = response.status_code == 403
+        elif rule.arguments:
+            unknown = _outsider_call(client, method, rule, _unknown(rule), world, headers)
+            not_found = method == "GET" or rule.rule in OBJECT_WRITES or \
+                rule.rule.endswith("/attachments")
+            ok = (_answer(response) == _answer(unknown) and response.status_code >= 400
+                  and (not not_found or response.status_code == 404))
+        elif rule.rule in BODIES and method != "GET":
+            ok = response.status_code in (403, 404) and _shows_none_of(response, world)
+        else:
+            ok = response.status_code < 500 and _shows_none_of(response, world)
+        if not ok:
+            wrong.append((method, rule.rule, response.status_code))
+    assert wrong == []
+
+
+def test_a_coordinator_of_another_region_sees_nothing_of_it(client, app, world):
+    assert sign_in(client, make_account(app, region="r2")).status_code == 302
+    token = csrf_token(client.get("/admin/institutions/new").get_data(as_text=True))
+    wrong = []
+    for method, rule in _routes(app):
+        if _guard(method, rule) != ADMIN_SESSION or (method, rule.rule) in REGION_FREE:
+            continue
+        data = {"csrf_token": token} if method == "POST" else None
+        path = _filled(rule, world.ids)
+        response = client.open(path, method=method, data=data)
+        if rule.arguments:
+            unknown = client.open(_unknown(rule), method=method, data=data)
+            ok = (response.status_code == unknown.status_code == 404
+                  and _shows_none_of(response, world, path))
+        else:
+            ok = response.status_code < 500 and _shows_none_of(response, world)
+        if not ok:
+            wrong.append((method, rule.rule, response.status_code))
+    assert wrong == []
+
+
+#: Admin pages that take another region's objects in the query: the answer must be the one
+#: for an id that does not exist (the caller's own input echoed back aside).
+REGION_QUERIES = (
+    ("/admin/audit?object_id={}", "referral_id"),
+    ("/admin/audit?institution={}", "institution_id"),
+    ("/admin/audit/export.csv?object_id={}", "referral_id"),
+    ("/admin/audit/export.jsonl?institution={}", "institution_id"),
+    ("/admin/audit/access-report?institution={}&subject_ref=s-1", "institution_id"),
+    ("/admin/reports?region={}", "region"),
+    ("/admin/reports/export.csv?region={}", "region"),
+)
+CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
+
+
+def _as_for(response, real: str, unknown: str) -> str:
+    """The response's text with the queried id replaced and the CSRF token left out."""
+    return CSRF_VALUE.sub(r"\1", _text(response).replace(real, unknown))
+
+
+def test_another_regions_objects_in_a_query_are_as_unknown(client, app, world):
+    assert sign_in(client, make_account(app, region="r2")).status_code == 302
+    wrong = []
+    for template, name in REGION_QUERIES:
+        real, unknown = world.ids[name], UNKNOWN.get(name, str(uuid.uuid4()))
+        response = client.get(template.format(real))
+        expected = client.get(template.format(unknown))
+        if (response.status_code, _as_for(response, real, unknown)) != \
+                (expected.status_code, _as_for(expected, unknown, unknown)):
+            wrong.append((template, response.status_code, expected.status_code))
+    assert wrong == []

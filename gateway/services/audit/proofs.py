@@ -1,12 +1,14 @@
 """Reading the log with proofs: checkpoints, entries with inclusion proofs, consistency proofs.
 
 Proofs come from the stored complete-subtree hashes (O(log n) rows each). An institution may
-fetch an entry only for exchanges it took part in; any other index is simply not found.
+fetch an entry only for exchanges it took part in, a coordinator only for their region (as
+the audit viewer shows it); any other index is simply not found.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +20,12 @@ from gateway.models import (
     AuditLeaf,
     AuditNode,
     Consent,
+    Coordinator,
     Partnership,
     Referral,
 )
 from gateway.services.actor import Actor
+from gateway.services.audit import viewer
 from gateway.services.audit.sequencer import entry_document
 from gateway.services.errors import InvalidInput, NotFound
 
@@ -78,18 +82,39 @@ def _took_part(session: Session, entry: AuditEntry, institution: uuid.UUID) -> b
     return False
 
 
-def entry_with_proof(session: Session, actor: Actor, index: int, tree_size: int) -> dict:
-    """The entry at ``index`` with its leaf hash and audit path against ``tree_size``."""
+def _proven_entry(session: Session, index: int, tree_size: int,
+                  visible: Callable[[AuditEntry], bool]) -> dict:
+    """The entry at ``index`` with its leaf hash and audit path against ``tree_size``, if
+    ``visible`` lets the caller see it."""
     _published_size(session, tree_size)
     entry = session.scalars(select(AuditEntry).join(AuditLeaf, AuditLeaf.seq == AuditEntry.seq)
                             .where(AuditLeaf.leaf_index == index)).first()
-    if (entry is None or index >= tree_size or actor.institution_id is None
-            or not _took_part(session, entry, actor.institution_id)):
+    if entry is None or index >= tree_size or not visible(entry):
         raise NotFound("No such audit entry for this caller.")
     document = entry_document(entry, index)
     path = tlog.inclusion_proof(index, tree_size, node_reader(session))
     return {"entry": document, "leaf_index": index, "tree_size": tree_size,
             "leaf_hash": entries.leaf_hash(document), "audit_path": path}
+
+
+def entry_with_proof(session: Session, actor: Actor, index: int, tree_size: int) -> dict:
+    """An institution's view: the entry at ``index`` with its inclusion proof against
+    ``tree_size``, only for an exchange the caller's institution took part in."""
+    institution = actor.institution_id
+    return _proven_entry(session, index, tree_size, lambda entry: institution is not None
+                         and _took_part(session, entry, institution))
+
+
+def entry_for_coordinator(session: Session, coordinator: Coordinator, index: int,
+                          tree_size: int) -> dict:
+    """A coordinator's view: the same, only for an entry of the coordinator's region."""
+    return _proven_entry(session, index, tree_size,
+                         lambda entry: viewer.may_see(session, coordinator, entry))
+
+
+def checkpoint_of(session: Session, size: int) -> AuditCheckpoint | None:
+    """The signed checkpoint of exactly ``size`` leaves, if the log published one."""
+    return session.get(AuditCheckpoint, size)
 
 
 def consistency(session: Session, first: int, second: int) -> list[bytes]:

@@ -73,6 +73,15 @@ def _query(session: Session, coordinator: Coordinator, wanted: AuditFilter) -> S
     return query
 
 
+def may_see(session: Session, coordinator: Coordinator, entry: AuditEntry) -> bool:
+    """Whether ``entry`` is one the audit viewer would show this coordinator."""
+    scope = _region_scope(session, coordinator)
+    if scope is None:
+        return True
+    return session.scalar(select(AuditEntry.seq).where(AuditEntry.seq == entry.seq, scope)) \
+        is not None
+
+
 def search(session: Session, coordinator: Coordinator, wanted: AuditFilter,
            limit: int = 200, offset: int = 0) -> list[AuditEntry]:
     """The newest matching entries the coordinator may see, skipping the ``offset`` newest."""
