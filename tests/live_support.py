@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,34 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path,
     pytest.fail(f"gunicorn did not become healthy:\n{log.read_text()}")
 
 
+def gateway_env(database_url: str, key_dir: Path, issuer: str,
+                **settings: object) -> dict[str, str]:
+    """The environment of a gateway process on the session database and keys; ``settings``
+    become ``GATEWAY_<KEY>`` variables."""
+    return {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
+            "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": issuer,
+            **{f"GATEWAY_{key}": str(value) for key, value in settings.items()}}
+
+
+def start(stack: ExitStack, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start ``args`` (output to ``log``), stopped with SIGTERM when ``stack`` closes."""
+    with log.open("w") as output:
+        process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=output,
+                                   stderr=subprocess.STDOUT)
+    stack.callback(_stop, process)
+    return process
+
+
+def serve(stack: ExitStack, env: dict[str, str], port: int, log: Path) -> str:
+    """gunicorn -w 2 serving the gateway on ``port`` until ``stack`` closes; its URL once
+    healthy."""
+    process = start(stack, [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                            *NO_CONTROL_SOCKET, "gateway:create_app()"], env, log)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_healthy(url, process, log, within=180)
+    return url
+
+
 @pytest.fixture(scope="module")
 def live(app, database_url: str, key_dir: Path, tmp_path_factory) -> Iterator[Live]:
     """gunicorn -w 2 serving ``gateway:create_app()`` on a free port, stopped afterwards.
@@ -67,8 +96,7 @@ def live(app, database_url: str, key_dir: Path, tmp_path_factory) -> Iterator[Li
     """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
-           "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": url}
+    env = gateway_env(database_url, key_dir, url)
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(

@@ -8,8 +8,6 @@ asserted is that behaviour after the interval, never how fast a request was.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -22,14 +20,7 @@ import requests
 from gateway.db import transaction
 from gateway.services.actor import Actor
 from gateway.services.network import clients
-from tests.live_support import (
-    BIN,
-    NO_CONTROL_SOCKET,
-    ROOT,
-    _free_port,
-    _stop,
-    _wait_until_healthy,
-)
+from tests.live_support import _free_port, gateway_env, serve
 from tests.support import bearer
 
 pytestmark = pytest.mark.live
@@ -43,24 +34,10 @@ TRIES = 8  # requests per check: enough to meet both workers of a server
 def servers(app, database_url: str, key_dir: Path, tmp_path: Path) -> Iterator[list[str]]:
     """Two gunicorn servers (2 workers each) answering for one issuer, like two hosts."""
     ports = [_free_port(), _free_port()]
-    issuer = f"http://127.0.0.1:{ports[0]}"
-    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(key_dir),
-           "GATEWAY_INSTANCE_PATH": str(key_dir.parent), "GATEWAY_ISSUER": issuer,
-           "GATEWAY_TOKEN_REVOCATION_POLL_SECONDS": str(POLL_SECONDS)}
+    env = gateway_env(database_url, key_dir, f"http://127.0.0.1:{ports[0]}",
+                      TOKEN_REVOCATION_POLL_SECONDS=POLL_SECONDS)
     with ExitStack() as stack:
-        urls = []
-        for port in ports:
-            log = tmp_path / f"gunicorn-{port}.log"
-            with log.open("w") as output:
-                process = subprocess.Popen(
-                    [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                     *NO_CONTROL_SOCKET, "gateway:create_app()"],
-                    env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-            stack.callback(_stop, process)
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_healthy(url, process, log, within=180)
-            urls.append(url)
-        yield urls
+        yield [serve(stack, env, port, tmp_path / f"gunicorn-{port}.log") for port in ports]
 
 
 def _statuses(url: str, token: str) -> set[int]:

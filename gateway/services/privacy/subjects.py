@@ -52,12 +52,18 @@ def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
 
 
 def record_birth_date(session: Session, institution_id: uuid.UUID, key: str,
-                      value: date) -> None:
-    """Record the subject's date of birth; a different date than the one on record is refused."""
+                      value: date) -> Subject:
+    """Record the subject's date of birth; a different date than the one on record is refused.
+
+    The row is returned: while the caller holds it, :func:`birth_dates` reads it from the
+    session's (weak) identity map instead of querying again.
+    """
     subject = _find(session, institution_id, key)
     if subject is None:
-        session.add(Subject(institution_id=institution_id, subject_key=key,
-                            birth_date=value.isoformat()))
+        subject = Subject(institution_id=institution_id, subject_key=key,
+                          birth_date=value.isoformat())
+        session.add(subject)
         session.flush()
     elif subject.birth_date != value.isoformat():
         raise InvalidInput("The date of birth differs from the one on record for this student.")
+    return subject

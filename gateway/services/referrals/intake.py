@@ -181,8 +181,9 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
     campus_id = campus.id if campus else None
     identity = request.personal.get("identity")
-    if identity:
-        subjects.record_birth_date(session, sender.id, key, identity["date_of_birth"])
+    # held until the consent decision below, which then reads the birth date without a query
+    recorded = identity and subjects.record_birth_date(session, sender.id, key,
+                                                       identity["date_of_birth"])
     if request.emergency_justification and request.priority is not Priority.GREEN_CHANNEL:
         raise InvalidInput("Break-glass is for green-channel referrals only.")
     categories = minimise.categories_of(request.record())
@@ -197,6 +198,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                                           policy=policy, pseudonym=pseudonym)
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
+    del recorded  # the decision is taken: the subject's row need not stay in the session
     if not decision.allowed:
         raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(
