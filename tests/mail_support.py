@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.live_support import _free_port as free_port  # a port nothing listens on now
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.admin_support import make_account, sign_in
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.live_support import NO_CONTROL_SOCKET, _stop, _wait_until_healthy
+from tests.live_support import NO_CONTROL_SOCKET, _free_port, _stop, _wait_until_healthy
 
 # what the browser tests' server calls its regions (the UI shows names, not slugs)
 REGION_NAMES = {"r1": "上海市闵行区"}
@@ -34,12 +33,6 @@ def signed_in(client, account):
     """The test client, signed in as :func:`account`."""
     assert sign_in(client, account).status_code == 302
     return client
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -5,26 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from gateway.db import transaction
 from gateway.models import InstitutionKind
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.network import institutions
-from tests.admin_support import make_account, sign_in
 from tests.support import TESTER
-
-
-@pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
 
 
 def _register(app, name: str, region: str = "r1"):

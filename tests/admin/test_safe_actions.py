@@ -13,19 +13,8 @@ from sqlalchemy import select
 
 from gateway.db import transaction
 from gateway.models import AuditEntry, Client, Institution, Partnership
-from tests.admin_support import make_account, post_form, sign_in
+from tests.admin_support import post_form
 from tests.support import bearer
-
-
-@pytest.fixture
-def account(app):
-    return make_account(app, region="r1")
-
-
-@pytest.fixture
-def signed_in(client, account):
-    assert sign_in(client, account).status_code == 302
-    return client
 
 
 def _actions(app, object_id) -> list[str]:
