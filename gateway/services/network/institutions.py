@@ -116,21 +116,20 @@ def set_staff_counts(session: Session, actor: Actor, institution_id: uuid.UUID, 
 
 def deactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
     """Take an institution out of the network: its clients get no tokens, nothing reaches it."""
-    institution = session.get(Institution, institution_id)
-    if institution is None:
-        raise NotFound("No institution with that id.")
-    institution.active = False
-    session.flush()
-    journal.record(session, actor, "institution.deactivated", "institution", institution.id)
-    return institution
+    return _set_active(session, actor, institution_id, False, "institution.deactivated")
 
 
 def reactivate(session: Session, actor: Actor, institution_id: uuid.UUID) -> Institution:
     """Bring a deactivated institution back into the network (its clients stay as they are)."""
+    return _set_active(session, actor, institution_id, True, "institution.reactivated")
+
+
+def _set_active(session: Session, actor: Actor, institution_id: uuid.UUID, active: bool,
+                action: str) -> Institution:
     institution = session.get(Institution, institution_id)
     if institution is None:
         raise NotFound("No institution with that id.")
-    institution.active = True
+    institution.active = active
     session.flush()
-    journal.record(session, actor, "institution.reactivated", "institution", institution.id)
+    journal.record(session, actor, action, "institution", institution.id)
     return institution
