@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,17 +19,12 @@ import pytest
 import requests
 
 from tests.circulation import BOOKING_SCOPES, book, new_supervisor, one_slot
+from tests.live_support import _free_port
 from tests.support import bearer
 
 pytestmark = pytest.mark.live
 
 CONTENDERS = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -29,18 +29,13 @@ from gateway import create_app
 from gateway.db import transaction
 from gateway.models import OutboxMessage, OutboxStatus
 from gateway.services import outbox
+from tests.live_support import _free_port
 from tests.support import Partner, bearer
 
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 180  # a deadline for slow, shared machines; nothing asserts a speed
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Output:

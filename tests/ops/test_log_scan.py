@@ -11,7 +11,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ import requests
 from joserfc.jwk import ECKey
 
 from gateway.demo.circulation import STUDENT
+from tests.live_support import _free_port
 from tests.support import Partner, bearer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,12 +31,6 @@ WAIT_SECONDS = 120  # the machine may be busy: a bound, never a measured time
 NAME, PHONE, NOTE = "测试学生 Lin Xiaoyu", "+86 138 0013 8000", "sleeps badly since the exam 7319"
 DEMO_TEXTS = ("Student expressed a plan; dormitory officer escalated.", "Deputy head Wang",
               "counsellor Li", "24h watch; parents informed")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait(lines: list[str], pattern: str) -> None:
