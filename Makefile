@@ -7,7 +7,8 @@ export GATEWAY_INSTANCE_PATH ?= $(abspath instance)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis chromium wrk lint bench \
+.PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis pgbouncer chromium \
+	wrk lint bench \
 	clean-instance translations
 
 $(STAMP): pyproject.toml
@@ -29,7 +30,7 @@ serve:
 		--access-logfile - 'gateway:create_app()'
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL
-test: setup postgres redis chromium lint test-sqlite test-postgres
+test: setup postgres redis pgbouncer chromium lint test-sqlite test-postgres
 
 ## test-fast: the in-process part on SQLite (no browser, no live processes, no slow runs)
 test-fast: setup
@@ -38,7 +39,7 @@ test-fast: setup
 test-sqlite: setup redis chromium
 	GATEWAY_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
-test-postgres: setup postgres redis chromium
+test-postgres: setup postgres redis pgbouncer chromium
 	GATEWAY_TEST_DATABASE=postgresql $(BIN)/python -m pytest
 
 postgres:
@@ -47,6 +48,11 @@ postgres:
 ## redis: a Redis server on 127.0.0.1:6379 for the rate-limit tests (apt, only when missing)
 redis:
 	bash .ci/ensure-redis
+
+## pgbouncer: Debian's PgBouncer for tests/ops/test_pgbouncer.py, which starts its own process
+## (apt, only when missing; never run as a system service)
+pgbouncer:
+	bash .ci/ensure-pgbouncer
 
 ## chromium: Debian's Chromium for the admin UI's browser tests (apt, only when missing)
 chromium:

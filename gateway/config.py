@@ -18,6 +18,9 @@ class DefaultConfig:
     DATABASE_URL: str | None = None
     # false behind PgBouncer in transaction mode: psycopg then prepares no statement server-side
     DATABASE_PREPARED_STATEMENTS = True
+    # a PostgreSQL streaming replica of DATABASE_URL for the reads that are safe slightly stale
+    # (the audit log's checkpoint and consistency proofs); None: everything on the primary
+    DATABASE_REPLICA_URL: str | None = None
     # None means: ``<instance>/keys``; key material is never kept in git.
     KEY_DIR: str | None = None
     ISSUER = "http://127.0.0.1:8000"
@@ -137,6 +140,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'gateway.sqlite3'}"
+    replica = app.config["DATABASE_REPLICA_URL"]
+    if replica and not replica.startswith("postgresql"):
+        raise ValueError("DATABASE_REPLICA_URL must be a PostgreSQL URL (a streaming replica of "
+                         "DATABASE_URL)")
     if not app.config["KEY_DIR"]:
         app.config["KEY_DIR"] = str(instance / "keys")
     app.config["ISSUER"] = app.config["ISSUER"].rstrip("/")

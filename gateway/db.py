@@ -1,4 +1,8 @@
-"""Engine and the request-scoped session: one request, one transaction, committed at the end."""
+"""Engines and the request-scoped sessions: one request, one transaction, committed at the end.
+
+With ``GATEWAY_DATABASE_REPLICA_URL`` set, a second, read-only engine serves the few views that
+read through :func:`replica_session` (README, "Scale-out"); everything else uses the primary.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 EXTENSION_KEY = "gateway.db"
+REPLICA_KEY = "gateway.db.replica"
 
 
-def make_engine(url: str, *, prepared_statements: bool = True) -> Engine:
+def make_engine(url: str, *, prepared_statements: bool = True, read_only: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-serialised transactions.
 
     PostgreSQL connections are not pinged on every checkout (a round trip per request): a
@@ -21,10 +26,14 @@ def make_engine(url: str, *, prepared_statements: bool = True) -> Engine:
     ``prepared_statements=False`` (``GATEWAY_DATABASE_PREPARED_STATEMENTS=false``) is for a
     pooler in transaction mode (PgBouncer before 1.21): psycopg then never prepares a statement
     server-side, which would not survive a move to another server connection.
+    ``read_only=True`` (PostgreSQL only: a replica) opens every transaction READ ONLY.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, connect_args={} if prepared_statements
-                             else {"prepare_threshold": None})
+        engine = create_engine(url, connect_args={} if prepared_statements
+                               else {"prepare_threshold": None})
+        return engine.execution_options(postgresql_readonly=True) if read_only else engine
+    if read_only:
+        raise ValueError("a read-only engine is for a PostgreSQL replica")
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -46,13 +55,19 @@ def make_engine(url: str, *, prepared_statements: bool = True) -> Engine:
 
 
 def init_db(app: Flask) -> None:
-    """Bind an engine and session factory to ``app`` and manage the request session."""
-    engine = make_engine(app.config["DATABASE_URL"],
-                         prepared_statements=app.config["DATABASE_PREPARED_STATEMENTS"])
+    """Bind an engine and session factory to ``app`` (and the replica's, if configured) and
+    manage the request's sessions."""
+    prepared = app.config["DATABASE_PREPARED_STATEMENTS"]
+    engine = make_engine(app.config["DATABASE_URL"], prepared_statements=prepared)
     app.extensions[EXTENSION_KEY] = sessionmaker(engine, expire_on_commit=False)
+    if app.config["DATABASE_REPLICA_URL"]:
+        replica = make_engine(app.config["DATABASE_REPLICA_URL"], prepared_statements=prepared,
+                              read_only=True)
+        app.extensions[REPLICA_KEY] = sessionmaker(replica, expire_on_commit=False)
 
     @app.after_request
     def _finish_transaction(response: Response) -> Response:
+        _close_replica_session()
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             try:
@@ -66,6 +81,7 @@ def init_db(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _discard_session(_exc: BaseException | None) -> None:
+        _close_replica_session()
         session: Session | None = g.pop("db_session", None)
         if session is not None:
             session.rollback()
@@ -77,6 +93,25 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions[EXTENSION_KEY]()
     return g.db_session
+
+
+def replica_session() -> Session:
+    """A session for reads that are safe on a slightly stale replica and write nothing (no
+    audit entry); the request's primary session when no replica is configured."""
+    factory = current_app.extensions.get(REPLICA_KEY)
+    if factory is None:
+        return db_session()
+    if "replica_session" not in g:
+        g.replica_session = factory()
+    return g.replica_session
+
+
+def _close_replica_session() -> None:
+    """End the replica's read-only transaction, if the request opened one."""
+    session: Session | None = g.pop("replica_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
 
 
 def engine_of(app: Flask) -> Engine:

@@ -45,3 +45,10 @@ def test_missing_keys_name_the_command_that_creates_them(app, tmp_path):
     assert done.returncode == 0, done.stderr
     assert Keyring.load(key_dir).signing.keys
     assert create_app(_config(app, KEY_DIR=str(key_dir))).extensions["gateway.keyring"]
+
+
+def test_a_replica_url_must_be_a_postgresql_one(app):
+    with pytest.raises(ValueError) as refused:
+        create_app(_config(app, DATABASE_REPLICA_URL="sqlite:///replica.sqlite3"))
+    assert str(refused.value).startswith("DATABASE_REPLICA_URL must be a PostgreSQL URL")
+    assert "gateway.db.replica" not in create_app(_config(app)).extensions  # unset: primary only

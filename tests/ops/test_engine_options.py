@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from gateway.db import make_engine
 
@@ -29,3 +30,19 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(database
         pytest.skip("server-side prepared statements are PostgreSQL's")
     assert _prepared_after_repeats(database_url, prepared_statements=True) > 0
     assert _prepared_after_repeats(database_url, prepared_statements=False) == 0
+
+
+def test_a_replica_engine_reads_and_refuses_every_write(database_url):
+    if not database_url.startswith("postgresql"):
+        with pytest.raises(ValueError):
+            make_engine(database_url, read_only=True)
+        return
+    engine = make_engine(database_url, read_only=True)
+    try:
+        for _ in range(2):  # a connection back from the pool is still read-only
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM institutions")).scalar() >= 0
+                with pytest.raises(DBAPIError, match="read-only transaction"):
+                    connection.execute(text("UPDATE institutions SET name = name"))
+    finally:
+        engine.dispose()
