@@ -5,7 +5,6 @@ priority."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,21 +75,10 @@ class Order:
         there = tuple_(literal(moment, UTCDateTime()), literal(ident, Referral.id.type))
         return query.where(here < there if self.descending else here > there)
 
-    def follows(self, referral: Referral, position: tuple[datetime, uuid.UUID]) -> bool:
-        """Whether ``referral`` comes after ``position`` (for lists filtered in Python)."""
-        mine = self.position(referral)
-        return mine < position if self.descending else mine > position
-
 
 def counts(session: Session, query: Select) -> dict[str, int]:
     """The rows of ``query`` per priority (every priority present, zero when none)."""
     matches = query.subquery()
     found = dict(session.execute(select(matches.c.priority, func.count())
                                  .group_by(matches.c.priority)).all())
-    return {p.value: found.get(p, 0) for p in Priority}
-
-
-def count_rows(referrals: Iterable[Referral]) -> dict[str, int]:
-    """Like :func:`counts`, for referrals already in hand."""
-    found = Counter(r.priority for r in referrals)
     return {p.value: found.get(p, 0) for p in Priority}
