@@ -1,16 +1,18 @@
 """``python -m bench.data_scale 10000 100000 1000000`` (``make bench-scale``): the inbox with
 10k, 100k and 1M referrals in the database, PostgreSQL only.
 
-In a scratch database on the shared server (``BENCH_PG_URL``; created, then dropped) it
+In scratch databases on the shared server (``BENCH_PG_URL``; created, then dropped) it
 migrates the schema, registers a university that sends and a hospital that receives, and makes
 ``BENCH_SCALE_SUBJECTS`` template referrals through the real services (consent granted, then
 ``intake.create``): their personal fields are encrypted by the app's field keyring and their
 consents decide every read as in production. The rest of each N is bulk-copied (PostgreSQL
 ``COPY``) from those templates: a clone keeps its template's subject, consent, priority and
 ciphertext (envelope encryption binds only the column's context, not the row, so a ciphertext
-decrypts in any row) and gets its own id, age, status and deadlines. For each N the gateway is
-served by gunicorn and wrk drives its inbox pages (``bench/scale_inbox.py``); the plans of
-their queries are EXPLAINed. Writes ``bench/results/scale.json`` and prints a Markdown table.
+decrypts in any row) and gets its own id, age, status and deadlines. Each N has its own
+database, a copy of the one before filled up. The plans of the inbox queries are EXPLAINed
+on each; then every N is served by gunicorn at once and wrk drives the inbox pages of each N
+in turn, ``BENCH_SCALE_ROUNDS`` times (``bench/scale_inbox.py``). Writes
+``bench/results/scale.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -21,18 +23,19 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import make_url
 
 from bench import scale_inbox
 from bench.network import Member, circulation, gateway
 from gateway.db import engine_of, transaction
 from gateway.keystore import current_keyring
-from gateway.migrate import scratch_postgres_database
 from gateway.models import DataCategory, Grantor, Priority, Purpose, ReferralReason
 from gateway.services.actor import Actor
 from gateway.services.privacy import consent, subjects
@@ -41,6 +44,7 @@ from gateway.services.referrals import intake
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SUBJECTS = int(os.environ.get("BENCH_SCALE_SUBJECTS", "500"))
+ROUNDS = int(os.environ.get("BENCH_SCALE_ROUNDS", "3"))
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results")))
 LEVELS = ("low", "moderate", "high", "imminent")
 # one clone in 20 per status, in this order (a box long in use: most referrals decided)
@@ -149,27 +153,68 @@ def fill(url: str, total: int, newest: datetime) -> float:
     return time.monotonic() - started
 
 
+@contextmanager
+def databases(server_url: str) -> Iterator[Callable[[str | None], str]]:
+    """``create(template)``: a new database on the server, empty or a copy of ``template``'s
+    (``CREATE DATABASE … TEMPLATE``); every database made is dropped after."""
+    server = make_url(server_url)
+    admin = (f"host={server.host} port={server.port or 5432} user={server.username} "
+             f"dbname={server.database} connect_timeout=3")
+    prefix, made = f"bench_scale_{uuid.uuid4().hex[:8]}", []
+
+    def create(template: str | None = None) -> str:
+        name = f"{prefix}_{len(made)}"
+        copy = sql.SQL(" TEMPLATE {}").format(sql.Identifier(
+            make_url(template).database)) if template else sql.SQL("")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name),
+                                                                     copy))
+        made.append(name)
+        return server.set(drivername="postgresql+psycopg", database=name).render_as_string(
+            False)
+
+    try:
+        yield create
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            for name in made:
+                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)))
+
+
 def run(sizes: list[int]) -> dict:
-    """Fill and measure the inbox at each of ``sizes`` (ascending) referrals."""
+    """A database with each of ``sizes`` (ascending) referrals, each copied from the one
+    before and filled up; then every size served and measured in turn."""
     results: dict = {"subjects": SUBJECTS, "seconds_per_run": scale_inbox.SECONDS,
-                     "connections": scale_inbox.CONNECTIONS, "cpus": os.cpu_count(),
-                     "load_average_at_start": os.getloadavg(), "sizes": {}}
-    with tempfile.TemporaryDirectory(prefix="gw-scale-") as tmp, \
-            scratch_postgres_database(PG_URL, "bench_scale") as url:
-        directory = Path(tmp)
-        app = gateway(url, directory)
-        university, hospital, _school = circulation(app)
-        started = time.monotonic()
-        make_templates(app, university, hospital, min(SUBJECTS, sizes[0]))
-        results["templates_seconds"] = round(time.monotonic() - started, 1)
-        newest = datetime.now(UTC) - timedelta(hours=1)
+                     "rounds": ROUNDS, "connections": scale_inbox.CONNECTIONS,
+                     "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+                     "sizes": {str(size): {} for size in sizes}}
+    with tempfile.TemporaryDirectory(prefix="gw-scale-") as tmp, databases(PG_URL) as create, \
+            ExitStack() as servers:
+        directory, urls = Path(tmp), []
         for size in sizes:
-            seconds = fill(url, size, newest)
+            urls.append(create(urls[-1] if urls else None))
+            app = gateway(urls[-1], directory)
+            if len(urls) == 1:
+                university, hospital, _school = circulation(app)
+                started = time.monotonic()
+                make_templates(app, university, hospital, min(SUBJECTS, size))
+                results["templates_seconds"] = round(time.monotonic() - started, 1)
+                newest = datetime.now(UTC) - timedelta(hours=1)
+            engine_of(app).dispose()  # a template database takes no connections
+            seconds = fill(urls[-1], size, newest)
+            results["sizes"][str(size)]["generate_seconds"] = round(seconds, 1)
             print(f"{size:>9,} referrals: generated in {seconds:.0f} s", flush=True)
-            found = scale_inbox.measure(app, url, directory, hospital, size)
-            found["generate_seconds"] = round(seconds, 1)
-            results["sizes"][str(size)] = found
-        engine_of(app).dispose()
+        targets = []
+        for size, url in zip(sizes, urls, strict=True):
+            app = gateway(url, directory)
+            queries = scale_inbox.queries(app, hospital, size)
+            results["sizes"][str(size)]["plans"] = scale_inbox.plans(app, hospital, queries)
+            engine_of(app).dispose()
+            targets.append(scale_inbox.Target(
+                size, scale_inbox.serve(servers, url, directory, size), hospital, queries))
+        for size, found in scale_inbox.measure(targets, directory, ROUNDS).items():
+            results["sizes"][str(size)].update(found)
     results["p99_ratios"] = scale_inbox.p99_ratios(results["sizes"])
     return results
 

@@ -2,7 +2,8 @@
 
 Cases: the first page and a deep page (the cursor of the box's middle row) in both orders the
 inbox offers (newest, deadline), and a first page filtered by ``risk_level``. Each runs
-``BENCH_SECONDS`` at full speed with ``CONNECTIONS`` connections (req/s, p50, p99). Each case's
+``BENCH_SECONDS`` at full speed with ``CONNECTIONS`` connections (req/s, p50, p99), every size
+in turn, ``BENCH_SCALE_ROUNDS`` times; the medians are reported. Each case's
 SQL is captured from the real service in process and EXPLAINed (ANALYZE) on the same database:
 the plan says which index serves the order and whether anything was sorted in memory.
 """
@@ -10,7 +11,9 @@ the plan says which index serves the order and whether anything was sorted in me
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+import statistics
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -84,14 +87,15 @@ def _nodes(plan: dict) -> list[dict]:
 
 
 def explain(app: Flask, hospital: Member, query: str) -> dict:
-    """The plan of the referrals query the service runs for ``query``: the indexes it scans,
-    whether it sorts in memory, the rows it read and its execution time."""
+    """The plans of the referrals queries the service runs for ``query``: the indexes each
+    scans, whether it sorts in memory, the rows it read and its execution time; and how many
+    items the page held."""
     args = dict(parse_qsl(query))
     actor = Actor("bench", hospital.institution_id, frozenset({"referrals:read"}))
     with _captured(app) as found, transaction(app) as session:
-        reads.list_box(session, actor, box="inbox", sort=args.get("sort", "newest"),
-                       cursor=args.get("cursor"), risk_level=args.get("risk_level"),
-                       limit=int(args["limit"]), policy=Policy.from_config(app.config))
+        page = reads.list_box(session, actor, box="inbox", sort=args.get("sort", "newest"),
+                              cursor=args.get("cursor"), risk_level=args.get("risk_level"),
+                              limit=int(args["limit"]), policy=Policy.from_config(app.config))
         plans = [session.connection().exec_driver_sql(
             "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()[0]
             for statement, parameters in found]
@@ -103,37 +107,69 @@ def explain(app: Flask, hospital: Member, query: str) -> dict:
             "sorts_in_memory": any("Sort" in n["Node Type"] for n in nodes),
             "rows_read": max(n.get("Actual Rows", 0) for n in nodes if "Scan" in n["Node Type"]),
             "execution_ms": plan["Execution Time"]})
-    return {"statements": described}
+    return {"items_on_page": len(page.items), "statements": described}
 
 
-def measure(app: Flask, url: str, directory: Path, hospital: Member, size: int) -> dict:
-    """Serve the gateway on ``url``'s database and drive every case; plans included."""
-    found: dict = {"cases": {}, "load_average": os.getloadavg()}
-    cases = queries(app, hospital, size)
+def plans(app: Flask, hospital: Member, queries: dict[str, str]) -> dict[str, dict]:
+    """:func:`explain` for every case."""
+    return {name: explain(app, hospital, query) for name, query in queries.items()}
+
+
+def serve(stack: ExitStack, database_url: str, directory: Path, size: int) -> str:
+    """gunicorn for the database of ``size`` referrals, kept up by ``stack``; its URL."""
     port = free_port()
-    env = {"GATEWAY_DATABASE_URL": url, "GATEWAY_KEY_DIR": str(directory / "keys"),
+    env = {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEY_DIR": str(directory / "keys"),
            "GATEWAY_INSTANCE_PATH": str(directory), "GATEWAY_ISSUER": f"http://127.0.0.1:{port}",
            "GATEWAY_RATELIMIT_ENABLED": "false"}
-    with gunicorn("gateway:create_app()", env, directory / f"gateway-{size}.log",
-                  port) as served:
-        scene = Scene(served, hospital, hospital, hospital, requests.Session(), [], [])
-        headers = scene.bearer(hospital)
-        for name in CASES:
-            path = f"/api/v1/referrals?{cases[name]}"
-            probe = scene.http.get(served + path, headers=headers, timeout=60)
-            probe.raise_for_status()
-            requests_file = loadgen.write_requests(directory / "scale.txt",
-                                                   [Request("GET", path, headers)])
-            loadgen.run(served, requests_file, 1)  # warm up: workers, caches, the pool
-            run = loadgen.run(served, requests_file, SECONDS).as_dict()
-            run["items_on_page"] = len(probe.json()["items"])
-            run["plan"] = explain(app, hospital, cases[name])
-            found["cases"][name] = run
-            print(f"{size:>9,}  {name:<28} {run['rate']:>7.1f} req/s  "
-                  f"p50 {run['p50_ms'] or 0:>7.1f} ms  p99 {run['p99_ms'] or 0:>7.1f} ms  "
-                  f"errors {run['status_errors']}  plan {run['plan']['statements'][0]}",
-                  flush=True)
-    return found
+    return stack.enter_context(gunicorn("gateway:create_app()", env,
+                                        directory / f"gateway-{size}.log", port))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database size, served: where, by whom it is read, and each case's query."""
+
+    size: int
+    url: str
+    hospital: Member
+    queries: dict[str, str]
+
+
+def _run(target: Target, name: str, headers: dict[str, str], work: Path, *,
+         warm: bool) -> dict:
+    path = f"/api/v1/referrals?{target.queries[name]}"
+    requests_file = loadgen.write_requests(work / "scale.txt", [Request("GET", path, headers)])
+    if warm:  # workers, caches and the pool, before the first measured run
+        loadgen.run(target.url, requests_file, 1)
+    run = loadgen.run(target.url, requests_file, SECONDS).as_dict()
+    print(f"{target.size:>9,}  {name:<28} {run['rate']:>7.1f} req/s  "
+          f"p50 {run['p50_ms'] or 0:>7.1f} ms  p99 {run['p99_ms'] or 0:>7.1f} ms  "
+          f"errors {run['status_errors']}", flush=True)
+    return run
+
+
+def _median(runs: list[dict], key: str) -> float | None:
+    values = [run[key] for run in runs if run[key] is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def measure(targets: list[Target], work: Path, rounds: int) -> dict[int, dict]:
+    """Every case at every size, ``rounds`` times in turn (so the machine's noise falls on
+    every size alike); per case the median of the rounds' req/s, p50 and p99."""
+    runs: dict[tuple[int, str], list[dict]] = {}
+    http = requests.Session()
+    for round_number in range(rounds):
+        for target in targets:  # a token lives 300 s: a fresh one per round
+            headers = Scene(target.url, target.hospital, target.hospital, target.hospital,
+                            http, [], []).bearer(target.hospital)
+            for name in CASES:
+                runs.setdefault((target.size, name), []).append(
+                    _run(target, name, headers, work, warm=round_number == 0))
+    return {target.size: {"load_average_at_end": os.getloadavg(), "cases": {
+        name: {"rate": _median(runs[target.size, name], "rate"),
+               "p50_ms": _median(runs[target.size, name], "p50_ms"),
+               "p99_ms": _median(runs[target.size, name], "p99_ms"),
+               "runs": runs[target.size, name]} for name in CASES}} for target in targets}
 
 
 def p99_ratios(sizes: dict) -> dict[str, float]:
@@ -142,7 +178,8 @@ def p99_ratios(sizes: dict) -> dict[str, float]:
         return {}
     smallest, largest = sizes[min(sizes, key=int)], sizes[max(sizes, key=int)]
     return {name: round(largest["cases"][name]["p99_ms"] / smallest["cases"][name]["p99_ms"], 2)
-            for name in CASES if smallest["cases"][name]["p99_ms"]}
+            for name in CASES
+            if smallest["cases"][name]["p99_ms"] and largest["cases"][name]["p99_ms"]}
 
 
 def table(results: dict) -> str:
@@ -155,8 +192,9 @@ def table(results: dict) -> str:
         cells = []
         for size in sizes:
             run = results["sizes"][size]["cases"][name]
-            cells.append(f"{run['rate']:,.0f}, {run['p50_ms']:.0f}, {run['p99_ms']:.0f}")
-        plan = results["sizes"][sizes[-1]]["cases"][name]["plan"]["statements"][0]
+            cells.append(f"{run['rate'] or 0:,.0f}, {run['p50_ms'] or 0:.0f}, "
+                         f"{run['p99_ms'] or 0:.0f}")
+        plan = results["sizes"][sizes[-1]]["plans"][name]["statements"][0]
         lines.append(f"| {name} | {' | '.join(cells)} | "
                      f"{results['p99_ratios'].get(name, '-')} | "
                      f"{', '.join(plan['indexes']) or 'none'}, "
