@@ -137,7 +137,10 @@ class Referral(Base):
 
     @hybrid_property
     def deadline_order(self) -> datetime:
-        """What the deadline order sorts on: ``due_at``, or :data:`NO_DEADLINE` without one."""
+        """What the deadline order sorts on: ``due_at``, or :data:`NO_DEADLINE` without one.
+
+        Migration 0020 indexes this expression as SQLAlchemy renders it: change both or none.
+        """
         return self.due_at or NO_DEADLINE
 
     @deadline_order.inplace.expression
@@ -146,10 +149,9 @@ class Referral(Base):
         return func.coalesce(cls.due_at, literal(NO_DEADLINE, UTCDateTime()))
 
 
-# The inbox's other keyset orders (newest first is ix_referrals_inbox): by deadline, an
-# expression index (PostgreSQL; SQLite, the small embedded default, sorts), and by last update.
-Index("ix_referrals_inbox_deadline", Referral.recipient_id, Referral.deadline_order,
-      Referral.id).ddl_if(dialect="postgresql")
+# The inbox's other keyset orders (newest first is ix_referrals_inbox): by last update, and by
+# deadline on PostgreSQL with the hand-made expression index ix_referrals_inbox_deadline on
+# (recipient_id, deadline_order, id) (migration 0020; SQLite, the small embedded default, sorts).
 Index("ix_referrals_inbox_updated", Referral.recipient_id, Referral.updated_at, Referral.id)
 
 
