@@ -215,6 +215,7 @@ def run(sizes: list[int]) -> dict:
                 size, scale_inbox.serve(servers, url, directory, size), hospital, queries))
         for size, found in scale_inbox.measure(targets, directory, ROUNDS).items():
             results["sizes"][str(size)].update(found)
+        results["load_average_at_end"] = os.getloadavg()
     results["p99_ratios"] = scale_inbox.p99_ratios(results["sizes"])
     return results
 

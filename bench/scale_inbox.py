@@ -165,7 +165,7 @@ def measure(targets: list[Target], work: Path, rounds: int) -> dict[int, dict]:
             for name in CASES:
                 runs.setdefault((target.size, name), []).append(
                     _run(target, name, headers, work, warm=round_number == 0))
-    return {target.size: {"load_average_at_end": os.getloadavg(), "cases": {
+    return {target.size: {"cases": {
         name: {"rate": _median(runs[target.size, name], "rate"),
                "p50_ms": _median(runs[target.size, name], "p50_ms"),
                "p99_ms": _median(runs[target.size, name], "p99_ms"),
@@ -201,6 +201,8 @@ def table(results: dict) -> str:
                      f"{'sorted' if plan['sorts_in_memory'] else 'no sort'} |")
     generated = ", ".join(f"{int(size):,} in {results['sizes'][size]['generate_seconds']:.0f} s"
                           for size in sizes)
-    lines.append(f"\nGenerated (cumulative COPY, after {results['templates_seconds']:.0f} s of "
-                 f"{results['subjects']} templates through the services): {generated}.")
+    lines.append(f"\nMedians of {results['rounds']} rounds of {results['seconds_per_run']:g} s "
+                 f"per case and size. Generated with COPY, each size a copy of the one before "
+                 f"filled up, after {results['templates_seconds']:.0f} s for "
+                 f"{results['subjects']} templates through the services: {generated}.")
     return "\n".join(lines)
