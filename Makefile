@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run serve test test-fast test-sqlite test-postgres postgres redis pgbouncer chromium \
-	wrk lint bench \
+	wrk lint bench bench-scale \
 	clean-instance translations
 
 $(STAMP): pyproject.toml
@@ -76,6 +76,11 @@ wrk:
 ## way in the same run (README, "Performance"); BENCH_SECONDS per run, 4 by default
 bench: setup postgres wrk
 	$(BIN)/python -m bench
+
+## bench-scale: the inbox at 10k, 100k and 1M referrals (PostgreSQL, COPY-generated; ≈ 12 min,
+## so not part of `make bench`); bench/results/scale.json
+bench-scale: setup postgres wrk
+	$(BIN)/python -m bench.data_scale 10000 100000 1000000
 
 clean-instance:
 	rm -rf instance

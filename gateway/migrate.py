@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Made by hand in migrations, unknown to the models: FTS5 tables, trigram index.
-HAND_MADE_PREFIXES = ("resources_fts", "ix_resources_search_trgm")
+HAND_MADE_PREFIXES = ("resources_fts", "ix_resources_search_trgm", "ix_referrals_inbox_deadline")
 
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:

@@ -168,10 +168,17 @@ class ReferralListQuerySchema(PageQuerySchema):
                          metadata={"description": "newest first, or most urgent deadline first "
                                                   "(referrals without one last)."})
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={
-        "description": "Matches only referrals whose risk assessment the caller may see."})
+        "description": "Matches only referrals whose risk assessment the caller may see now. "
+                       "Filtered after the limit: a page examines at most five times "
+                       "``limit`` referrals (at most 200, at least ``limit``) in the page's "
+                       "order and returns the matches among them, so it may hold fewer than "
+                       "``limit`` items, even none, while ``next_cursor`` goes on after the "
+                       "last one examined; page until ``next_cursor`` is null. ``total`` and "
+                       "``counts_by_priority`` are then null."})
     with_total = fields.Boolean(data_key="total", load_default=False, metadata={
         "description": "Count the matches of every page too (``total``); off by default, as "
-                       "counting grows with the box while a page does not."})
+                       "counting grows with the box while a page does not. Not available "
+                       "with ``risk_level`` (null)."})
 
 
 class OutcomeSchema(Schema):
@@ -253,10 +260,13 @@ class ReferralPageSchema(Schema):
     """A page of referrals."""
 
     items = fields.List(fields.Nested(ReferralSchema))
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "The next page's cursor; null on the last page. With ``risk_level`` "
+                       "a page may be short, even empty, and still have one."})
     total = fields.Integer(allow_none=True, metadata={
-        "description": "Matches the caller may see, all pages; null unless ``total=true``."})
+        "description": "Matches the caller may see, all pages; null unless ``total=true``, "
+                       "and always null with ``risk_level``."})
     counts_by_priority = fields.Dict(
         keys=fields.String(), values=fields.Integer(), allow_none=True, metadata={
             "description": "The matches of all pages by priority (they add up to total); "
-                           "null unless ``total=true``."})
+                           "null like total."})

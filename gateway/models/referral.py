@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, case, event, func
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    case,
+    event,
+    func,
+    literal,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
-from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
+from gateway.models.base import Base, UTCDateTime, created_at, enum_type, utcnow, uuid_pk
 from gateway.models.encrypted import EncryptedText
 
 
@@ -54,6 +64,9 @@ class ReferralReason(enum.StrEnum):
     DEPRESSIVE_SYMPTOMS = "depressive_symptoms"
     ANXIETY_SYMPTOMS = "anxiety_symptoms"
     OTHER = "other"
+
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)  # sorts referrals without a deadline last
 
 
 class Referral(Base):
@@ -121,6 +134,25 @@ class Referral(Base):
              func.coalesce(cls.receipt_due_at, cls.expires_at)),
             (cls.status == ReferralStatus.RECEIVED, cls.decision_due_at),
             else_=None)
+
+    @hybrid_property
+    def deadline_order(self) -> datetime:
+        """What the deadline order sorts on: ``due_at``, or :data:`NO_DEADLINE` without one.
+
+        Migration 0020 indexes this expression as SQLAlchemy renders it: change both or none.
+        """
+        return self.due_at or NO_DEADLINE
+
+    @deadline_order.inplace.expression
+    @classmethod
+    def _deadline_order_expression(cls):
+        return func.coalesce(cls.due_at, literal(NO_DEADLINE, UTCDateTime()))
+
+
+# The inbox's other keyset orders (newest first is ix_referrals_inbox): by last update, and by
+# deadline on PostgreSQL with the hand-made expression index ix_referrals_inbox_deadline on
+# (recipient_id, deadline_order, id) (migration 0020; SQLite, the small embedded default, sorts).
+Index("ix_referrals_inbox_updated", Referral.recipient_id, Referral.updated_at, Referral.id)
 
 
 @event.listens_for(Referral, "before_update")

@@ -91,3 +91,34 @@ def test_an_inbox_page_is_read_within_its_statement_budget(app, scene, limit):
                                 headers=bearer(scene.hosp_token))
     assert page.status_code == 200 and page.get_json()["items"]
     assert len(statements()) <= INBOX_PAGE, _listing(statements())
+
+
+def _refer_at_risk(scene, count: int) -> None:
+    for index in range(count):
+        created = scene.refer(["identity", "summary", "risk_assessment"],
+                              subject=f"stu-r{index % 6}")
+        assert created.status_code == 201, created.get_json()
+
+
+def _filtered_page(app, scene, limit: int) -> list[str]:
+    with counted(app) as statements:
+        page = scene.client.get("/api/v1/referrals", query_string={
+            "box": "inbox", "limit": limit, "risk_level": "high", "total": "true"},
+            headers=bearer(scene.hosp_token))
+    assert page.status_code == 200 and page.get_json()["next_cursor"] is not None
+    return statements()
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_an_inbox_page_filtered_on_risk_level_is_bounded_whatever_the_box(app, scene, limit):
+    """The filter examines a bounded window and decides it in one batch: the same statements
+    for a box just over the window as for one many times its size, within the page budget."""
+    for index in range(6):
+        assert scene.consent(["identity", "clinical_notes", "risk_assessment"],
+                             subject=f"stu-r{index}").status_code == 201
+    _refer_at_risk(scene, 11)  # just over the widest window of these pages (10)
+    small = _filtered_page(app, scene, limit)
+    _refer_at_risk(scene, 40)
+    large = _filtered_page(app, scene, limit)
+    assert len(large) == len(small), _listing(large)
+    assert len(large) <= INBOX_PAGE, _listing(large)

@@ -38,3 +38,28 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
     assert len(found["databases"][database]["consent_decisions_per_s"]) == 3
     assert found["audit_seal"][database]["entries"] == 300
     assert "| bare insert (baseline) |" in result.stdout
+
+
+@pytest.mark.skipif(os.environ.get("GATEWAY_TEST_DATABASE", "sqlite") != "postgresql",
+                    reason="the scale bench copies rows into PostgreSQL")
+def test_the_scale_bench_produces_numbers_and_plans(tmp_path):
+    env = {**os.environ, "BENCH_SECONDS": "1", "BENCH_SCALE_ROUNDS": "1",
+           "BENCH_SCALE_SUBJECTS": "30", "BENCH_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bench.data_scale", "2000", "4000"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+                            check=False)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    found = json.loads((tmp_path / "scale.json").read_text())
+    from bench.scale_inbox import CASES
+
+    assert list(found["sizes"]) == ["2000", "4000"]
+    for size in found["sizes"].values():
+        assert list(size["cases"]) == list(CASES)
+        assert all(len(case["runs"]) == 1 for case in size["cases"].values())
+        for name, plan in size["plans"].items():
+            assert plan["items_on_page"] > 0, name
+            (statement,) = plan["statements"]
+            expected = "ix_referrals_inbox_deadline" if "deadline" in name else \
+                "ix_referrals_inbox"
+            assert statement["indexes"] == [expected] and not statement["sorts_in_memory"], name
+    assert "| first page, newest |" in result.stdout

@@ -47,8 +47,6 @@ from keys.pseudonym import PseudonymKey
 
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
 
-BATCH = 200  # referrals decided together when a protected filter scans the whole box
-
 
 @dataclass(frozen=True)
 class NewReferral:

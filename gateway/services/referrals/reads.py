@@ -28,8 +28,10 @@ from gateway.services.errors import (
 from gateway.services.privacy import disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access, onward, triage
-from gateway.services.referrals.intake import BATCH, Page
+from gateway.services.referrals.intake import Page
 
+FILTER_WINDOW_FACTOR = 5  # a filtered page examines up to this many referrals per item asked
+FILTER_WINDOW_MAX = 200  # and never more than this many (one consent batch)
 UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
                        "le": operator.le}
 
@@ -139,13 +141,14 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
 
 def _views(session: Session, actor: Actor, rows: list[Referral],
            policy: Policy) -> list[tuple[Referral, dict]]:
-    """Each referral with the actor's view of it, decided in batches of :data:`BATCH`."""
-    views: list[tuple[Referral, dict]] = []
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
-        decided = disclosure.views_with_decisions(session, actor, batch, policy)
-        views.extend((r, view) for r, (view, _decision) in zip(batch, decided, strict=True))
-    return views
+    """Each referral with the actor's view of it, all decided together."""
+    decided = disclosure.views_with_decisions(session, actor, rows, policy)
+    return [(r, view) for r, (view, _decision) in zip(rows, decided, strict=True)]
+
+
+def filter_window(limit: int) -> int:
+    """How many referrals a page filtered on personal fields examines at most."""
+    return max(limit, min(limit * FILTER_WINDOW_FACTOR, FILTER_WINDOW_MAX))
 
 
 def list_box(
@@ -170,11 +173,16 @@ def list_box(
 
     ``counterparty`` keeps those sent by (inbox) or to (sent) one institution; ``updated``
     (``gt``, ``ge``, ``lt`` or ``le`` and a moment) those last changed after or before it.
+    ``total`` and the counts by priority are counted only ``with_total`` (a count grows with
+    the box, a keyset page does not).
 
-    Filters on personal fields (``risk_level``) match only what the caller may see now, and
-    ``total`` counts only those matches, so neither reveals a withheld record's content; it and
-    the counts by priority are counted only ``with_total`` (a count grows with the box, a keyset
-    page does not).
+    Filters on personal fields (``risk_level``) match only what the caller may see now, so
+    they reveal nothing of a withheld record. They filter after the limit: a page examines at
+    most :func:`filter_window` referrals in keyset order, decides them in one batch and returns
+    the matches among them (up to ``limit``; fewer, even none, when the window holds fewer)
+    with a cursor after the last one examined, so the next page goes on from there. Such a page
+    costs the same whatever the box holds; ``total`` and the counts are then None (counting the
+    matches would decide every referral of the box).
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
@@ -191,28 +199,26 @@ def list_box(
         query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
                             == counterparty)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
-    if protected:  # the filter and ``total`` need every referral of the box decided
-        views = [(r, view) for r, view in _views(session, actor, list(
-            session.scalars(query.order_by(*order.columns()))), policy)
-                 if disclosure.matches(view, protected)]
-        total, by_priority = ((len(views), triage.count_rows(r for r, _ in views))
-                              if with_total else (None, None))
-        if cursor:
-            position = cursors.decode(cursor)
-            views = [(r, v) for r, v in views if order.follows(r, position)]
-        page, more = views[:limit], len(views) > limit
+    total, by_priority = ((session.scalar(select(func.count()).select_from(query.subquery())),
+                           triage.counts(session, query)) if with_total and not protected
+                          else (None, None))
+    if cursor:
+        query = order.after(query, cursors.decode(cursor))
+    examined = filter_window(limit) if protected else limit
+    rows = list(session.scalars(query.order_by(*order.columns()).limit(examined + 1)))
+    views = _views(session, actor, rows[:examined], policy)
+    if protected:
+        matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
+        page = matching[:limit]
+        # after the last match shown when more matched than fit, else after the last examined
+        last = page[-1][0] if len(matching) > limit else (
+            views[-1][0] if len(rows) > examined else None)
     else:
-        total, by_priority = ((session.scalar(select(func.count()).select_from(query.subquery())),
-                               triage.counts(session, query)) if with_total else (None, None))
-        if cursor:
-            query = order.after(query, cursors.decode(cursor))
-        rows = list(session.scalars(query.order_by(*order.columns()).limit(limit + 1)))
-        page = _views(session, actor, rows[:limit], policy)
-        more = len(rows) > limit
+        page = views
+        last = page[-1][0] if len(rows) > limit else None
     journal.record(session, actor, "referral.listed", "referral", None,
                    purpose=Purpose.REFERRAL.value,
                    detail={"box": box, "ids": [str(r.id) for r, _ in page],
                            "filters": sorted(protected)})
-    last = page[-1][0] if more else None
     next_cursor = cursors.encode(*order.position(last)) if last is not None else None
     return Page([view for _, view in page], next_cursor, total, by_priority)

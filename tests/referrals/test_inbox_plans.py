@@ -1,0 +1,69 @@
+"""PostgreSQL reads every inbox order from its index, first page and deep page alike: the
+keyset row comparison bounds the index scan and nothing is sorted in memory (migration 0020's
+hand-made expression index must equal ``Referral.deadline_order`` as SQLAlchemy renders it)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import event
+
+from gateway.db import engine_of, transaction
+from gateway.services.actor import Actor
+from gateway.services.privacy.policy import Policy
+from gateway.services.referrals import reads
+
+pytestmark = pytest.mark.skipif(os.environ.get("GATEWAY_TEST_DATABASE", "sqlite") != "postgresql",
+                                reason="PostgreSQL's query plans")
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
+
+
+def _page(app, scene, sort: str, cursor: str | None) -> tuple[tuple[str, object], str | None]:
+    """The referrals query a one-item inbox page runs (with its parameters), and its cursor."""
+    found: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
+        if "FROM referrals" in statement:
+            found.append((statement, parameters))
+
+    actor = Actor("test", scene.hosp.institution_id, frozenset({"referrals:read"}))
+    event.listen(engine_of(app), "before_cursor_execute", keep)
+    try:
+        with transaction(app) as session:
+            page = reads.list_box(session, actor, sort=sort, cursor=cursor, limit=1,
+                                  policy=Policy.from_config(app.config))
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", keep)
+    assert len(found) == 1 and len(page.items) == 1, found
+    return found[0], page.next_cursor
+
+
+def _plan(app, statement: str, parameters) -> list[dict]:
+    with engine_of(app).connect() as connection:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table otherwise
+        plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement,
+                                          parameters).scalar()
+        connection.rollback()
+    return _nodes(plan[0]["Plan"])
+
+
+@pytest.mark.parametrize(("sort", "index"), [("newest", "ix_referrals_inbox"),
+                                             ("deadline", "ix_referrals_inbox_deadline"),
+                                             ("last_updated", "ix_referrals_inbox_updated"),
+                                             ("-last_updated", "ix_referrals_inbox_updated")])
+def test_each_inbox_order_reads_its_index_without_sorting(app, scene, sort, index):
+    assert scene.consent().status_code == 201
+    for _ in range(3):
+        assert scene.refer().status_code == 201
+    first, cursor = _page(app, scene, sort, None)
+    deep, _next = _page(app, scene, sort, cursor)
+    for statement, parameters in (first, deep):
+        nodes = _plan(app, statement, parameters)
+        assert index in {node.get("Index Name") for node in nodes}, nodes
+        assert not any("Sort" in node["Node Type"] for node in nodes), nodes
+    scan = next(node for node in _plan(app, *deep) if node.get("Index Name") == index)
+    assert "ROW(" in scan["Index Cond"], scan  # the cursor bounds the scan, not a filter
