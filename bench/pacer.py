@@ -12,8 +12,9 @@ server allows it (gunicorn's sync workers close each one: it is then reopened). 
 into an HdrHistogram (1 µs to 60 s, 3 significant digits). Hand-written: PyPI's load
 generators (locust, molotov) run closed loops of users, and npm's autocannon paces
 connections that still wait for each answer and only back-fills estimated samples
-(README, "Performance"). At the 40 to 200 req/s of a half-peak run it needs a few per cent of one
-core (``client_cpu_share`` in the results).
+(README, "Performance"). It costs about 1 ms of CPU per request (measured on the loaded
+shared machine): a few per cent of one core at a half-peak run's rates (``client_cpu_share``
+in the results).
 """
 
 from __future__ import annotations
