@@ -4,10 +4,13 @@ For each database (PostgreSQL when ``BENCH_PG_URL``, default the test server, an
 the embedded default, always) the gateway and the bare-insert baseline (``bench/baseline.py``)
 are served by gunicorn with the repository's ``gunicorn.conf.py``, side by side, and wrk on
 loopback (32 connections, ``bench/requests.lua``) drives each case for ``BENCH_SECONDS`` at full
-speed, then paced at half the rate it reached (``bench/loadgen.py``). Every case's req/s is
-reported as a ratio to the baseline's in the same run, so figures compare across machines and
-loads. Then, in process: consent decisions/s, and sealing + offline verification of
-``BENCH_AUDIT_ENTRIES`` audit entries (20,000 by default; the README gives the 1,000,000 figure,
+speed (``bench/loadgen.py``), then the open-loop pacer (``bench/pacer.py``) sends it at half the
+rate it reached, on a fixed schedule. Every case's req/s is reported as a ratio to the
+baseline's in the same run, so figures compare across machines and loads. On PostgreSQL, both
+servers are then restarted with ``--workers 8`` (same cores) for the peak of referral create
+and the inbox's first page, with the share of backends waiting on a lock. Then, in process:
+consent decisions/s, and sealing + offline verification of ``BENCH_AUDIT_ENTRIES`` audit
+entries (20,000 by default; the README gives the 1,000,000 figure,
 ``BENCH_AUDIT_ENTRIES=1000000``). Writes ``bench/results/latest.json`` and ``latest.png``.
 """
 
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import audit_seal, baseline, cases, loadgen, report
+from bench import audit_seal, baseline, cases, loadgen, pacer, report
 from bench.consent_rate import decisions_per_second
 from bench.locks import LockSampler
 from bench.network import circulation, gateway
@@ -37,6 +40,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 MAX_RATE = int(os.environ.get("BENCH_MAX_RATE", "1500"))  # sizes the one-use request files
 DATABASES = os.environ.get("BENCH_DATABASES", "postgresql,sqlite").split(",")
 ONLY = [word for word in os.environ.get("BENCH_CASES", "").split(",") if word]  # name parts
+SCALE_WORKERS = 8  # the scale-out comparison's workers per server, against gunicorn.conf.py's
+WARM_SECONDS = 3.0  # unmeasured load before each 8-worker run: every worker's first requests
 
 
 @dataclass(frozen=True)
@@ -88,21 +93,64 @@ def databases(directory: Path) -> Iterator[list[tuple[str, str]]]:
         yield found
 
 
-def _measure(case: Case, scene: cases.Scene, urls: dict[str, str], work: Path,
-             sampler_url: str | None) -> dict:
-    """A peak run, then a paced run at half the peak's rate, of ``case``."""
-    url = urls[case.server]
+def _peak(case: Case, scene: cases.Scene, url: str, work: Path, sampler_url: str | None
+          ) -> tuple[loadgen.Run, float | None]:
+    """wrk at full speed on ``case``; the lock-wait share sampled meanwhile (PostgreSQL)."""
     sampling = LockSampler(sampler_url) if sampler_url else nullcontext()
     with sampling as sampler:
         peak_file = loadgen.write_requests(work / "peak.txt",
                                            case.build(scene, int(MAX_RATE * SECONDS)))
         peak = loadgen.run(url, peak_file, SECONDS)
-    paced_count = int(peak.rate / 2 * SECONDS * 1.5) + 100
-    paced_file = loadgen.write_requests(work / "paced.txt", case.build(scene, paced_count))
-    paced = loadgen.run(url, paced_file, SECONDS, delay_ms=loadgen.paced_delay_ms(peak.rate / 2))
-    found = {"peak": peak.as_dict(), "paced": paced.as_dict(), "paced_target": peak.rate / 2}
-    if sampler is not None:
-        found["lock_wait_share"] = round(sampler.share, 4)
+    return peak, (None if sampler is None else round(sampler.share, 4))
+
+
+def _measure(case: Case, scene: cases.Scene, urls: dict[str, str], work: Path,
+             sampler_url: str | None) -> dict:
+    """A peak run, then an open-loop run at half the peak's rate, of ``case``."""
+    url = urls[case.server]
+    peak, share = _peak(case, scene, url, work, sampler_url)
+    target = peak.rate / 2
+    paced_file = loadgen.write_requests(
+        work / "paced.txt", case.build(scene, pacer.scheduled(target, SECONDS)))
+    paced = pacer.run(url, paced_file, SECONDS, target)
+    found = {"peak": peak.as_dict(), "paced": paced.as_dict(), "paced_target": target}
+    if share is not None:
+        found["lock_wait_share"] = share
+    return found
+
+
+def _selected(case: Case) -> bool:
+    return not ONLY or case is CASES[0] or any(word in case.name for word in ONLY)
+
+
+def _more_workers(scene: cases.Scene, env: dict[str, str], directory: Path, port: int,
+                  url: str, two: dict) -> dict:
+    """Referral create and the inbox's first page (and the baseline) at full speed with
+    ``SCALE_WORKERS`` workers per server; req/s against the 2-worker runs in ``two``."""
+    names = {CASES[0].name, "referral create", "inbox, first page of 20"}
+    chosen = [case for case in CASES if case.name in names and _selected(case)]
+    if len(chosen) < 2:  # the baseline alone: nothing to compare
+        return {}
+    more = {**env, "GUNICORN_CMD_ARGS": f"--workers {SCALE_WORKERS}"}
+    found: dict = {}
+    with gunicorn("gateway:create_app()", more, directory / "gateway-8.log", port), \
+            gunicorn("bench.baseline:create_app()", more, directory / "baseline-8.log") as base:
+        urls = {"gateway": scene.url, "baseline": base}
+        for case in chosen:  # fresh workers: the first request of each builds its caches
+            loadgen.run(urls[case.server], loadgen.write_requests(
+                directory / "warm.txt", case.build(scene, int(MAX_RATE * WARM_SECONDS))),
+                WARM_SECONDS)
+            peak, share = _peak(case, scene, urls[case.server], directory, url)
+            base_rate = found.get(CASES[0].name, {"peak": peak.as_dict()})["peak"]["rate"]
+            two_rate = two[case.name]["peak"]["rate"]
+            found[case.name] = {
+                "peak": peak.as_dict(), "lock_wait_share": share,
+                "ratio": round(peak.rate / base_rate, 3) if base_rate else 0.0,
+                "vs_2_workers": round(peak.rate / two_rate, 3) if two_rate else 0.0}
+            print(f"{'postgresql':<10} {case.name + f', {SCALE_WORKERS} workers':<32} "
+                  f"{peak.rate:>8.0f} req/s  x{found[case.name]['ratio']:<6.2f} "
+                  f"{found[case.name]['vs_2_workers']:.2f} of 2 workers  lock-wait "
+                  f"{share:.1%}", flush=True)
     return found
 
 
@@ -125,7 +173,7 @@ def run_database(name: str, url: str, directory: Path) -> dict:
         scene.baseline_row = row_id
         urls = {"gateway": gateway_url, "baseline": base_url}
         for case in CASES:
-            if ONLY and case is not CASES[0] and not any(word in case.name for word in ONLY):
+            if not _selected(case):
                 continue
             found = _measure(case, scene, urls, directory,
                              url if name == "postgresql" else None)
@@ -134,6 +182,9 @@ def run_database(name: str, url: str, directory: Path) -> dict:
             results["cases"][case.name] = found
             _print_case(name, case.name, found)
         results["inbox_deep_page_after"] = scene.inbox_depth
+    if name == "postgresql":  # the 2-worker servers are stopped: the 8-worker ones take over
+        results[f"workers_{SCALE_WORKERS}"] = _more_workers(scene, env, directory, port, url,
+                                                           results["cases"])
     results["consent_decisions_per_s"] = decisions_per_second(app, university, hospital,
                                                               min(SECONDS, 2))
     engine_of(app).dispose()
@@ -145,7 +196,8 @@ def _print_case(database: str, name: str, found: dict) -> None:
     errors = peak["status_errors"] + paced["status_errors"]
     print(f"{database:<10} {name:<32} {peak['rate']:>8.0f} req/s  x{found['ratio']:<6.2f} "
           f"p50 {peak['p50_ms'] or 0:>6.1f} ms  p99 {peak['p99_ms'] or 0:>7.1f} ms  "
-          f"p99@half {paced['p99_ms'] or 0:>6.1f} ms  errors {errors}", flush=True)
+          f"p99@half {paced['p99_ms'] or 0:>6.1f} ms (open loop, pacer CPU "
+          f"{paced['client_cpu_share']:.0%})  errors {errors}", flush=True)
 
 
 def main() -> None:

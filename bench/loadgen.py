@@ -1,10 +1,8 @@
-"""Load from wrk (Debian's package) on loopback: a peak run and a paced run at half its rate.
+"""Peak load from wrk (Debian's package) on loopback, and the request files a case sends.
 
-wrk2 (constant-rate wrk) is not packaged by Debian, so the paced run is wrk with a Lua
-``delay()``: each of the ``CONNECTIONS`` connections waits ``CONNECTIONS / rate`` seconds before
-its next request. That is a closed loop with think time: the offered rate is at most the target
-and a slow answer delays the next request (no coordinated-omission correction), so its p99 is a
-lower bound of what an open-loop client would see.
+wrk runs as fast as ``CONNECTIONS`` connections go (a closed loop: the peak's req/s, p50 and
+p99). The run at half that rate is open-loop, from the same request file, by
+``bench/pacer.py``: wrk2 (constant-rate wrk) is not packaged by Debian.
 """
 
 from __future__ import annotations
@@ -34,10 +32,17 @@ class Request:
         headers = "\x1e".join(f"{name}: {value}" for name, value in self.headers.items())
         return f"{self.method}\t{self.path}\t{headers}\t{self.body}"
 
+    @classmethod
+    def parse(cls, line: str) -> Request:
+        """The request a line of :meth:`line` wrote."""
+        method, path, header_text, body = line.split("\t", 3)
+        headers = dict(header.split(": ", 1) for header in header_text.split("\x1e") if header)
+        return cls(method, path, headers, body)
+
 
 @dataclass(frozen=True)
 class Run:
-    """What wrk measured over one run."""
+    """What a run measured (wrk's peak or the pacer's run at half of it)."""
 
     requests: int
     seconds: float
@@ -54,7 +59,7 @@ class Run:
     def as_dict(self) -> dict:
         """The run as JSON-ready numbers."""
         found = {**asdict(self), "rate": round(self.rate, 1)}
-        if not self.requests:  # a paced run too short for one request: no latency to report
+        if not self.requests:  # no answer at all: no latency to report
             found["p50_ms"] = found["p99_ms"] = None
         return found
 
@@ -70,9 +75,9 @@ def write_requests(path: Path, requests: list[Request]) -> Path:
     return path
 
 
-def run(url: str, requests_file: Path, seconds: float, *, delay_ms: float = 0.0) -> Run:
+def run(url: str, requests_file: Path, seconds: float) -> Run:
     """One wrk run of ``seconds`` against ``url`` with the requests of ``requests_file``."""
-    env = {**os.environ, "BENCH_REQUESTS": str(requests_file), "BENCH_DELAY_MS": f"{delay_ms:g}"}
+    env = {**os.environ, "BENCH_REQUESTS": str(requests_file)}
     completed = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(seconds, 1):g}s", "--timeout", "10s",
          "-s", str(SCRIPT), url],
@@ -84,8 +89,3 @@ def run(url: str, requests_file: Path, seconds: float, *, delay_ms: float = 0.0)
     return Run(requests=found["requests"], seconds=found["duration_us"] / 1e6,
                status_errors=found["status_errors"], socket_errors=found["socket_errors"],
                p50_ms=found["p50_us"] / 1000, p99_ms=found["p99_us"] / 1000)
-
-
-def paced_delay_ms(rate: float) -> float:
-    """The per-connection pause that offers at most ``rate`` requests per second."""
-    return CONNECTIONS * 1000 / max(rate, 1.0)

@@ -17,7 +17,7 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results
 def table(results: dict) -> str:
     """The results as a Markdown table, one row per database and case."""
     lines = ["| database | case | req/s | ratio to bare insert | p50 ms | p99 ms | "
-             "p99 ms at half peak | errors | lock-wait share |",
+             "p99 ms at half peak (open loop) | errors | lock-wait share |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for database, found in results["databases"].items():
         for name, case in found["cases"].items():
@@ -37,7 +37,27 @@ def table(results: dict) -> str:
         lines.append(f"| {database} | audit seal + offline verify, {count:,} entries | "
                      f"seal {timings['seal']:.1f} s, export {timings['export']:.1f} s, "
                      f"verify {timings['verify']:.1f} s | | | | | | |")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_workers_table(results)])
+
+
+def _workers_table(results: dict) -> list[str]:
+    """The 8-worker runs beside the 2-worker ones (PostgreSQL), if there were any."""
+    rows = []
+    for database, found in results["databases"].items():
+        for key in (key for key in found if key.startswith("workers_")):
+            workers = key.removeprefix("workers_")
+            for name, more in found[key].items():
+                two = found["cases"][name]
+                share = more["lock_wait_share"]
+                rows.append(f"| {database} | {name} | {two['peak']['rate']:,.0f} | "
+                            f"{two['ratio']:.2f} | {more['peak']['rate']:,.0f} | "
+                            f"{more['ratio']:.2f} | {more['vs_2_workers']:.2f} | "
+                            f"{'' if share is None else f'{share:.1%}'} |")
+    if not rows:
+        return []
+    return ["", f"| database | case | 2 workers req/s | ratio | {workers} workers req/s | "
+            f"ratio | {workers} / 2 | lock-wait share ({workers} workers) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|", *rows]
 
 
 def _ms(value: float | None) -> str:

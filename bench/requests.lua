@@ -2,12 +2,11 @@
 -- Each line is  METHOD \t PATH \t HEADERS \t BODY  where HEADERS are "Name: value" joined by
 -- \30 (record separator). A case that must not repeat a request (a token request spends its
 -- client assertion) gets one line per request; the others repeat their few lines.
--- $BENCH_DELAY_MS > 0 paces each connection: it waits that long before each next request.
+-- (bench/pacer.py sends the same file open-loop at a fixed rate.)
 -- done() prints one line "BENCH {json}" that bench/loadgen.py parses.
 
 local requests = {}
 local index = 0
-local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 local function split(text, separator)
   local parts = {}
@@ -33,12 +32,6 @@ end
 request = function()
   index = index % #requests + 1
   return requests[index]
-end
-
-if pause > 0 then
-  delay = function()
-    return pause
-  end
 end
 
 done = function(summary, latency, _)

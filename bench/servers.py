@@ -18,6 +18,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 BOOT_SECONDS = 180
+SETTLED_CPU = 0.05  # CPU seconds per SETTLE_WINDOW below which the booted servers are idle
+SETTLE_WINDOW = 0.5
 # gunicorn 25.1+ opens a control socket in $HOME; parallel runs must not share one.
 NO_CONTROL_SOCKET = (["--no-control-socket"] if gunicorn_package.version_info >= (25, 1)
                      else [])
@@ -44,6 +46,32 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not become healthy:\n{log.read_text()}")
 
 
+def _cpu_seconds(master: int) -> float:
+    """CPU seconds gunicorn's master and its workers have used so far (Linux ``/proc``)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in [str(master), *children]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_settled(process: subprocess.Popen) -> None:
+    """Until the workers have loaded the app: the first healthy answer comes from one worker
+    while the others may still be importing it, which would eat the first run's CPU."""
+    deadline = time.monotonic() + BOOT_SECONDS
+    used = _cpu_seconds(process.pid)
+    while time.monotonic() < deadline:
+        time.sleep(SETTLE_WINDOW)
+        now = _cpu_seconds(process.pid)
+        if now - used < SETTLED_CPU:
+            return
+        used = now
+
+
 @contextmanager
 def gunicorn(app: str, env: dict[str, str], log: Path, port: int | None = None
              ) -> Iterator[str]:
@@ -57,6 +85,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path, port: int | None = None
             env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(url, process, log)
+        _wait_until_settled(process)
         yield url
     finally:
         process.send_signal(signal.SIGTERM)

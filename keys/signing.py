@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from joserfc.jwk import ECKey, KeySet
@@ -41,7 +42,12 @@ class SigningKeys:
         return self.keys[-1]
 
     def verification_set(self) -> KeySet:
-        """Public keys that verify tokens signed by this gateway."""
+        """Public keys that verify tokens signed by this gateway (imported once, not for
+        every request that presents a token)."""
+        return self._public_keys
+
+    @cached_property
+    def _public_keys(self) -> KeySet:
         return KeySet([ECKey.import_key(key.as_dict(private=False)) for key in self.keys])
 
     def public_jwks(self) -> dict:

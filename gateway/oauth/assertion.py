@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from flask import current_app
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import import_key
+from joserfc.jwk import Key, import_key
 from joserfc.util import to_bytes
 
 from gateway.db import db_session, transaction
@@ -36,6 +37,13 @@ def _refuse(why: str) -> InvalidClientError:
 def _numeric_date(value: object) -> bool:
     """An RFC 7519 NumericDate: a JSON number (PyJWT writes ``1733000000.0``), never a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@lru_cache(maxsize=1024)
+def _imported(jwk: str) -> Key:
+    """A registered public JWK (its canonical JSON), imported once per process: the lookup by
+    ``kid`` and ``alg`` in the client's current keys still happens on every request."""
+    return import_key(json.loads(jwk))
 
 
 class PrivateKeyJwt:
@@ -72,7 +80,8 @@ class PrivateKeyJwt:
         if jwk is None or jwk.get("alg") != alg:
             raise _refuse("no registered key matches kid and alg")
         try:
-            token = jwt.decode(assertion, import_key(jwk), algorithms=[alg])
+            token = jwt.decode(assertion, _imported(json.dumps(jwk, sort_keys=True)),
+                               algorithms=[alg])
         except (JoseError, ValueError) as exc:
             raise _refuse("signature or encoding invalid") from exc
         self._check_claims(token.claims, client_id)

@@ -35,6 +35,18 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
     for name, case in cases.items():
         assert case["peak"]["requests"] > 0, name
         assert isinstance(case["peak"]["p99_ms"], float) and isinstance(case["ratio"], float)
+        assert case["paced"]["requests"] > 0, name  # the open-loop run at half the peak
+        assert isinstance(case["paced"]["p99_ms"], float), name
+        assert isinstance(case["paced"]["client_cpu_share"], float), name
+    if database == "postgresql":  # the same cases with 8 workers, beside the 2-worker runs
+        more = found["databases"][database]["workers_8"]
+        assert list(more) == ["bare insert (baseline)", "referral create",
+                              "inbox, first page of 20"]
+        for name, case in more.items():
+            assert case["peak"]["requests"] > 0, name
+            assert isinstance(case["vs_2_workers"], float), name
+            assert isinstance(case["lock_wait_share"], float), name
+        assert "| postgresql | referral create | " in result.stdout.split("8 workers req/s")[1]
     assert len(found["databases"][database]["consent_decisions_per_s"]) == 3
     assert found["audit_seal"][database]["entries"] == 300
     assert "| bare insert (baseline) |" in result.stdout
