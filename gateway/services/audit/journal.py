@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sqlalchemy import event, insert
+from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from gateway.models import AuditEntry, AuditPending, utcnow
@@ -20,9 +20,12 @@ SUCCESS = "success"
 FAILURE = "failure"
 
 ENTRIES = AuditEntry.__table__
-PENDING = AuditPending.__table__
 COLUMNS = ("recorded_at", "actor", "actor_institution_id", "action", "object_type", "object_id",
            "purpose", "consent_id", "outcome", "request_id", "detail")
+# built once: an executemany of it is one multi-row INSERT (SQLAlchemy's "insertmanyvalues")
+INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.seq)
+INSERT_PENDING = insert(AuditPending.__table__).from_select(
+    ["seq"], select(ENTRIES.c.seq).where(ENTRIES.c.seq.in_(bindparam("seqs", expanding=True))))
 
 current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 """Set by the HTTP layer for each request; recorded with every entry the request makes."""
@@ -82,7 +85,6 @@ def _insert_entries(session: Session, _context: UOWTransaction, _objects: object
     for entry in entries:
         session.expunge(entry)
     connection = session.connection()
-    seqs = connection.execute(insert(ENTRIES).returning(ENTRIES.c.seq),
-                              [{name: getattr(entry, name) for name in COLUMNS}
-                               for entry in entries]).scalars().all()
-    connection.execute(insert(PENDING).values([{"seq": seq} for seq in seqs]))
+    seqs = connection.execute(INSERT_ENTRIES, [{name: getattr(entry, name) for name in COLUMNS}
+                                               for entry in entries]).scalars().all()
+    connection.execute(INSERT_PENDING, {"seqs": seqs})

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Exchange, Institution, Partnership, PartnershipStatus, utcnow
@@ -155,13 +155,19 @@ class Pair:
             raise _no_partnership(exchange)
 
 
+# built once (a referral create asks it): both institutions, each joined to every active
+# partnership of the (ordered) pair
+PAIR = select(Institution, Partnership).outerjoin(Partnership, and_(
+    Partnership.institution_a_id == bindparam("a"), Partnership.institution_b_id == bindparam("b"),
+    Partnership.status == PartnershipStatus.ACTIVE)).where(
+    Institution.id.in_([bindparam("a"), bindparam("b")]))
+
+
 def pair(session: Session, first: uuid.UUID, second: uuid.UUID) -> Pair:
     """Both institutions and their active partnerships in one query (an outer join: one row
     per institution and partnership, an institution alone when there is none)."""
     a, b = _ordered(first, second)
-    rows = session.execute(select(Institution, Partnership).outerjoin(Partnership, and_(
-        Partnership.institution_a_id == a, Partnership.institution_b_id == b,
-        Partnership.status == PartnershipStatus.ACTIVE)).where(Institution.id.in_({a, b})))
+    rows = session.execute(PAIR, {"a": a, "b": b})
     found: dict[uuid.UUID, Institution] = {}
     active: dict[uuid.UUID, Partnership] = {}
     for institution, partnership in rows:

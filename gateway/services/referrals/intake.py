@@ -127,9 +127,9 @@ def create(
     A green-channel referral with an emergency justification may instead open a break-glass
     release (scope ``referrals:emergency``).
     """
-    fingerprint = request.fingerprint()
     if not idempotency_key:
         return _create(session, actor, pseudonyms, request, None, policy, now)
+    fingerprint = request.fingerprint()  # only a retry needs it
     if earlier := _replay(session, actor, idempotency_key, fingerprint):
         return Created(earlier, replayed=True)
     try:
