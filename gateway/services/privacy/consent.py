@@ -323,8 +323,11 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     """
     asked = list(questions)
     allowed = [q for q in asked if _may_ask(actor, q)]
-    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id, q.breakglass_id,
-                     q.purpose is Purpose.GREEN_CHANNEL_REFERRAL) for q in allowed)
+    # what _load reads for each question: a release only for a green-channel question, and
+    # consents of every purpose, so questions of other purposes share the facts
+    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
+                     q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
+                    for q in allowed)
     facts = memo.remembered(session, key, lambda: _load(session, allowed))
     return [_decide(actor, q, facts, policy) for q in asked]
 
