@@ -25,19 +25,26 @@ def enqueue(
 ) -> OutboxMessage:
     """Queue ``payload`` for an institution or a region's coordinators; committed with the change.
 
-    The payload is encrypted at rest; it should carry only what the recipient may see.
+    The payload is encrypted at rest; it should carry only what the recipient may see. The
+    message is inserted at the session's next flush, with the change's other rows; its
+    fields are set here, so the caller may read them at once.
     """
     if (institution_id is None) == (region is None):
         raise ValueError("address a message to exactly one institution or region")
+    now = utcnow()
     message = OutboxMessage(
+        id=uuid.uuid4(),
         topic=topic,
         recipient_institution_id=institution_id,
         recipient_region=region,
         payload=json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
         idempotency_key="msg_" + secrets.token_urlsafe(24),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(message)
-    session.flush()
     return message
 
 

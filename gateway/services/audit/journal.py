@@ -1,20 +1,31 @@
 """Appending to the audit log: a plain insert in the caller's transaction, no shared row.
 
 Entries wait unsequenced until the sequencer (:mod:`gateway.services.audit.sequencer`) gives
-them leaf indices; writers never wait for it or for each other.
+them leaf indices; writers never wait for it or for each other. A flush writes the entries
+the session holds with Core, one multi-row INSERT for the entries and one for their pending
+rows, however many the transaction recorded.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.orm import Session, UOWTransaction
 
 from gateway.models import AuditEntry, AuditPending, utcnow
 from gateway.services.actor import Actor
 
 SUCCESS = "success"
 FAILURE = "failure"
+
+ENTRIES = AuditEntry.__table__
+COLUMNS = ("recorded_at", "actor", "actor_institution_id", "action", "object_type", "object_id",
+           "purpose", "consent_id", "outcome", "request_id", "detail")
+# built once: an executemany of it is one multi-row INSERT (SQLAlchemy's "insertmanyvalues")
+INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.seq)
+INSERT_PENDING = insert(AuditPending.__table__).from_select(
+    ["seq"], select(ENTRIES.c.seq).where(ENTRIES.c.seq.in_(bindparam("seqs", expanding=True))))
 
 current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 """Set by the HTTP layer for each request; recorded with every entry the request makes."""
@@ -23,7 +34,8 @@ current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", defa
 def new_entry(actor: Actor, action: str, object_type: str, object_id: object = None, *,
               purpose: str | None = None, consent_id: object = None, outcome: str = SUCCESS,
               detail: dict | None = None) -> AuditEntry:
-    """An unsequenced entry; ``detail`` must hold ids and codes only, never personal data."""
+    """An unsequenced entry, to add to a session; ``detail`` must hold ids and codes only,
+    never personal data."""
     return AuditEntry(
         recorded_at=utcnow(),
         actor=actor.label,
@@ -36,7 +48,6 @@ def new_entry(actor: Actor, action: str, object_type: str, object_id: object = N
         outcome=outcome,
         request_id=current_request_id.get(),
         detail=detail or {},
-        pending=AuditPending(),
     )
 
 
@@ -51,10 +62,29 @@ def record(
     consent_id: object = None,
     outcome: str = SUCCESS,
     detail: dict | None = None,
-) -> AuditEntry:
-    """Add an entry to the session's transaction (inserted with the request's other entries
-    at the next flush, one multi-row insert); ``detail`` must hold no personal data."""
-    entry = new_entry(actor, action, object_type, object_id, purpose=purpose,
-                      consent_id=consent_id, outcome=outcome, detail=detail)
-    session.add(entry)
-    return entry
+) -> None:
+    """Add an entry to the session's transaction (inserted with the transaction's other
+    entries at the next flush); ``detail`` must hold no personal data."""
+    session.add(new_entry(actor, action, object_type, object_id, purpose=purpose,
+                          consent_id=consent_id, outcome=outcome, detail=detail))
+
+
+@event.listens_for(Session, "before_flush")
+def _insert_entries(session: Session, _context: UOWTransaction, _objects: object) -> None:
+    """Insert the flush's new entries and their pending rows, two statements for any number.
+
+    The unit of work would insert entries one by one on SQLite (it cannot match RETURNING
+    rows to objects there); the entries need no matching: nothing reads an entry object once
+    recorded, and the rows of one multi-row INSERT are numbered in their order. The entries
+    leave the session (with any pending row a caller attached) and are written here, in the
+    flush's transaction or savepoint, so a rollback discards them with the rest.
+    """
+    entries = [row for row in session.new if isinstance(row, AuditEntry)]
+    if not entries:
+        return
+    for entry in entries:
+        session.expunge(entry)
+    connection = session.connection()
+    seqs = connection.execute(INSERT_ENTRIES, [{name: getattr(entry, name) for name in COLUMNS}
+                                               for entry in entries]).scalars().all()
+    connection.execute(INSERT_PENDING, {"seqs": seqs})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Exchange, Institution, Partnership, PartnershipStatus, utcnow
@@ -125,11 +126,55 @@ def allows(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exch
     return covers(active_between(session, [(first, second)]), first, second, exchange, utcnow())
 
 
+def _no_partnership(exchange: Exchange) -> Forbidden:
+    return Forbidden(f"No active partnership allows '{exchange.value}' between these "
+                     "institutions.", missing_partnership={"exchange": exchange.value})
+
+
 def require(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> None:
     """Raise :class:`Forbidden` unless :func:`allows`."""
     if not allows(session, first, second, exchange):
-        raise Forbidden(f"No active partnership allows '{exchange.value}' between these "
-                        "institutions.", missing_partnership={"exchange": exchange.value})
+        raise _no_partnership(exchange)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two institutions (those that exist) and the active partnerships between them.
+
+    Holding the institutions keeps them in the session's (weak) identity map, so
+    ``institutions.get_active`` finds them there without a query.
+    """
+
+    institutions: dict[uuid.UUID, Institution]
+    active: list[Partnership]
+
+    def require(self, exchange: Exchange) -> None:
+        """Raise :class:`Forbidden` unless one of the pair's partnerships allows ``exchange``."""
+        moment = utcnow()
+        if not any(p.allows(exchange, moment) for p in self.active):
+            raise _no_partnership(exchange)
+
+
+# built once (a referral create asks it): both institutions, each joined to every active
+# partnership of the (ordered) pair
+PAIR = select(Institution, Partnership).outerjoin(Partnership, and_(
+    Partnership.institution_a_id == bindparam("a"), Partnership.institution_b_id == bindparam("b"),
+    Partnership.status == PartnershipStatus.ACTIVE)).where(
+    Institution.id.in_([bindparam("a"), bindparam("b")]))
+
+
+def pair(session: Session, first: uuid.UUID, second: uuid.UUID) -> Pair:
+    """Both institutions and their active partnerships in one query (an outer join: one row
+    per institution and partnership, an institution alone when there is none)."""
+    a, b = _ordered(first, second)
+    rows = session.execute(PAIR, {"a": a, "b": b})
+    found: dict[uuid.UUID, Institution] = {}
+    active: dict[uuid.UUID, Partnership] = {}
+    for institution, partnership in rows:
+        found[institution.id] = institution
+        if partnership is not None:
+            active[partnership.id] = partnership
+    return Pair(found, list(active.values()))
 
 
 def partnerships_by_partner(session: Session, institution_id: uuid.UUID,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -196,6 +196,14 @@ def _may_ask(actor: Actor, question: Question) -> bool:
     return actor.institution_id in (question.subject.holder_id, question.recipient_id)
 
 
+# built once: every decision that loads its facts asks it
+CONSENTS = select(Consent).where(
+    Consent.institution_id.in_(bindparam("holders", expanding=True)),
+    Consent.subject_key.in_(bindparam("keys", expanding=True)),
+    Consent.revoked_at.is_(None),
+).order_by(Consent.created_at, Consent.id)
+
+
 def _consents_of(session: Session, questions: list[Question]
                  ) -> dict[tuple[uuid.UUID, str, Purpose], list[Consent]]:
     """Unrevoked consents of every (holder, subject) asked about, by purpose (every purpose,
@@ -205,11 +213,8 @@ def _consents_of(session: Session, questions: list[Question]
     found: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {w: [] for w in wanted}
     if not wanted:
         return found
-    rows = session.scalars(select(Consent).where(
-        Consent.institution_id.in_({holder for holder, _, _ in wanted}),
-        Consent.subject_key.in_({key for _, key, _ in wanted}),
-        Consent.revoked_at.is_(None),
-    ).order_by(Consent.created_at, Consent.id))
+    rows = session.scalars(CONSENTS, {"holders": list({holder for holder, _, _ in wanted}),
+                                      "keys": list({key for _, key, _ in wanted})})
     for c in rows:
         if (c.institution_id, c.subject_key, c.purpose) in found:
             found[(c.institution_id, c.subject_key, c.purpose)].append(c)
@@ -318,8 +323,11 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     """
     asked = list(questions)
     allowed = [q for q in asked if _may_ask(actor, q)]
-    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id, q.breakglass_id,
-                     q.purpose is Purpose.GREEN_CHANNEL_REFERRAL) for q in allowed)
+    # what _load reads for each question: a release only for a green-channel question, and
+    # consents of every purpose, so questions of other purposes share the facts
+    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
+                     q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
+                    for q in allowed)
     facts = memo.remembered(session, key, lambda: _load(session, allowed))
     return [_decide(actor, q, facts, policy) for q in asked]
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Subject
@@ -26,9 +26,15 @@ def pair_pseudonym(
     return pseudonyms.derive("pair", str(owner_id), str(viewer_id), subject_ref)
 
 
+# built once: asked on every referral create and consent decision
+ONE = select(Subject).where(Subject.institution_id == bindparam("holder"),
+                            Subject.subject_key == bindparam("key"))
+MANY = select(Subject).where(Subject.institution_id.in_(bindparam("holders", expanding=True)),
+                             Subject.subject_key.in_(bindparam("keys", expanding=True)))
+
+
 def _find(session: Session, institution_id: uuid.UUID, key: str) -> Subject | None:
-    return session.scalar(select(Subject).where(Subject.institution_id == institution_id,
-                                                Subject.subject_key == key))
+    return session.scalar(ONE, {"holder": institution_id, "key": key})
 
 
 def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | None:
@@ -44,9 +50,9 @@ def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
     held = [row for row in session.identity_map.values()
             if isinstance(row, Subject) and (row.institution_id, row.subject_key) in wanted]
     missing = wanted - {(s.institution_id, s.subject_key) for s in held}
-    rows = held + (list(session.scalars(select(Subject).where(
-        Subject.institution_id.in_({holder for holder, _ in missing}),
-        Subject.subject_key.in_({key for _, key in missing})))) if missing else [])
+    rows = held + (list(session.scalars(MANY, {"holders": list({h for h, _ in missing}),
+                                              "keys": list({k for _, k in missing})}))
+                   if missing else [])
     return {(s.institution_id, s.subject_key): date.fromisoformat(s.birth_date) for s in rows
             if (s.institution_id, s.subject_key) in wanted}
 

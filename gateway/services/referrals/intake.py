@@ -98,12 +98,6 @@ class Page:
     counts_by_priority: dict[str, int] | None = None
 
 
-def _sender_institution(session: Session, actor: Actor):
-    if actor.institution_id is None:
-        raise Forbidden("Only an institution's client may send referrals.")
-    return institutions.get_active(session, actor.institution_id)
-
-
 def _replay(session: Session, actor: Actor, key: str, fingerprint: str) -> Referral | None:
     record = session.scalar(
         select(IdempotencyRecord).where(
@@ -133,9 +127,9 @@ def create(
     A green-channel referral with an emergency justification may instead open a break-glass
     release (scope ``referrals:emergency``).
     """
-    fingerprint = request.fingerprint()
     if not idempotency_key:
         return _create(session, actor, pseudonyms, request, None, policy, now)
+    fingerprint = request.fingerprint()  # only a retry needs it
     if earlier := _replay(session, actor, idempotency_key, fingerprint):
         return Created(earlier, replayed=True)
     try:
@@ -165,7 +159,13 @@ def _recipient_id(request: NewReferral, campus: Campus | None) -> uuid.UUID:
 def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: NewReferral,
             idempotency: tuple[str, str] | None, policy: Policy,
             now: datetime | None) -> Created:
-    sender = _sender_institution(session, actor)
+    if actor.institution_id is None:
+        raise Forbidden("Only an institution's client may send referrals.")
+    # a named recipient: both institutions and their partnerships in one query; a campus's
+    # default recipient is known only once the campus is, below
+    pair = (partnerships.pair(session, actor.institution_id, request.recipient_id)
+            if request.recipient_id is not None else None)
+    sender = institutions.get_active(session, actor.institution_id)
     if request.diagnosis_code and not sender.may_diagnose:
         raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
     key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
@@ -173,10 +173,12 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     if request.case_id is not None:
         case = casework.require_referrable(session, actor, request.case_id, key)
         campus = campus or campuses.require_own(session, sender.id, case.campus_id)
-    recipient = institutions.get_active(session, _recipient_id(request, campus))
+    recipient_id = _recipient_id(request, campus)
+    pair = pair or partnerships.pair(session, sender.id, recipient_id)
+    recipient = institutions.get_active(session, recipient_id)
     if recipient.kind not in RECIPIENT_KINDS or recipient.id == sender.id:
         raise InvalidInput("Referrals go to a hospital or a counselling agency.")
-    partnerships.require(session, sender.id, recipient.id, Exchange.REFERRAL)
+    pair.require(Exchange.REFERRAL)
     campus_id = campus.id if campus else None
     identity = request.personal.get("identity")
     # held until the consent decision below, which then reads the birth date without a query
@@ -219,6 +221,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         part_of_id=request.part_of_id,
         campus_id=campus_id,
         status=ReferralStatus.DRAFT,
+        version=1,  # its event records the version before the row is inserted
         created_by=actor.client_id,
     )
     session.add(referral)  # without a key: inserted once, already submitted, at the next flush
@@ -235,4 +238,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                            **decision.audit_detail})
     if not request.draft:
         lifecycle.submit_new(session, actor, referral, now or utcnow(), policy=policy)
+    # one flush for the whole create: its audit entries (and their pending rows), the
+    # referral, its event and the notice, one INSERT per table
+    session.flush()
     return Created(referral, replayed=False)

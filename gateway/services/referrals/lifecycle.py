@@ -195,16 +195,16 @@ def _record_event(session: Session, actor: Actor, referral: Referral,
                   note: str | None, moment: datetime,
                   appointment_at: datetime | None = None) -> ReferralEvent:
     referral.updated_at = moment  # every event makes a new version of the referral
-    session.flush()
+    if referral not in session.new:  # a stored row: its UPDATE raises the version in SQL
+        session.flush()
     event = ReferralEvent(
-        referral_id=referral.id, recorded_at=moment, version=referral.version,
+        id=uuid.uuid4(), referral_id=referral.id, recorded_at=moment, version=referral.version,
         actor=actor.label,
         from_status=from_status.value if from_status else None,
         to_status=referral.status.value if from_status else None,
         business_status=business.value if business else None,
         appointment_at=appointment_at, note=note)
-    session.add(event)
-    session.flush()
+    session.add(event)  # inserted with the step's other rows at the next flush
     return event
 
 

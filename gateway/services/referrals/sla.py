@@ -33,7 +33,9 @@ class Deadlines:
 
 def policy_for(session: Session, institution_id: uuid.UUID) -> SlaPolicy:
     """The recipient's policy, or the defaults (15 min to receipt, 2 h to decision)."""
-    return session.get(SlaPolicy, institution_id) or SlaPolicy(
+    with session.no_autoflush:  # pending rows (a referral being created) do not change it
+        stored = session.get(SlaPolicy, institution_id)
+    return stored or SlaPolicy(
         institution_id=institution_id, receipt_minutes=DEFAULT_RECEIPT_MINUTES,
         decision_minutes=DEFAULT_DECISION_MINUTES)
 

@@ -1,0 +1,56 @@
+"""Appending: a transaction's entries are written together, in the order recorded, with it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from gateway.db import transaction
+from gateway.models import AuditEntry, AuditPending
+from gateway.services.audit import journal
+from tests.support import TESTER
+
+
+def _entries(app) -> list[tuple[str, bool]]:
+    """(object id, still pending) of every entry, by arrival."""
+    with transaction(app) as session:
+        rows = session.execute(select(AuditEntry.object_id, AuditPending.seq.is_not(None))
+                               .outerjoin(AuditPending, AuditPending.seq == AuditEntry.seq)
+                               .order_by(AuditEntry.seq))
+        return [(object_id, pending) for object_id, pending in rows]
+
+
+def test_a_transactions_entries_are_numbered_in_the_order_recorded(app, seal):
+    with transaction(app) as session:
+        for number in range(5):
+            journal.record(session, TESTER, "test.event", "thing", number)
+        session.flush()
+        journal.record(session, TESTER, "test.event", "thing", 5)  # written at commit
+    assert _entries(app) == [(str(number), True) for number in range(6)]
+    assert seal() == 6
+    with transaction(app) as session:
+        leaves = session.execute(select(AuditEntry.leaf_index, AuditEntry.object_id)
+                                 .order_by(AuditEntry.leaf_index)).all()
+    assert [(index, str(index)) for index in range(6)] == [tuple(row) for row in leaves]
+
+
+def test_entries_of_a_rolled_back_savepoint_are_not_written(app):
+    with transaction(app) as session:
+        journal.record(session, TESTER, "test.event", "thing", "kept")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            journal.record(session, TESTER, "test.event", "thing", "dropped, unflushed")
+            raise RuntimeError
+        with pytest.raises(RuntimeError), session.begin_nested():
+            journal.record(session, TESTER, "test.event", "thing", "dropped, flushed")
+            session.flush()
+            raise RuntimeError
+    assert _entries(app) == [("kept", True)]
+
+
+def test_entries_of_a_failed_transaction_are_not_written(app):
+    with pytest.raises(RuntimeError), transaction(app) as session:
+        journal.record(session, TESTER, "test.event", "thing", "lost")
+        session.flush()
+        raise RuntimeError
+    assert _entries(app) == []
+
