@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +24,10 @@ from gateway.services.network import clients, institutions, partnerships
 from keys import Keyring
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
-from tests.live_support import live  # noqa: F401 (a fixture: gunicorn on the session database)
+from tests.live_support import (
+    answering,
+    live,  # noqa: F401 (a fixture: gunicorn on the session database)
+)
 from tests.mail_support import SmtpServer
 from tests.network_support import HOSPITAL_SCOPES, SCHOOL_SCOPES, Linked, grant_consents
 from tests.support import TESTER, Admin, Pair, Partner, bearer, new_key, public_jwks
@@ -310,12 +312,8 @@ def live_server(app) -> Iterator[str]:
     """The gateway served over real HTTP (a threaded werkzeug server); yields its base URL."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with answering(make_server("127.0.0.1", 0, app, threaded=True)) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from socketserver import BaseServer
 
 import gunicorn
 import pytest
@@ -42,6 +44,19 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def answering(server: BaseServer) -> Iterator[BaseServer]:
+    """``server`` (bound to a loopback port) answering from a daemon thread until the block
+    ends; then shut down and closed."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path,

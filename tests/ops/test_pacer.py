@@ -11,6 +11,7 @@ import pytest
 
 from bench import pacer
 from bench.loadgen import Request, write_requests
+from tests.live_support import answering
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -44,12 +45,8 @@ class _Recorder(BaseHTTPRequestHandler):
 def server() -> Iterator[tuple[str, list]]:
     seen: list = []
     handler = type("Recorder", (_Recorder,), {"seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    httpd.shutdown()
-    httpd.server_close()
+    with answering(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as httpd:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
 
 
 def test_every_scheduled_request_is_sent_once_from_the_file_and_answered(server, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
@@ -17,6 +16,7 @@ from werkzeug.serving import make_server
 
 from gateway import create_app
 from tests.admin_support import make_account
+from tests.live_support import answering
 from tests.support import ASSERTION_TYPE, basic, bearer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -35,12 +35,8 @@ def limited(request, app) -> Iterator[tuple[str, object]]:
         "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": prefix,
         "RATE_LIMIT_API_PER_CLIENT": "5/minute",
     })
-    server = make_server("127.0.0.1", 0, limited_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", limited_app
-    server.shutdown()
-    server.server_close()
+    with answering(make_server("127.0.0.1", 0, limited_app, threaded=True)) as server:
+        yield f"http://127.0.0.1:{server.server_port}", limited_app
     if request.param == "redis":
         store = redis.Redis.from_url(REDIS_URL)
         keys = list(store.scan_iter(f"*{prefix}*"))

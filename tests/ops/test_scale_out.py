@@ -35,7 +35,7 @@ from gateway.models import (
     Referral,
 )
 from tests.factories.referrals import referral_body
-from tests.live_support import BIN, Live, _free_port, gateway_env, serve, start
+from tests.live_support import BIN, Live, _free_port, answering, gateway_env, serve, start
 from tests.network_support import grant_consents, set_endpoint
 from tests.support import bearer
 
@@ -96,12 +96,8 @@ def receiver() -> Iterator[tuple[str, Received]]:
     """A webhook receiver on a free loopback port: its URL and what it received."""
     received = Received()
     handler = type("Receiver", (_Receiver,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received
-    server.shutdown()
-    server.server_close()
+    with answering(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
 
 
 @dataclass

@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +24,7 @@ from gateway.db import transaction
 from gateway.delivery.worker import Worker
 from gateway.models import AuditEntry, Coordinator, OutboxMessage, OutboxStatus
 from gateway.services import outbox
-from tests.live_support import NO_CONTROL_SOCKET
+from tests.live_support import NO_CONTROL_SOCKET, answering
 from tests.network_support import set_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,11 +50,8 @@ def echo() -> Iterator[ThreadingHTTPServer]:
     """An echoing partner on a free loopback port (answers 400 unless told otherwise)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     server.status = 400
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with answering(server):
+        yield server
 
 
 def _enqueue_marked(app, institution_id) -> None:
