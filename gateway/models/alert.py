@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, created_at, enum_type, utcnow, uuid_pk
 from gateway.models.encrypted import EncryptedText
+
+if TYPE_CHECKING:
+    from gateway.models.outbox import OutboxMessage
 
 
 class AlertKind(enum.StrEnum):
@@ -63,6 +67,9 @@ class Alert(Base):
     created_at: Mapped[created_at]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    # Never read (``lazy="raise"``): it tells the unit of work that the message's row is
+    # inserted before the alert's when both are flushed together.
+    message: Mapped[OutboxMessage] = relationship(lazy="raise")
 
 
 class AlertContact(Base):

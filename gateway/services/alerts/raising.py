@@ -34,7 +34,6 @@ def raise_alert(session: Session, actor: Actor, *, kind: AlertKind, region: str,
     alert_id = uuid.uuid4()
     message = outbox.enqueue(session, TOPICS[kind], {**notice, "alert_id": str(alert_id)},
                              region=region)
-    session.flush()  # the message's row before the alert's, which refers to it
     alert = Alert(id=alert_id, kind=kind, region=region, institution_id=institution_id,
                   pseudonym=pseudonym, cause_type=cause_type, cause_id=cause_id,
                   message_id=message.id, created_at=at or utcnow())
