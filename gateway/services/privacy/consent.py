@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, Uuid, and_, column, select, values
+from sqlalchemy import and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -197,32 +197,44 @@ def _may_ask(actor: Actor, question: Question) -> bool:
     return actor.institution_id in (question.subject.holder_id, question.recipient_id)
 
 
+# built once: every decision that loads its facts asks it. The (holder, subject) pairs known
+# to either table, each with its birth date (if recorded) and its unrevoked consents (if any)
+_HOLDERS, _KEYS = bindparam("holders", expanding=True), bindparam("keys", expanding=True)
+_KNOWN = union(
+    select(Subject.institution_id.label("holder"), Subject.subject_key.label("key")).where(
+        Subject.institution_id.in_(_HOLDERS), Subject.subject_key.in_(_KEYS)),
+    select(Consent.institution_id, Consent.subject_key).where(
+        Consent.institution_id.in_(_HOLDERS), Consent.subject_key.in_(_KEYS),
+        Consent.revoked_at.is_(None)),
+).subquery("known")
+SUBJECTS_AND_CONSENTS = (
+    select(Subject, Consent).select_from(_KNOWN)
+    .outerjoin(Subject, and_(Subject.institution_id == _KNOWN.c.holder,
+                             Subject.subject_key == _KNOWN.c.key))
+    .outerjoin(Consent, and_(Consent.institution_id == _KNOWN.c.holder,
+                             Consent.subject_key == _KNOWN.c.key,
+                             Consent.revoked_at.is_(None)))
+    .order_by(Consent.created_at, Consent.id))
+
+
 def _subjects_and_consents(session: Session, questions: list[Question]
                            ) -> tuple[dict[tuple[uuid.UUID, str], date],
                                       dict[tuple[uuid.UUID, str, Purpose], list[Consent]]]:
     """In one query, for every (holder, subject) asked about: its recorded birth date, and its
     unrevoked consents by purpose (every purpose, so that facts remembered for one question
     answer the request's others), oldest first; a purpose without any is absent."""
-    asked = list({(q.subject.holder_id, q.subject.key) for q in questions})
+    asked = {(q.subject.holder_id, q.subject.key) for q in questions}
     birth_dates: dict[tuple[uuid.UUID, str], date] = {}
     consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {}
     if not asked:
         return birth_dates, consents
-    pairs = values(column("holder", Uuid()), column("key", String()), name="asked"
-                   ).data(asked).cte("asked")
-    rows = session.execute(
-        select(Subject, Consent).select_from(pairs)
-        .outerjoin(Subject, and_(Subject.institution_id == pairs.c.holder,
-                                 Subject.subject_key == pairs.c.key))
-        .outerjoin(Consent, and_(Consent.institution_id == pairs.c.holder,
-                                 Consent.subject_key == pairs.c.key,
-                                 Consent.revoked_at.is_(None)))
-        .order_by(Consent.created_at, Consent.id))
-    for subject, consent in rows:  # per subject asked: one row per consent, or one without
-        if subject is not None:
+    rows = session.execute(SUBJECTS_AND_CONSENTS, {"holders": list({h for h, _ in asked}),
+                                                   "keys": list({k for _, k in asked})})
+    for subject, consent in rows:  # per pair known: one row per consent, or one without
+        if subject is not None and (subject.institution_id, subject.subject_key) in asked:
             birth_dates[(subject.institution_id, subject.subject_key)] = date.fromisoformat(
                 subject.birth_date)
-        if consent is not None:
+        if consent is not None and (consent.institution_id, consent.subject_key) in asked:
             consents.setdefault((consent.institution_id, consent.subject_key, consent.purpose),
                                 []).append(consent)
     return birth_dates, consents

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Referral, ReferralStatus
@@ -40,6 +40,16 @@ def refer_onward(session: Session, actor: Actor, pseudonyms: PseudonymKey,
                          policy=policy)
 
 
+# built once: every referral read asks it. The referral and, generation by generation, the
+# onward referrals made from it and from those
+_CHAIN = select(Referral.id, literal(0).label("depth")).where(
+    Referral.id == bindparam("referral_id")).cte("chain", recursive=True)
+_CHAIN = _CHAIN.union_all(select(Referral.id, _CHAIN.c.depth + 1).join(
+    _CHAIN, Referral.part_of_id == _CHAIN.c.id))
+WITH_CHAIN = (select(Referral).join(_CHAIN, Referral.id == _CHAIN.c.id)
+              .order_by(_CHAIN.c.depth, Referral.created_at, Referral.id))
+
+
 def visible_with_chain(session: Session, actor: Actor, referral_id: uuid.UUID
                        ) -> tuple[Referral, list[Referral]]:
     """The referral as :func:`access.get_visible` gives it, with the onward referrals made
@@ -48,12 +58,7 @@ def visible_with_chain(session: Session, actor: Actor, referral_id: uuid.UUID
     A link carries no personal data (who referred to whom, when, where it stands), and another
     party's draft is left out.
     """
-    chain = select(Referral.id, literal(0).label("depth")).where(
-        Referral.id == referral_id).cte("chain", recursive=True)
-    chain = chain.union_all(select(Referral.id, chain.c.depth + 1).join(
-        chain, Referral.part_of_id == chain.c.id))
-    found = list(session.scalars(select(Referral).join(chain, Referral.id == chain.c.id)
-                                 .order_by(chain.c.depth, Referral.created_at, Referral.id)))
+    found = list(session.scalars(WITH_CHAIN, {"referral_id": referral_id}))
     referral = access.visible(actor, found[0] if found else None)  # depth 0 comes first
     return referral, _shown_links(actor, found[1:])
 
