@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -34,13 +35,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def _seal(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
 
 
-def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+def _open(key: bytes | AESGCM, sealed: bytes, aad: bytes) -> bytes:
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
+    return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,18 @@ class FieldKeyring:
         write_private_json(directory / f"{kid}.json", document)
         return kid
 
+    @cached_property
+    def _kek_aeads(self) -> dict[str, AESGCM]:
+        """An AES-GCM instance per KEK, built once: every value's data key is unwrapped by one."""
+        return {kid: AESGCM(kek) for kid, kek in self.keks.items()}
+
     def encrypt(self, plaintext: str, context: str) -> str:
         """Encrypt ``plaintext``, binding ``context`` (e.g. ``table.column``) as associated data."""
         data_key = AESGCM.generate_key(bit_length=256)
         aad = context.encode()
         body = _seal(data_key, plaintext.encode(), aad)
-        wrapped = _seal(self.keks[self.current_kid], data_key, self.current_kid.encode() + aad)
+        wrapped = _seal(self._kek_aeads[self.current_kid], data_key,
+                        self.current_kid.encode() + aad)
         return ".".join((FORMAT, self.current_kid, _b64(wrapped), _b64(body)))
 
     def decrypt(self, token: str, context: str) -> str:
@@ -88,7 +97,7 @@ class FieldKeyring:
         """Re-wrap the data key of ``token`` under the current KEK; the body is unchanged."""
         data_key, body = self._unwrap(token, context)
         aad = self.current_kid.encode() + context.encode()
-        wrapped = _seal(self.keks[self.current_kid], data_key, aad)
+        wrapped = _seal(self._kek_aeads[self.current_kid], data_key, aad)
         return ".".join((FORMAT, self.current_kid, _b64(wrapped), _b64(body)))
 
     @staticmethod
@@ -104,7 +113,8 @@ class FieldKeyring:
         if fmt != FORMAT or kid not in self.keks:
             raise UndecryptableValue("unknown format or key id")
         try:
-            data_key = _open(self.keks[kid], _unb64(wrapped), kid.encode() + context.encode())
+            data_key = _open(self._kek_aeads[kid], _unb64(wrapped),
+                             kid.encode() + context.encode())
         except InvalidTag as exc:
             raise UndecryptableValue("wrapped data key failed authentication") from exc
         return data_key, _unb64(body)

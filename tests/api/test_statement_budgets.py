@@ -1,7 +1,9 @@
 """Statement budgets per request: each hot request runs at most a fixed number of SQL statements.
 
 Counted like ``tests/referrals/test_list_queries.py``; the budgets are issue 14's: token issue
-<= 4, referral create <= 8, an inbox page <= 6 whatever its size.
+<= 4, referral create <= 8, an inbox page <= 6 whatever its size (now 5: the consent facts
+load subjects and consents in one query); a referral read <= 5 (it was 7: the referral and its
+onward chain now come in one query, and the consent facts as for the inbox).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from gateway.db import engine_of
 from tests.privacy_support import make_scene
 from tests.support import bearer
 
-TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE = 4, 8, 6
+TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE, REFERRAL_READ = 4, 8, 5, 5
 # transaction control is not a statement that reads or writes (and PostgreSQL's BEGIN is
 # implicit in the driver, SQLite's explicit): what is counted is the same on both databases
 CONTROL = re.compile(r"\s*(BEGIN|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
@@ -108,3 +110,13 @@ def test_an_inbox_page_filtered_on_risk_level_is_bounded_whatever_the_box(app, s
     large = _filtered_page(app, scene, limit)
     assert len(large) == len(small), _listing(large)
     assert len(large) <= INBOX_PAGE, _listing(large)
+
+
+def test_a_referral_is_read_within_its_statement_budget(app, scene):
+    created = scene.refer(subject="stu-001")
+    assert created.status_code == 201
+    with counted(app) as statements:
+        read = scene.client.get(f"/api/v1/referrals/{created.get_json()['id']}",
+                                headers=bearer(scene.hosp_token))
+    assert read.status_code == 200, read.get_json()
+    assert len(statements()) <= REFERRAL_READ, _listing(statements())

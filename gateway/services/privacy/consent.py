@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -26,6 +26,7 @@ from gateway.models import (
     InstitutionKind,
     Partnership,
     Purpose,
+    Subject,
     utcnow,
 )
 from gateway.services.actor import Actor
@@ -187,7 +188,7 @@ class _Facts:
     now: datetime
     institutions: dict[uuid.UUID, Institution]
     birth_dates: dict[tuple[uuid.UUID, str], date]
-    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]]
+    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]]  # only purposes with some
     partnerships: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]
     releases: dict[uuid.UUID, BreakGlassRelease]
 
@@ -196,51 +197,66 @@ def _may_ask(actor: Actor, question: Question) -> bool:
     return actor.institution_id in (question.subject.holder_id, question.recipient_id)
 
 
-# built once: every decision that loads its facts asks it
-CONSENTS = select(Consent).where(
-    Consent.institution_id.in_(bindparam("holders", expanding=True)),
-    Consent.subject_key.in_(bindparam("keys", expanding=True)),
-    Consent.revoked_at.is_(None),
-).order_by(Consent.created_at, Consent.id)
+# built once: every decision that loads its facts asks it. The (holder, subject) pairs known
+# to either table, each with its birth date (if recorded) and its unrevoked consents (if any)
+_HOLDERS, _KEYS = bindparam("holders", expanding=True), bindparam("keys", expanding=True)
+_KNOWN = union(
+    select(Subject.institution_id.label("holder"), Subject.subject_key.label("key")).where(
+        Subject.institution_id.in_(_HOLDERS), Subject.subject_key.in_(_KEYS)),
+    select(Consent.institution_id, Consent.subject_key).where(
+        Consent.institution_id.in_(_HOLDERS), Consent.subject_key.in_(_KEYS),
+        Consent.revoked_at.is_(None)),
+).subquery("known")
+SUBJECTS_AND_CONSENTS = (
+    select(Subject, Consent).select_from(_KNOWN)
+    .outerjoin(Subject, and_(Subject.institution_id == _KNOWN.c.holder,
+                             Subject.subject_key == _KNOWN.c.key))
+    .outerjoin(Consent, and_(Consent.institution_id == _KNOWN.c.holder,
+                             Consent.subject_key == _KNOWN.c.key,
+                             Consent.revoked_at.is_(None)))
+    .order_by(Consent.created_at, Consent.id))
 
 
-def _consents_of(session: Session, questions: list[Question]
-                 ) -> dict[tuple[uuid.UUID, str, Purpose], list[Consent]]:
-    """Unrevoked consents of every (holder, subject) asked about, by purpose (every purpose,
-    so that facts remembered for one question answer the request's others), oldest first."""
-    wanted = {(q.subject.holder_id, q.subject.key, purpose) for q in questions
-              for purpose in Purpose}
-    found: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {w: [] for w in wanted}
-    if not wanted:
-        return found
-    rows = session.scalars(CONSENTS, {"holders": list({holder for holder, _, _ in wanted}),
-                                      "keys": list({key for _, key, _ in wanted})})
-    for c in rows:
-        if (c.institution_id, c.subject_key, c.purpose) in found:
-            found[(c.institution_id, c.subject_key, c.purpose)].append(c)
-    return found
+def _subjects_and_consents(session: Session, questions: list[Question]
+                           ) -> tuple[dict[tuple[uuid.UUID, str], date],
+                                      dict[tuple[uuid.UUID, str, Purpose], list[Consent]]]:
+    """In one query, for every (holder, subject) asked about: its recorded birth date, and its
+    unrevoked consents by purpose (every purpose, so that facts remembered for one question
+    answer the request's others), oldest first; a purpose without any is absent."""
+    asked = {(q.subject.holder_id, q.subject.key) for q in questions}
+    birth_dates: dict[tuple[uuid.UUID, str], date] = {}
+    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {}
+    if not asked:
+        return birth_dates, consents
+    rows = session.execute(SUBJECTS_AND_CONSENTS, {"holders": list({h for h, _ in asked}),
+                                                   "keys": list({k for _, k in asked})})
+    for subject, consent in rows:  # per pair known: one row per consent, or one without
+        if subject is not None and (subject.institution_id, subject.subject_key) in asked:
+            birth_dates[(subject.institution_id, subject.subject_key)] = date.fromisoformat(
+                subject.birth_date)
+        if consent is not None and (consent.institution_id, consent.subject_key) in asked:
+            consents.setdefault((consent.institution_id, consent.subject_key, consent.purpose),
+                                []).append(consent)
+    return birth_dates, consents
 
 
 def _load(session: Session, questions: list[Question]) -> _Facts:
-    """Load what deciding ``questions`` needs: at most five queries, whatever their number."""
+    """Load what deciding ``questions`` needs: at most four queries, whatever their number."""
     ids = {q.subject.holder_id for q in questions} | {q.recipient_id for q in questions}
     found = institutions.by_ids(session, ids)
-    consents = _consents_of(session, questions)
-    by_kind = {(c.institution_id, q.recipient_id) for q in questions
-               for purpose in Purpose
-               for c in consents[(q.subject.holder_id, q.subject.key, purpose)]
-               if c.recipient_id is None}
+    birth_dates, consents = _subjects_and_consents(session, questions)
+    by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
+                       if any(c.recipient_id is None for c in held)}
+    by_kind = {(q.subject.holder_id, q.recipient_id) for q in questions
+               if (q.subject.holder_id, q.subject.key) in by_kind_holders}
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
     releases = ({r.id: r for r in session.scalars(
         select(BreakGlassRelease).where(BreakGlassRelease.id.in_(release_ids)))}
         if release_ids else {})
     return _Facts(
-        now=utcnow(), institutions=found,
-        birth_dates=subjects.birth_dates(session, {(q.subject.holder_id, q.subject.key)
-                                                   for q in questions}),
-        consents=consents, partnerships=partnerships.active_between(session, by_kind),
-        releases=releases)
+        now=utcnow(), institutions=found, birth_dates=birth_dates, consents=consents,
+        partnerships=partnerships.active_between(session, by_kind), releases=releases)
 
 
 def _names_recipient(facts: _Facts, consent: Consent, recipient: Institution) -> bool:
@@ -287,7 +303,7 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
     birth_date = facts.birth_dates.get((subject.holder_id, subject.key))
     age = age_on(birth_date, now.date()) if birth_date else None
     required = policy.age_rule(holder.region).required_grantors(age)
-    in_force = [c for c in facts.consents[(subject.holder_id, subject.key, purpose)]
+    in_force = [c for c in facts.consents.get((subject.holder_id, subject.key, purpose), ())
                 if c.is_valid_at(now) and _names_recipient(facts, c, recipient)]
     used = tuple(c.id for c in in_force if c.grantor in required)
     absent = sorted(g.value for g in required if all(c.grantor is not g for c in in_force))
@@ -329,7 +345,11 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
                      q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
                     for q in allowed)
     facts = memo.remembered(session, key, lambda: _load(session, allowed))
-    return [_decide(actor, q, facts, policy) for q in asked]
+    decided: dict[Question, Decision] = {}  # a page often asks the same question again
+    for q in asked:
+        if q not in decided:
+            decided[q] = _decide(actor, q, facts, policy)
+    return [decided[q] for q in asked]
 
 
 def authorise(

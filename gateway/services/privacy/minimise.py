@@ -8,6 +8,7 @@ HL7 v3 confidentiality code and its information-sensitivity codes (v3 ActCode).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 from gateway.models import DataCategory
 
@@ -57,10 +58,14 @@ def categories_of(record: Mapping[str, object]) -> frozenset[DataCategory]:
 def minimise(record: Mapping[str, object],
              categories: Iterable[DataCategory]) -> dict[str, object]:
     """``record`` without the fields of categories not in ``categories`` (dropped, not nulled)."""
-    allowed = set(categories)
-    withheld = {name for category, names in CATEGORY_FIELDS.items() if category not in allowed
-                for name in names}
+    withheld = _withheld(frozenset(categories))
     return {key: value for key, value in record.items() if key not in withheld}
+
+
+@cache  # one answer per set of categories (at most 2**6)
+def _withheld(allowed: frozenset[DataCategory]) -> frozenset[str]:
+    return frozenset(name for category, names in CATEGORY_FIELDS.items()
+                     if category not in allowed for name in names)
 
 
 def security_labels(categories: Iterable[DataCategory]) -> list[dict[str, str]]:
@@ -68,7 +73,12 @@ def security_labels(categories: Iterable[DataCategory]) -> list[dict[str, str]]:
 
     Shaped as FHIR ``Coding`` objects (system, code, display). Empty content is labelled ``N``.
     """
-    chosen = sorted(set(categories), key=list(DataCategory).index)
+    return [dict(label) for label in _labels(frozenset(categories))]
+
+
+@cache  # one answer per set of categories (at most 2**6); callers get their own copies
+def _labels(categories: frozenset[DataCategory]) -> tuple[dict[str, str], ...]:
+    chosen = sorted(categories, key=list(DataCategory).index)
     level = max((SECURITY_LABELS[c][0] for c in chosen), key=CONFIDENTIALITY_ORDER.index,
                 default="N")
     labels = [{"system": CONFIDENTIALITY_SYSTEM, "code": level,
@@ -78,4 +88,4 @@ def security_labels(categories: Iterable[DataCategory]) -> list[dict[str, str]]:
         seen.extend(code for code in SECURITY_LABELS[category][1] if code not in seen)
     labels.extend({"system": ACT_CODE_SYSTEM, "code": code, "display": SENSITIVITY_DISPLAY[code]}
                   for code in seen)
-    return labels
+    return tuple(labels)

@@ -23,7 +23,11 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
     query = select(Referral).where(Referral.id == referral_id)
     if for_update:
         query = query.with_for_update()
-    referral = session.scalar(query)
+    return visible(actor, session.scalar(query))
+
+
+def visible(actor: Actor, referral: Referral | None) -> Referral:
+    """``referral`` if the actor sees it (see :func:`get_visible`), else 'not found'."""
     if referral is None or actor.institution_id not in (referral.sender_id, referral.recipient_id):
         raise NotFound("No referral with that id.")
     if referral.status is ReferralStatus.DRAFT and actor.institution_id != referral.sender_id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Referral, ReferralStatus
@@ -40,18 +40,29 @@ def refer_onward(session: Session, actor: Actor, pseudonyms: PseudonymKey,
                          policy=policy)
 
 
-def chain_below(session: Session, actor: Actor, referral: Referral) -> list[Referral]:
-    """The onward referrals made from ``referral`` and from those, oldest first.
+# built once: every referral read asks it. The referral and, generation by generation, the
+# onward referrals made from it and from those
+_CHAIN = select(Referral.id, literal(0).label("depth")).where(
+    Referral.id == bindparam("referral_id")).cte("chain", recursive=True)
+_CHAIN = _CHAIN.union_all(select(Referral.id, _CHAIN.c.depth + 1).join(
+    _CHAIN, Referral.part_of_id == _CHAIN.c.id))
+WITH_CHAIN = (select(Referral).join(_CHAIN, Referral.id == _CHAIN.c.id)
+              .order_by(_CHAIN.c.depth, Referral.created_at, Referral.id))
 
-    The caller has already been allowed to see ``referral``; a link carries no personal data
-    (who referred to whom, when, where it stands), and another party's draft is left out.
+
+def visible_with_chain(session: Session, actor: Actor, referral_id: uuid.UUID
+                       ) -> tuple[Referral, list[Referral]]:
+    """The referral as :func:`access.get_visible` gives it, with the onward referrals made
+    from it and from those (generation by generation, each oldest first), in one query.
+
+    A link carries no personal data (who referred to whom, when, where it stands), and another
+    party's draft is left out.
     """
-    links: list[Referral] = []
-    frontier = [referral.id]
-    while frontier:
-        children = list(session.scalars(select(Referral).where(
-            Referral.part_of_id.in_(frontier)).order_by(Referral.created_at, Referral.id)))
-        links += children
-        frontier = [child.id for child in children]
+    found = list(session.scalars(WITH_CHAIN, {"referral_id": referral_id}))
+    referral = access.visible(actor, found[0] if found else None)  # depth 0 comes first
+    return referral, _shown_links(actor, found[1:])
+
+
+def _shown_links(actor: Actor, links: list[Referral]) -> list[Referral]:
     return [link for link in links
             if link.status is not ReferralStatus.DRAFT or link.sender_id == actor.institution_id]

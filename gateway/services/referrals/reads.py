@@ -40,9 +40,8 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
     """Read one referral, minimised to what the actor may see, with the chain of onward
     referrals made from it (no personal data); the access is audited."""
-    referral = access.get_visible(session, actor, referral_id)
+    referral, links = onward.visible_with_chain(session, actor, referral_id)
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
-    links = onward.chain_below(session, actor, referral)
     detail = decision.audit_detail if decision else {"basis": "holder"}
     journal.record(session, actor, "referral.read", "referral", referral.id,
                    purpose=disclosure.purpose_of(referral).value,
