@@ -32,24 +32,25 @@ def issue_access_token(client, grant_type, user=None, scope=None, expires_in=Non
     config = current_app.config
     ttl = config["ACCESS_TOKEN_TTL"]
     now = int(time.time())
-    model = client.model
+    registered = client.registered
     claims = {
         "iss": config["ISSUER"],
-        "sub": model.client_id,
+        "sub": registered.client_id,
         "aud": config["API_AUDIENCE"],
-        "client_id": model.client_id,
+        "client_id": registered.client_id,
         "iat": now,
         "nbf": now,
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(16),
         "scope": smart_scopes.granted(scope.split()) if scope else " ".join(
-            model.allowed_scopes),
+            registered.allowed_scopes),
     }
-    if model.institution_id is not None:
-        claims["institution_id"] = str(model.institution_id)
+    if registered.institution_id is not None:
+        claims["institution_id"] = str(registered.institution_id)
     jkt = g.get("dpop_jkt")  # set by the grant when the request carried a DPoP proof
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}
+    g.access_token_jti = claims["jti"]  # audited by the server's save_token
     key = current_keyring().signing.current
     header = {"alg": SIGNING_ALG, "typ": "at+jwt", "kid": key.kid}
     return {
