@@ -18,9 +18,10 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from gateway.keystore import current_keyring
-from gateway.oauth import revocations, smart_scopes
+from gateway.oauth import revocations, smart_scopes, verified_tokens
 from keys.signing import SIGNING_ALG
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
@@ -95,9 +96,22 @@ class AccessToken(TokenMixin):
 
 
 def decode_access_token(token_string: str) -> AccessToken | None:
-    """Verify signature, type and claims of an access token; None if anything is wrong."""
-    config = current_app.config
+    """Verify signature, type and claims of an access token; None if anything is wrong.
+
+    A token this process has verified with the current key set is not verified again until
+    it expires (``gateway/oauth/verified_tokens.py``)."""
     keyset = current_keyring().signing.verification_set()
+    claims = verified_tokens.recalled(token_string, keyset)
+    if claims is None:
+        claims = _verified_claims(token_string, keyset)
+        if claims is None:
+            return None
+        verified_tokens.remember(token_string, keyset, claims)
+    return AccessToken(claims)
+
+
+def _verified_claims(token_string: str, keyset: KeySet) -> dict | None:
+    config = current_app.config
     try:
         token = jwt.decode(token_string, keyset, algorithms=[SIGNING_ALG])
     except (JoseError, ValueError):
@@ -118,7 +132,7 @@ def decode_access_token(token_string: str) -> AccessToken | None:
         registry.validate(token.claims)
     except JoseError:
         return None
-    return AccessToken(token.claims)
+    return token.claims
 
 
 class AccessTokenValidator(BearerTokenValidator):
