@@ -22,7 +22,10 @@ FAILURE = "failure"
 ENTRIES = AuditEntry.__table__
 COLUMNS = ("recorded_at", "actor", "actor_institution_id", "action", "object_type", "object_id",
            "purpose", "consent_id", "outcome", "request_id", "detail")
-INSERT_ENTRIES = insert(ENTRIES)  # built once; the trigger adds the pending rows
+# built once; the trigger adds the pending rows. The seqs it returns are not used: RETURNING
+# is what makes an executemany of it one multi-row INSERT (SQLAlchemy's "insertmanyvalues");
+# without it psycopg runs one INSERT per entry
+INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.seq)
 
 current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 """Set by the HTTP layer for each request; recorded with every entry the request makes."""
