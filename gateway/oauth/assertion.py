@@ -12,16 +12,15 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from flask import current_app
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import Key, import_key
 from joserfc.util import to_bytes
 
 from gateway.db import db_session, transaction
+from gateway.oauth.client_copies import RegisteredKey, registered_key
 from gateway.services.actor import Actor
 from gateway.services.network import clients
 from gateway.services.network.jwks_fetch import FetchPolicy
@@ -37,13 +36,6 @@ def _refuse(why: str) -> InvalidClientError:
 def _numeric_date(value: object) -> bool:
     """An RFC 7519 NumericDate: a JSON number (PyJWT writes ``1733000000.0``), never a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-@lru_cache(maxsize=1024)
-def _imported(jwk: str) -> Key:
-    """A registered public JWK (its canonical JSON), imported once per process: the lookup by
-    ``kid`` and ``alg`` in the client's current keys still happens on every request."""
-    return import_key(json.loads(jwk))
 
 
 class PrivateKeyJwt:
@@ -72,16 +64,15 @@ class PrivateKeyJwt:
         if not client.check_endpoint_auth_method(METHOD, "token"):
             raise _refuse("the client does not use private_key_jwt")
         alg = header.get("alg")
-        if alg not in client.model.allowed_algs:
+        if alg not in client.registered.allowed_algs:
             raise _refuse("algorithm not allowed for this client")
-        jwk = client.public_key(header.get("kid"))
-        if jwk is None and client.model.jwks_uri and isinstance(header.get("kid"), str):
-            jwk = self._refetched_key(client_id, header["kid"])
-        if jwk is None or jwk.get("alg") != alg:
+        key = client.public_key(header.get("kid"))
+        if key is None and client.registered.jwks_uri and isinstance(header.get("kid"), str):
+            key = self._refetched_key(client_id, header["kid"])
+        if key is None or key.alg != alg:
             raise _refuse("no registered key matches kid and alg")
         try:
-            token = jwt.decode(assertion, _imported(json.dumps(jwk, sort_keys=True)),
-                               algorithms=[alg])
+            token = jwt.decode(assertion, key.key, algorithms=[alg])
         except (JoseError, ValueError) as exc:
             raise _refuse("signature or encoding invalid") from exc
         self._check_claims(token.claims, client_id)
@@ -90,7 +81,7 @@ class PrivateKeyJwt:
             raise _refuse("jti already used")
         return client
 
-    def _refetched_key(self, client_id: str, kid: str) -> dict | None:
+    def _refetched_key(self, client_id: str, kid: str) -> RegisteredKey | None:
         """The key ``kid`` after a (throttled) refetch of the client's ``jwks_uri``.
 
         Claim and result have transactions of their own, committed even when this assertion
@@ -107,7 +98,7 @@ class PrivateKeyJwt:
             jwks = clients.record_refetch(session, Actor.system("gateway"), claim, outcome)
         for jwk in (jwks or {}).get("keys", []):
             if jwk.get("kid") == kid:
-                return jwk
+                return registered_key(jwk)
         return None
 
     @staticmethod

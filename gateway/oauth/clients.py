@@ -1,21 +1,22 @@
-"""Authlib's view of a client: the protocol questions it asks, answered from our model."""
+"""Authlib's view of a client: the protocol questions it asks, answered from our copy."""
 
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import ClientMixin
 
-from gateway.models import Client
+from gateway.oauth.client_copies import RegisteredClient, RegisteredKey
 from gateway.services.network import clients
 
 
 class OAuthClient(ClientMixin):
-    """Wraps a :class:`Client` row for the authorization server."""
+    """Wraps a :class:`RegisteredClient` (a copy of the client's row) for the authorization
+    server."""
 
-    def __init__(self, model: Client) -> None:
-        self.model = model
+    def __init__(self, registered: RegisteredClient) -> None:
+        self.registered = registered
 
     def get_client_id(self) -> str:
-        return self.model.client_id
+        return self.registered.client_id
 
     def get_default_redirect_uri(self) -> None:
         return None
@@ -27,10 +28,10 @@ class OAuthClient(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return clients.secret_matches(self.model, client_secret)
+        return clients.secret_matches(self.registered.secret_hash, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method == self.model.auth_method.value
+        return method == self.registered.auth_method.value
 
     def check_response_type(self, response_type: str) -> bool:
         return False
@@ -38,9 +39,6 @@ class OAuthClient(ClientMixin):
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type == "client_credentials"
 
-    def public_key(self, kid: str | None) -> dict | None:
-        """The registered public JWK with this ``kid``, if any."""
-        for jwk in (self.model.jwks or {}).get("keys", []):
-            if kid is not None and jwk.get("kid") == kid:
-                return jwk
-        return None
+    def public_key(self, kid: object) -> RegisteredKey | None:
+        """The registered public key with this ``kid``, if any."""
+        return self.registered.keys.get(kid) if isinstance(kid, str) else None

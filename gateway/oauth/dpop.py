@@ -149,7 +149,7 @@ def token_request_binding(client) -> str | None:
     A DPoP-bound client must send a proof; any client that sends one gets a bound token.
     """
     if "DPoP" not in request.headers:
-        if client.model.dpop_bound:
+        if client.registered.dpop_bound:
             raise InvalidDpopProofError(description="This client's tokens are DPoP-bound: "
                                                     "send a DPoP proof.")
         return None

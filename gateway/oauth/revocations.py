@@ -54,6 +54,12 @@ def current_state() -> denylist.DenyState:
     return copy.state
 
 
+def local_changes() -> int:
+    """A number that changes with every commit in this process that changed a client, an
+    institution or a revoked token: a copy made under another number is out of date."""
+    return _current_generation
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _context: object) -> None:
     if any(isinstance(row, CHANGES) for row in itertools.chain(session.new, session.deleted)) \

@@ -21,7 +21,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from gateway.db import db_session
-from gateway.oauth import dpop, smart_scopes
+from gateway.oauth import client_copies, dpop, smart_scopes
 from gateway.oauth.assertion import METHOD as PRIVATE_KEY_JWT
 from gateway.oauth.assertion import PrivateKeyJwt
 from gateway.oauth.clients import OAuthClient
@@ -104,7 +104,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS: ClassVar = [PRIVATE_KEY_JWT, "client_secret_basic"]
 
     def validate_requested_scope(self) -> None:
-        allowed = set(self.request.client.model.allowed_scopes)
+        allowed = set(self.request.client.registered.allowed_scopes)
         mapped = smart_scopes.gateway_scopes(scope_to_list(self.request.payload.scope) or [])
         if mapped is None or not mapped <= allowed:
             raise InvalidScopeError(description="A requested scope is not allowed for this client.")
@@ -164,16 +164,15 @@ require_oauth.register_token_validator(dpop.DpopTokenValidator())
 
 
 def _query_client(client_id: str) -> OAuthClient | None:
-    model = clients.find_active(db_session(), client_id)
-    return OAuthClient(model) if model is not None else None
+    registered = client_copies.find_active(client_id)
+    return OAuthClient(registered) if registered is not None else None
 
 
 def _save_token(token: dict, request) -> None:
-    """Tokens are never stored; the issue is audited by ``jti``."""
-    jti = json.loads(jws.extract_compact(token["access_token"].encode()).payload)["jti"]
-    client = request.client.model
+    """Tokens are never stored; the issue is audited by ``jti`` (the token generator's)."""
+    client = request.client.registered
     journal.record(db_session(), Actor(client.client_id, None, frozenset()), "token.issued",
-                   "token", jti,
+                   "token", g.access_token_jti,
                    detail={"scope": token["scope"], "auth_method": request.auth_method})
 
 

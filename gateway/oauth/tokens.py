@@ -18,9 +18,10 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import current_app, g
 from joserfc import jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from gateway.keystore import current_keyring
-from gateway.oauth import revocations, smart_scopes
+from gateway.oauth import revocations, smart_scopes, verified_tokens
 from keys.signing import SIGNING_ALG
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
@@ -32,24 +33,25 @@ def issue_access_token(client, grant_type, user=None, scope=None, expires_in=Non
     config = current_app.config
     ttl = config["ACCESS_TOKEN_TTL"]
     now = int(time.time())
-    model = client.model
+    registered = client.registered
     claims = {
         "iss": config["ISSUER"],
-        "sub": model.client_id,
+        "sub": registered.client_id,
         "aud": config["API_AUDIENCE"],
-        "client_id": model.client_id,
+        "client_id": registered.client_id,
         "iat": now,
         "nbf": now,
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(16),
         "scope": smart_scopes.granted(scope.split()) if scope else " ".join(
-            model.allowed_scopes),
+            registered.allowed_scopes),
     }
-    if model.institution_id is not None:
-        claims["institution_id"] = str(model.institution_id)
+    if registered.institution_id is not None:
+        claims["institution_id"] = str(registered.institution_id)
     jkt = g.get("dpop_jkt")  # set by the grant when the request carried a DPoP proof
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}
+    g.access_token_jti = claims["jti"]  # audited by the server's save_token
     key = current_keyring().signing.current
     header = {"alg": SIGNING_ALG, "typ": "at+jwt", "kid": key.kid}
     return {
@@ -94,9 +96,22 @@ class AccessToken(TokenMixin):
 
 
 def decode_access_token(token_string: str) -> AccessToken | None:
-    """Verify signature, type and claims of an access token; None if anything is wrong."""
-    config = current_app.config
+    """Verify signature, type and claims of an access token; None if anything is wrong.
+
+    A token this process has verified with the current key set is not verified again until
+    it expires (``gateway/oauth/verified_tokens.py``)."""
     keyset = current_keyring().signing.verification_set()
+    claims = verified_tokens.recalled(token_string, keyset)
+    if claims is None:
+        claims = _verified_claims(token_string, keyset)
+        if claims is None:
+            return None
+        verified_tokens.remember(token_string, keyset, claims)
+    return AccessToken(claims)
+
+
+def _verified_claims(token_string: str, keyset: KeySet) -> dict | None:
+    config = current_app.config
     try:
         token = jwt.decode(token_string, keyset, algorithms=[SIGNING_ALG])
     except (JoseError, ValueError):
@@ -117,7 +132,7 @@ def decode_access_token(token_string: str) -> AccessToken | None:
         registry.validate(token.claims)
     except JoseError:
         return None
-    return AccessToken(token.claims)
+    return token.claims
 
 
 class AccessTokenValidator(BearerTokenValidator):

@@ -1,9 +1,10 @@
 """Revocation across hosts: two gunicorn servers on one database, tokens trusted without a
 database round trip, and a revoked token or client refused everywhere within the poll interval.
 
-Each server re-reads the deny state when its copy is older than TOKEN_REVOCATION_POLL_SECONDS
-(1 s, the default), so after that long every worker of every server has read it afresh: what is
-asserted is that behaviour after the interval, never how fast a request was.
+Each server re-reads the deny state, and the token endpoint its copy of a client, when the copy
+is older than TOKEN_REVOCATION_POLL_SECONDS (1 s, the default), so after that long every worker
+of every server has read it afresh: what is asserted is that behaviour after the interval,
+never how fast a request was.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def _token(url: str, partner) -> str:
     return response.json()["access_token"]
 
 
+def _token_statuses(url: str, partner) -> set[int]:
+    return {requests.post(url + "/oauth/token", data=partner.token_form(),
+                          timeout=TIMEOUT).status_code for _ in range(TRIES)}
+
+
 def test_a_revoked_token_is_refused_by_the_other_server_after_the_poll_interval(
         servers, make_partner):
     first, second = servers
@@ -81,3 +87,14 @@ def test_a_client_revoked_elsewhere_is_refused_by_both_servers_after_the_poll_in
     time.sleep(POLL_SECONDS)
     assert _statuses(first, token) == _statuses(second, token) == {401}
     assert _statuses(second, unrelated) == {200}
+
+
+def test_a_client_revoked_elsewhere_gets_no_token_from_either_server_after_the_poll_interval(
+        app, servers, make_partner):
+    first, second = servers
+    partner = replace(make_partner("university"), issuer=first)
+    assert _token_statuses(first, partner) == _token_statuses(second, partner) == {200}
+    with transaction(app) as session:  # a third process: every worker holds a copy
+        clients.revoke(session, Actor.system("test"), partner.client_id)
+    time.sleep(POLL_SECONDS)
+    assert _token_statuses(first, partner) == _token_statuses(second, partner) == {400}

@@ -6,12 +6,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gateway.models import (
@@ -194,9 +196,9 @@ def find_active(session: Session, client_id: str) -> Client | None:
     return client
 
 
-def secret_matches(client: Client, secret: str) -> bool:
-    """Constant-time check of a presented secret against the stored hash."""
-    return client.secret_hash is not None and check_password_hash(client.secret_hash, secret)
+def secret_matches(secret_hash: str | None, secret: str) -> bool:
+    """Constant-time check of a presented secret against a client's stored hash."""
+    return secret_hash is not None and check_password_hash(secret_hash, secret)
 
 
 def revoke(session: Session, actor: Actor, client_id: str) -> Client:
@@ -341,12 +343,19 @@ def _spend(session: Session, spent: type[UsedAssertion] | type[UsedDpopProof], c
     inserted it (PostgreSQL waits for that one to commit). Expired rows are cleared by the
     scheduler (:func:`clear_spent`), not on this hot path.
     """
-    dialect = session.get_bind().dialect.name
+    statement = _spend_statement(spent, session.get_bind().dialect.name)
+    return session.connection().execute(statement, {
+        "client_id": client_id, "jti": jti, "expires_at": expires_at}).first() is not None
+
+
+@lru_cache(maxsize=8)
+def _spend_statement(spent: type[UsedAssertion] | type[UsedDpopProof], dialect: str) -> Insert:
+    """The insert of a spent id into ``spent`` that skips an existing one, built once per table
+    and dialect (the values come with each execution)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = spent.__table__
-    statement = insert(table).values(client_id=client_id, jti=jti, expires_at=expires_at) \
-        .on_conflict_do_nothing(index_elements=["client_id", "jti"]).returning(table.c.id)
-    return session.execute(statement).first() is not None
+    return insert(table).on_conflict_do_nothing(index_elements=["client_id", "jti"]) \
+        .returning(table.c.id)
 
 
 def clear_spent(session: Session) -> int:
