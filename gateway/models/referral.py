@@ -76,6 +76,7 @@ class Referral(Base):
     __table_args__ = (
         Index("ix_referrals_inbox", "recipient_id", "created_at", "id"),
         Index("ix_referrals_outbox", "sender_id", "created_at", "id"),
+        Index("ix_referrals_part_of", "part_of_id"),  # a read's onward chain
     )
 
     id: Mapped[uuid_pk]
