@@ -115,7 +115,13 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: T
 
     The sender submits a draft and may withdraw; only the recipient moves it forward.
     """
-    referral = access.get_visible(session, actor, referral_id, for_update=True)
+    locked = access.lock_visible(session, actor, referral_id)
+    return transition_locked(session, actor, locked.referral, change, policy=policy, now=now)
+
+
+def transition_locked(session: Session, actor: Actor, referral: Referral, change: Transition,
+                      *, policy: Policy, now: datetime | None = None) -> Referral:
+    """:func:`transition` of a visible referral whose row the caller has locked."""
     _check_role(actor, referral, change.status)
     steps = _path(referral.status, change.status)
     _check_change(session, referral, change)
@@ -164,7 +170,13 @@ def submit_new(session: Session, actor: Actor, referral: Referral, now: datetime
 def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: Update,
                 *, policy: Policy, now: datetime | None = None) -> ReferralEvent:
     """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show)."""
-    referral = access.get_visible(session, actor, referral_id, for_update=True)
+    locked = access.lock_visible(session, actor, referral_id)
+    return post_update_locked(session, actor, locked.referral, update, policy=policy, now=now)
+
+
+def post_update_locked(session: Session, actor: Actor, referral: Referral, update: Update,
+                       *, policy: Policy, now: datetime | None = None) -> ReferralEvent:
+    """:func:`post_update` on a visible referral whose row the caller has locked."""
     if actor.institution_id != referral.recipient_id:
         raise Forbidden("Only the receiving institution reports on this referral.")
     if referral.status not in UPDATABLE:
@@ -195,8 +207,8 @@ def _record_event(session: Session, actor: Actor, referral: Referral,
                   note: str | None, moment: datetime,
                   appointment_at: datetime | None = None) -> ReferralEvent:
     referral.updated_at = moment  # every event makes a new version of the referral
-    if referral not in session.new:  # a stored row: its UPDATE raises the version in SQL
-        session.flush()
+    if referral not in session.new:  # a stored row, locked by the caller: the next version
+        referral.version += 1
     event = ReferralEvent(
         id=uuid.uuid4(), referral_id=referral.id, recorded_at=moment, version=referral.version,
         actor=actor.label,
@@ -253,8 +265,8 @@ def _notify(session: Session, referral: Referral, topic: str, event: ReferralEve
             *, to_sender: bool, policy: Policy) -> None:
     """Queue the change for the other side, in this transaction (transactional outbox)."""
     to = referral.sender_id if to_sender else referral.recipient_id
-    sender = institutions.get_active(session, referral.sender_id)
-    recipient = institutions.get_active(session, referral.recipient_id)
+    parties = institutions.get_active_many(session, {referral.sender_id, referral.recipient_id})
+    sender, recipient = parties[referral.sender_id], parties[referral.recipient_id]
     payload = {
         "event": topic,
         "event_id": str(event.id),
