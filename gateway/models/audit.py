@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from gateway.models.base import Base, created_at, uuid_pk
 
@@ -35,7 +35,8 @@ class AuditLeaf(Base):
 
 
 class AuditPending(Base):
-    """An entry not sequenced yet: inserted with it, deleted by the sequencer."""
+    """An entry not sequenced yet: inserted with it by the database (an AFTER INSERT trigger
+    on ``audit_entries``, migration 1402), deleted by the sequencer."""
 
     __tablename__ = "audit_pending"
 
@@ -47,8 +48,8 @@ class AuditPending(Base):
 class AuditEntry(Base):
     """Who did what to which object, when, why, under which consent, with what outcome.
 
-    ``seq`` numbers arrivals (insertion order). Writers only insert (the entry and its
-    :class:`AuditPending` row); the sequencer adds the :class:`AuditLeaf` row once the
+    ``seq`` numbers arrivals (insertion order). Writers only insert the entry (the database
+    adds its :class:`AuditPending` row); the sequencer adds the :class:`AuditLeaf` row once the
     inserting transaction has committed, so no row is ever updated.
     """
 
@@ -66,8 +67,6 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="success")
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON)
-    pending: Mapped[AuditPending | None] = relationship(cascade="all, delete-orphan",
-                                                        passive_deletes=True)
 
 
 AuditEntry.leaf_index = column_property(

@@ -1,12 +1,13 @@
-"""Appending: a transaction's entries are written together, in the order recorded, with it."""
+"""Appending: a transaction's entries are written together, in the order recorded, with it;
+the database makes every new entry pending, whoever inserts it."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from gateway.db import transaction
-from gateway.models import AuditEntry, AuditPending
+from gateway.db import engine_of, transaction
+from gateway.models import AuditEntry, AuditPending, utcnow
 from gateway.services.audit import journal
 from tests.support import TESTER
 
@@ -54,3 +55,16 @@ def test_entries_of_a_failed_transaction_are_not_written(app):
         raise RuntimeError
     assert _entries(app) == []
 
+
+
+def test_an_entry_inserted_outside_the_journal_is_pending_and_sealed(app, seal):
+    """The pending row is the database's (a trigger), so a bulk loader's plain INSERT of
+    entries queues them for the sequencer as the journal's does."""
+    rows = [{"recorded_at": utcnow(), "actor": "cli", "action": "test.bulk",
+             "object_type": "thing", "object_id": str(number), "outcome": "success",
+             "detail": {}} for number in range(3)]
+    with engine_of(app).begin() as connection:
+        connection.execute(insert(AuditEntry), rows)
+    assert _entries(app) == [(str(number), True) for number in range(3)]
+    assert seal() == 3
+    assert _entries(app) == [(str(number), False) for number in range(3)]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.audit.note import Signer
 from gateway.db import make_engine
 from gateway.migrate import scratch_postgres_database, upgrade
-from gateway.models import AuditEntry, AuditPending
+from gateway.models import AuditEntry
 from gateway.services.audit import integrity, sequencer
 from tests.conftest import PG_SERVER_URL
 
@@ -75,8 +75,7 @@ def test_chain_entries_become_the_first_leaves_in_order(old_database):
     signer = Signer("migrated.test/audit", Ed25519PrivateKey.generate())
     with Session(engine) as session, session.begin():
         session.add(AuditEntry(recorded_at=datetime.now(UTC), actor="cli", action="new.1",
-                               object_type="thing", detail={}, outcome="success",
-                               pending=AuditPending()))
+                               object_type="thing", detail={}, outcome="success"))
     with Session(engine) as session, session.begin():
         assert sequencer.seal(session, signer).size == 5
     with Session(engine) as session:

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from gateway.db import make_engine
 from gateway.migrate import (
@@ -62,6 +62,22 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _hand_made_routines(url: str) -> set[str]:
+    """The triggers (and, on PostgreSQL, trigger functions) the migrations made by hand."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                return set(connection.scalars(text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal UNION ALL "
+                    "SELECT proname || '()' FROM pg_proc JOIN pg_namespace n "
+                    "ON n.oid = pronamespace WHERE nspname = 'public'")))
+            return set(connection.scalars(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    finally:
+        engine.dispose()
+
+
 def test_the_chain_has_one_head_and_the_files_sort_in_its_order():
     scripts = _scripts()
     assert len(scripts.get_heads()) == 1
@@ -89,3 +105,14 @@ def test_upgrade_downgrade_to_base_and_upgrade_again(empty_database):
     command.upgrade(config, "head")
     assert _tables(empty_database) == tables
     assert _differences(empty_database) == []
+
+
+def test_the_audit_pending_trigger_comes_and_goes_with_its_migration(empty_database):
+    config = alembic_config(empty_database)
+    command.upgrade(config, "1401")
+    before = _hand_made_routines(empty_database)
+    command.upgrade(config, "1402")
+    added = _hand_made_routines(empty_database) - before
+    assert "audit_entries_pending" in added
+    command.downgrade(config, "1401")
+    assert _hand_made_routines(empty_database) == before

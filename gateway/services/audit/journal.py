@@ -2,18 +2,18 @@
 
 Entries wait unsequenced until the sequencer (:mod:`gateway.services.audit.sequencer`) gives
 them leaf indices; writers never wait for it or for each other. A flush writes the entries
-the session holds with Core, one multi-row INSERT for the entries and one for their pending
-rows, however many the transaction recorded.
+the session holds with Core, one INSERT for however many the transaction recorded; the
+database adds each entry's ``audit_pending`` row (an AFTER INSERT trigger, migration 1402).
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session, UOWTransaction
 
-from gateway.models import AuditEntry, AuditPending, utcnow
+from gateway.models import AuditEntry, utcnow
 from gateway.services.actor import Actor
 
 SUCCESS = "success"
@@ -22,10 +22,7 @@ FAILURE = "failure"
 ENTRIES = AuditEntry.__table__
 COLUMNS = ("recorded_at", "actor", "actor_institution_id", "action", "object_type", "object_id",
            "purpose", "consent_id", "outcome", "request_id", "detail")
-# built once: an executemany of it is one multi-row INSERT (SQLAlchemy's "insertmanyvalues")
-INSERT_ENTRIES = insert(ENTRIES).returning(ENTRIES.c.seq)
-INSERT_PENDING = insert(AuditPending.__table__).from_select(
-    ["seq"], select(ENTRIES.c.seq).where(ENTRIES.c.seq.in_(bindparam("seqs", expanding=True))))
+INSERT_ENTRIES = insert(ENTRIES)  # built once; the trigger adds the pending rows
 
 current_request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 """Set by the HTTP layer for each request; recorded with every entry the request makes."""
@@ -71,20 +68,19 @@ def record(
 
 @event.listens_for(Session, "before_flush")
 def _insert_entries(session: Session, _context: UOWTransaction, _objects: object) -> None:
-    """Insert the flush's new entries and their pending rows, two statements for any number.
+    """Insert the flush's new entries, one statement for any number (the database adds
+    their pending rows).
 
     The unit of work would insert entries one by one on SQLite (it cannot match RETURNING
     rows to objects there); the entries need no matching: nothing reads an entry object once
-    recorded, and the rows of one multi-row INSERT are numbered in their order. The entries
-    leave the session (with any pending row a caller attached) and are written here, in the
-    flush's transaction or savepoint, so a rollback discards them with the rest.
+    recorded, and they are numbered in the order given. The entries leave the session and
+    are written here, in the flush's transaction or savepoint, so a rollback discards them
+    with the rest.
     """
     entries = [row for row in session.new if isinstance(row, AuditEntry)]
     if not entries:
         return
     for entry in entries:
         session.expunge(entry)
-    connection = session.connection()
-    seqs = connection.execute(INSERT_ENTRIES, [{name: getattr(entry, name) for name in COLUMNS}
-                                               for entry in entries]).scalars().all()
-    connection.execute(INSERT_PENDING, {"seqs": seqs})
+    session.connection().execute(INSERT_ENTRIES, [{name: getattr(entry, name) for name in COLUMNS}
+                                                  for entry in entries])

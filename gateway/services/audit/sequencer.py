@@ -1,8 +1,9 @@
 """The sequencer: committed entries become leaves, gap-free and in commit order; a signed
 checkpoint follows each seal.
 
-Writers only insert: the entry and a row in ``audit_pending``. ``seal`` takes the oldest
-pending entries that are visible, i.e. whose inserting transactions have committed, numbers
+Writers only insert the entry; the database adds its row in ``audit_pending`` (a trigger).
+``seal`` takes the oldest pending entries that are visible, i.e. whose inserting transactions
+have committed, numbers
 them from the current tree size (rows in ``audit_leaves``, a table no writer touches) and
 extends the stored tree: each leaf adds its hash and the O(log n) complete-subtree hashes it
 completes, reading only the tree's frontier (its peaks). Entries of a transaction that commits
