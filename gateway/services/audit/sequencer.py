@@ -3,11 +3,11 @@ checkpoint follows each seal.
 
 Writers only insert the entry; the database adds its row in ``audit_pending`` (a trigger).
 ``seal`` takes the oldest pending entries that are visible, i.e. whose inserting transactions
-have committed, numbers
-them from the current tree size (rows in ``audit_leaves``, a table no writer touches) and
-extends the stored tree: each leaf adds its hash and the O(log n) complete-subtree hashes it
-completes, reading only the tree's frontier (its peaks). Entries of a transaction that commits
-later are simply sequenced by a later seal, so none is skipped and none waits for another.
+have committed, numbers them from the current tree size (rows in ``audit_leaves``, a table no
+writer touches) and extends the stored tree: each leaf adds its hash and the O(log n)
+complete-subtree hashes it completes, reading only the tree's frontier (its peaks). Entries of
+a transaction that commits later are simply sequenced by a later seal, so none is skipped and
+none waits for another.
 One sequencer runs at a time: a transaction-scoped advisory lock on PostgreSQL (others skip
 the round instead of waiting), the database write lock on SQLite.
 """
