@@ -128,9 +128,9 @@ def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: Book
     view, decision = _view(session, actor, booking, policy)
     _audit(session, actor, f"booking.{booking.status.value}", booking, decision,
            slot_id=str(slot.id))
-    outbox.enqueue(session, "booking.requested",
-                   {"booking_id": str(booking.id), "slot_id": str(slot.id),
-                    "status": booking.status.value}, institution_id=slot.institution_id)
+    outbox.send(session, "booking.requested",
+                {"booking_id": str(booking.id), "slot_id": str(slot.id),
+                 "status": booking.status.value}, institution_id=slot.institution_id)
     return view
 
 
