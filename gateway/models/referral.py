@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     event,
     func,
+    inspect,
     literal,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -158,9 +159,11 @@ Index("ix_referrals_inbox_updated", Referral.recipient_id, Referral.updated_at, 
 
 @event.listens_for(Referral, "before_update")
 def _next_version(_mapper, _connection, referral: Referral) -> None:
-    """A changed referral is a new version (``version + 1`` in SQL, so never lost)."""
+    """A changed referral is a new version (``version + 1`` in SQL, so never lost), unless
+    the change set the version itself (the lifecycle, under the row lock)."""
     session = object_session(referral)
-    if session is not None and session.is_modified(referral, include_collections=False):
+    if session is not None and session.is_modified(referral, include_collections=False) and \
+            not inspect(referral).attrs.version.history.has_changes():
         referral.version = Referral.version + 1
 
 

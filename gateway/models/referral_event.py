@@ -5,16 +5,12 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models.base import Base, utcnow, uuid_pk
 from gateway.models.encrypted import EncryptedText
-
-if TYPE_CHECKING:
-    from gateway.models.referral import Referral
 
 
 class BusinessStatus(enum.StrEnum):
@@ -58,6 +54,3 @@ class ReferralEvent(Base):
     note: Mapped[str | None] = mapped_column(EncryptedText("referral_events.note"))
     # The referral's version after this event (None for events recorded before versions).
     version: Mapped[int | None]
-    # Never read (``lazy="raise"``): it tells the unit of work that a referral's row is
-    # inserted before its events' when both are flushed together.
-    referral: Mapped[Referral] = relationship(lazy="raise")

@@ -48,6 +48,18 @@ def test_entries_of_a_rolled_back_savepoint_are_not_written(app):
     assert _entries(app) == [("kept", True)]
 
 
+def test_entries_recorded_before_a_savepoint_survive_its_rollback(app):
+    """Still queued when the savepoint begins, they are written before it, not inside it."""
+    with transaction(app) as session:
+        journal.record(session, TESTER, "test.event", "thing", "before")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            journal.record(session, TESTER, "test.event", "thing", "inside, written")
+            with session.begin_nested():  # written as this one begins, inside the outer one
+                pass
+            raise RuntimeError
+    assert _entries(app) == [("before", True)]
+
+
 def test_entries_of_a_failed_transaction_are_not_written(app):
     with pytest.raises(RuntimeError), transaction(app) as session:
         journal.record(session, TESTER, "test.event", "thing", "lost")

@@ -60,6 +60,6 @@ def record(sessions: sessionmaker[Session], bucket: TokenBucket, actor: Actor,
     if suppressed:
         detail["suppressed"] = suppressed
     with sessions() as session, session.begin():
-        session.add(journal.new_entry(actor, kind, object_type, object_id,
-                                      outcome=journal.FAILURE, detail=detail))
+        journal.record(session, actor, kind, object_type, object_id, outcome=journal.FAILURE,
+                       detail=detail)
     return True

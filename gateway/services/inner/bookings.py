@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import Booking, BookingStatus, Exchange, Purpose, Slot, utcnow
+from gateway.models import Booking, BookingStatus, Purpose, Slot, utcnow
 from gateway.services import cursors, outbox
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
@@ -32,7 +32,7 @@ from gateway.services.errors import (
     SlotFull,
 )
 from gateway.services.inner import case_material, slots, supervisors
-from gateway.services.network import campuses, partnerships
+from gateway.services.network import campuses
 from gateway.services.privacy import consent
 from gateway.services.privacy.policy import Policy
 from keys.pseudonym import PseudonymKey
@@ -100,10 +100,9 @@ def _free_seat(session: Session, slot: Slot) -> int | None:
 def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: BookingRequest, *,
          policy: Policy) -> dict:
     """Take the lowest free seat, or a waitlist place if asked; else :class:`SlotFull`."""
+    # visible: the booker's own slot, or a partner's under a partnership covering supervision
     slot = slots.get_visible(session, actor, request.slot_id, for_update=True)
     booker = actor.institution_id
-    if booker != slot.institution_id:
-        partnerships.require(session, booker, slot.institution_id, Exchange.SUPERVISION)
     if slot.cancelled_at is not None or slot.starts_at <= utcnow():
         raise Conflict("The slot is no longer open for booking.")
     campuses.require_own(session, booker, request.campus_id)
@@ -129,9 +128,9 @@ def book(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: Book
     view, decision = _view(session, actor, booking, policy)
     _audit(session, actor, f"booking.{booking.status.value}", booking, decision,
            slot_id=str(slot.id))
-    outbox.enqueue(session, "booking.requested",
-                   {"booking_id": str(booking.id), "slot_id": str(slot.id),
-                    "status": booking.status.value}, institution_id=slot.institution_id)
+    outbox.send(session, "booking.requested",
+                {"booking_id": str(booking.id), "slot_id": str(slot.id),
+                 "status": booking.status.value}, institution_id=slot.institution_id)
     return view
 
 

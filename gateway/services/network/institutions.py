@@ -52,6 +52,14 @@ def get_active(session: Session, institution_id: uuid.UUID) -> Institution:
     return institution
 
 
+def get_active_many(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Institution]:
+    """:func:`get_active` of each id, those the session does not hold in one query."""
+    found = by_ids(session, ids)
+    if len(found) < len(ids) or not all(i.active for i in found.values()):
+        raise NotFound("No active institution with that id.")
+    return found
+
+
 def by_ids(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Institution]:
     """The institutions with these ids (active or not): those the session already holds from
     its identity map, the others in one query."""

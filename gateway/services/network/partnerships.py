@@ -24,7 +24,8 @@ NEXT_STATUSES = {
 }
 
 
-def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+def ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """A pair of institutions in the order a partnership stores them (``a`` < ``b``)."""
     return (a, b) if str(a) < str(b) else (b, a)
 
 
@@ -47,7 +48,7 @@ def propose(
         raise InvalidInput("A partnership allows at least one exchange.")
     for institution_id in institution_ids:
         institutions.get_active(session, institution_id)
-    a, b = _ordered(first, second)
+    a, b = ordered(first, second)
     partnership = Partnership(
         institution_a_id=a, institution_b_id=b, exchanges=sorted({e.value for e in exchanges}),
         status=PartnershipStatus.PROPOSED, valid_from=valid_from, valid_until=valid_until,
@@ -100,7 +101,7 @@ def list_for(session: Session, institution_id: uuid.UUID | None = None) -> list[
 def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
                    ) -> dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]:
     """The active partnerships of each pair of institutions, in one query (keyed as ordered)."""
-    wanted = {_ordered(a, b) for a, b in pairs}
+    wanted = {ordered(a, b) for a, b in pairs}
     found: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]] = {pair: [] for pair in wanted}
     if not wanted:
         return found
@@ -118,7 +119,7 @@ def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]
 def covers(active: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]], first: uuid.UUID,
            second: uuid.UUID, exchange: Exchange, moment: datetime) -> bool:
     """Whether one of the pair's partnerships (from :func:`active_between`) allows ``exchange``."""
-    return any(p.allows(exchange, moment) for p in active.get(_ordered(first, second), ()))
+    return any(p.allows(exchange, moment) for p in active.get(ordered(first, second), ()))
 
 
 def allows(session: Session, first: uuid.UUID, second: uuid.UUID, exchange: Exchange) -> bool:
@@ -157,16 +158,18 @@ class Pair:
 
 # built once (a referral create asks it): both institutions, each joined to every active
 # partnership of the (ordered) pair
-PAIR = select(Institution, Partnership).outerjoin(Partnership, and_(
+PAIR_PARTNERSHIPS = and_(
     Partnership.institution_a_id == bindparam("a"), Partnership.institution_b_id == bindparam("b"),
-    Partnership.status == PartnershipStatus.ACTIVE)).where(
-    Institution.id.in_([bindparam("a"), bindparam("b")]))
+    Partnership.status == PartnershipStatus.ACTIVE)
+PAIR_INSTITUTIONS = Institution.id.in_([bindparam("a"), bindparam("b")])
+PAIR = select(Institution, Partnership).outerjoin(Partnership, PAIR_PARTNERSHIPS).where(
+    PAIR_INSTITUTIONS)
 
 
 def pair(session: Session, first: uuid.UUID, second: uuid.UUID) -> Pair:
     """Both institutions and their active partnerships in one query (an outer join: one row
     per institution and partnership, an institution alone when there is none)."""
-    a, b = _ordered(first, second)
+    a, b = ordered(first, second)
     rows = session.execute(PAIR, {"a": a, "b": b})
     found: dict[uuid.UUID, Institution] = {}
     active: dict[uuid.UUID, Partnership] = {}

@@ -33,8 +33,15 @@ MANY = select(Subject).where(Subject.institution_id.in_(bindparam("holders", exp
                              Subject.subject_key.in_(bindparam("keys", expanding=True)))
 
 
+def _held(session: Session, wanted: set[tuple[uuid.UUID, str]]) -> list[Subject]:
+    """The subjects (holder, key) in ``wanted`` that the session's identity map holds."""
+    return [row for row in session.identity_map.values()
+            if isinstance(row, Subject) and (row.institution_id, row.subject_key) in wanted]
+
+
 def _find(session: Session, institution_id: uuid.UUID, key: str) -> Subject | None:
-    return session.scalar(ONE, {"holder": institution_id, "key": key})
+    held = _held(session, {(institution_id, key)})
+    return held[0] if held else session.scalar(ONE, {"holder": institution_id, "key": key})
 
 
 def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | None:
@@ -47,8 +54,7 @@ def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
     """The recorded dates of birth of many subjects (holder, key): those the session already
     holds from its identity map, the others in one query."""
     wanted = set(refs)
-    held = [row for row in session.identity_map.values()
-            if isinstance(row, Subject) and (row.institution_id, row.subject_key) in wanted]
+    held = _held(session, wanted)
     missing = wanted - {(s.institution_id, s.subject_key) for s in held}
     rows = held + (list(session.scalars(MANY, {"holders": list({h for h, _ in missing}),
                                               "keys": list({k for _, k in missing})}))

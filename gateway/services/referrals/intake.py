@@ -42,7 +42,7 @@ from gateway.services.errors import (
 from gateway.services.network import campuses, institutions, partnerships
 from gateway.services.privacy import breakglass, consent, disclosure, minimise, subjects
 from gateway.services.privacy.policy import Policy
-from gateway.services.referrals import lifecycle
+from gateway.services.referrals import lifecycle, parties
 from keys.pseudonym import PseudonymKey
 
 RECIPIENT_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGENCY}
@@ -161,14 +161,16 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
             now: datetime | None) -> Created:
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may send referrals.")
-    # a named recipient: both institutions and their partnerships in one query; a campus's
+    key = subjects.subject_key(pseudonyms, actor.institution_id, request.subject_ref)
+    # a named recipient: both institutions, their partnerships and the student's row in one
+    # query, held until the consent decision below reads them without a query; a campus's
     # default recipient is known only once the campus is, below
-    pair = (partnerships.pair(session, actor.institution_id, request.recipient_id)
-            if request.recipient_id is not None else None)
+    known = (parties.load(session, actor.institution_id, request.recipient_id, key)
+             if request.recipient_id is not None else None)
+    pair = known.pair if known else None
     sender = institutions.get_active(session, actor.institution_id)
     if request.diagnosis_code and not sender.may_diagnose:
         raise DiagnosisReserved("Only medical institutions may record a diagnosis.")
-    key = subjects.subject_key(pseudonyms, sender.id, request.subject_ref)
     campus = campuses.require_own(session, sender.id, request.campus_id)
     if request.case_id is not None:
         case = casework.require_referrable(session, actor, request.case_id, key)
@@ -198,7 +200,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                                           policy=policy, pseudonym=pseudonym)
         decision = consent.authorise(session, actor, subject, request.purpose, recipient.id,
                                      categories, breakglass_id=release.id, policy=policy)
-    del recorded  # the decision is taken: the subject's row need not stay in the session
+    del recorded, known  # the decision is taken: these rows need not stay in the session
     if not decision.allowed:
         raise ConsentRequired(f"Refused: {decision.reason}.", missing_consent=decision.missing)
     referral = Referral(

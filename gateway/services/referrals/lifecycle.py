@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from adapters import payloads
@@ -23,7 +24,7 @@ from gateway.models import (
     ReferralStatus,
     utcnow,
 )
-from gateway.services import outbox
+from gateway.services import outbox, row_queue
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.cases import casework
@@ -54,8 +55,7 @@ UPDATABLE = {S.RECEIVED, S.ACCEPTED, S.IN_PROGRESS}
 # Statuses the sender is told about (everything else goes to the recipient).
 TO_RECIPIENT = {S.SUBMITTED, S.WITHDRAWN}
 REVOKED = "consent_revoked"  # the reason of a withdrawal the revocation of its consent caused
-
-
+INSERT_EVENT = insert(ReferralEvent.__table__)  # built once
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,13 @@ def transition(session: Session, actor: Actor, referral_id: uuid.UUID, change: T
 
     The sender submits a draft and may withdraw; only the recipient moves it forward.
     """
-    referral = access.get_visible(session, actor, referral_id, for_update=True)
+    locked = access.lock_visible(session, actor, referral_id)
+    return transition_locked(session, actor, locked.referral, change, policy=policy, now=now)
+
+
+def transition_locked(session: Session, actor: Actor, referral: Referral, change: Transition,
+                      *, policy: Policy, now: datetime | None = None) -> Referral:
+    """:func:`transition` of a visible referral whose row the caller has locked."""
     _check_role(actor, referral, change.status)
     steps = _path(referral.status, change.status)
     _check_change(session, referral, change)
@@ -162,9 +168,16 @@ def submit_new(session: Session, actor: Actor, referral: Referral, now: datetime
 
 
 def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: Update,
-                *, policy: Policy, now: datetime | None = None) -> ReferralEvent:
-    """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show)."""
-    referral = access.get_visible(session, actor, referral_id, for_update=True)
+                *, policy: Policy, now: datetime | None = None) -> dict:
+    """Interim feedback by the recipient (e.g. an appointment scheduled, a no-show); the
+    event's fields."""
+    locked = access.lock_visible(session, actor, referral_id)
+    return post_update_locked(session, actor, locked.referral, update, policy=policy, now=now)
+
+
+def post_update_locked(session: Session, actor: Actor, referral: Referral, update: Update,
+                       *, policy: Policy, now: datetime | None = None) -> dict:
+    """:func:`post_update` on a visible referral whose row the caller has locked."""
     if actor.institution_id != referral.recipient_id:
         raise Forbidden("Only the receiving institution reports on this referral.")
     if referral.status not in UPDATABLE:
@@ -193,18 +206,20 @@ def post_update(session: Session, actor: Actor, referral_id: uuid.UUID, update: 
 def _record_event(session: Session, actor: Actor, referral: Referral,
                   from_status: ReferralStatus | None, business: BusinessStatus | None,
                   note: str | None, moment: datetime,
-                  appointment_at: datetime | None = None) -> ReferralEvent:
+                  appointment_at: datetime | None = None) -> dict:
+    """The step's event, queued as a plain row (nothing in the request edits it): written
+    after the unit of work of the next flush, so after a new referral's own row."""
     referral.updated_at = moment  # every event makes a new version of the referral
-    if referral not in session.new:  # a stored row: its UPDATE raises the version in SQL
-        session.flush()
-    event = ReferralEvent(
-        id=uuid.uuid4(), referral_id=referral.id, recorded_at=moment, version=referral.version,
-        actor=actor.label,
-        from_status=from_status.value if from_status else None,
-        to_status=referral.status.value if from_status else None,
-        business_status=business.value if business else None,
-        appointment_at=appointment_at, note=note)
-    session.add(event)  # inserted with the step's other rows at the next flush
+    if referral not in session.new:  # a stored row, locked by the caller: the next version
+        referral.version += 1
+    event = {
+        "id": uuid.uuid4(), "referral_id": referral.id, "recorded_at": moment,
+        "version": referral.version, "actor": actor.label,
+        "from_status": from_status.value if from_status else None,
+        "to_status": referral.status.value if from_status else None,
+        "business_status": business.value if business else None,
+        "appointment_at": appointment_at, "note": note}
+    row_queue.add(session, INSERT_EVENT, event)
     return event
 
 
@@ -249,26 +264,26 @@ def _apply(session: Session, actor: Actor, referral: Referral, status: ReferralS
         casework.record_referral_outcome(session, actor, referral, outcome.get("note"))
 
 
-def _notify(session: Session, referral: Referral, topic: str, event: ReferralEvent,
+def _notify(session: Session, referral: Referral, topic: str, event: dict,
             *, to_sender: bool, policy: Policy) -> None:
     """Queue the change for the other side, in this transaction (transactional outbox)."""
     to = referral.sender_id if to_sender else referral.recipient_id
-    sender = institutions.get_active(session, referral.sender_id)
-    recipient = institutions.get_active(session, referral.recipient_id)
+    parties = institutions.get_active_many(session, {referral.sender_id, referral.recipient_id})
+    sender, recipient = parties[referral.sender_id], parties[referral.recipient_id]
     payload = {
         "event": topic,
-        "event_id": str(event.id),
-        "occurred_at": event.recorded_at.isoformat(),
+        "event_id": str(event["id"]),
+        "occurred_at": event["recorded_at"].isoformat(),
         "referral": payloads.referral(access.addressee_view(session, referral, to,
                                                             policy=policy)),
         "sender": {"id": str(sender.id), "name": sender.name},
         "recipient": {"id": str(recipient.id), "name": recipient.name},
     }
-    note = (event.note if event.note and access.notes_visible(session, referral, to, policy=policy)
-            else None)
-    if event.business_status or note:
+    note = (event["note"] if event["note"]
+            and access.notes_visible(session, referral, to, policy=policy) else None)
+    if event["business_status"] or note:
         payload["update"] = {key: value for key, value in {
-            "business_status": event.business_status, "note": note,
-            "appointment_at": event.appointment_at and event.appointment_at.isoformat(),
+            "business_status": event["business_status"], "note": note,
+            "appointment_at": event["appointment_at"] and event["appointment_at"].isoformat(),
         }.items() if value is not None}
-    outbox.enqueue(session, topic, payload, institution_id=to)
+    outbox.send(session, topic, payload, institution_id=to)

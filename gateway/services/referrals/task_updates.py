@@ -1,8 +1,9 @@
 """A hospital's Task update (FHIR ``PUT Task/{id}``): a status change or an interim update.
 
 The FHIR view only parses; this decides. The same status as now with a business status or a
-note is interim feedback (:func:`lifecycle.post_update`); another status is a lifecycle
-transition (:func:`lifecycle.transition`). ``If-Match`` is checked here, under the row lock.
+note is interim feedback (:func:`lifecycle.post_update_locked`); another status is a lifecycle
+transition (:func:`lifecycle.transition_locked`). ``If-Match`` is checked here, under the row
+lock, which the lifecycle step then works under (the row is read once).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ def apply(session: Session, actor: Actor, referral_id: uuid.UUID,
     :class:`VersionMismatch` if ``expected_version`` (the client's ``If-Match``) is not the
     current version.
     """
-    referral = access.get_visible(session, actor, referral_id, for_update=True)
+    locked = access.lock_visible(session, actor, referral_id)  # held to the end
+    referral = locked.referral
     if expected_version is not None and referral.version != expected_version:
         raise VersionMismatch(f"The Task is at version {referral.version}.",
                               current_version=referral.version)
     if change.status is not referral.status:
-        lifecycle.transition(session, actor, referral_id, change, policy=policy)
+        lifecycle.transition_locked(session, actor, referral, change, policy=policy)
     elif change.business_status or change.note:
-        lifecycle.post_update(session, actor, referral_id, lifecycle.Update(
+        lifecycle.post_update_locked(session, actor, referral, lifecycle.Update(
             business_status=change.business_status, note=change.note), policy=policy)
     return disclosure.disclose(session, actor, referral, policy=policy)

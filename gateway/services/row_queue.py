@@ -1,0 +1,62 @@
+"""Rows nobody reads back in the request (audit entries, referral events, outbox notices),
+queued as plain dicts and written with prebuilt Core INSERTs in the caller's transaction.
+
+A queued row costs no ORM instance, attribute events or identity-map work. Rows are written,
+one INSERT per statement for however many were queued (in the order queued), after the
+unit of work of the session's next flush, so a row may name a row that flush inserts (an
+event its new referral); when nothing else is to be flushed, at the commit of the transaction
+or savepoint, and before a savepoint begins (so the savepoint's rollback cannot take them).
+A rollback discards what is still queued; what was written goes with the rolled-back
+transaction or savepoint. A query sees queued rows only once written (at the next flush).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Insert, event
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+
+KEY = "gateway.row_queue"
+
+
+def add(session: Session, statement: Insert, row: dict) -> None:
+    """Queue ``row`` for ``statement`` (a prebuilt INSERT) in the session's transaction."""
+    session.info.setdefault(KEY, []).append((statement, row))
+
+
+def _write(session: Session, transaction: SessionTransaction | None = None) -> None:
+    """Insert everything queued: one executemany per statement, in the order first queued."""
+    queued = session.info.pop(KEY, None)
+    if not queued:
+        return
+    connection = session.connection() if transaction is None else transaction.connection(None)
+    by_statement: dict[Insert, list[dict]] = {}
+    for statement, row in queued:
+        by_statement.setdefault(statement, []).append(row)
+    for statement, rows in by_statement.items():
+        connection.execute(statement, rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    _write(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if KEY in session.info:
+        session.flush()  # rows naming pending objects follow them (commit would flush next)
+        _write(session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _before_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # the savepoint's own flush ran already (if anything was dirty), its SAVEPOINT is not yet
+    # emitted: what is still queued belongs to the enclosing transaction and is written there
+    if transaction.nested and KEY in session.info:
+        _write(session, transaction.parent)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested or transaction.parent is None:  # not a flush's subtransaction
+        session.info.pop(KEY, None)
