@@ -5,17 +5,19 @@ A queued row costs no ORM instance, attribute events or identity-map work. Rows 
 one INSERT per statement for however many were queued (in the order queued), after the
 unit of work of the session's next flush, so a row may name a row that flush inserts (an
 event its new referral); when nothing else is to be flushed, at the commit of the transaction
-or savepoint, and before a savepoint begins (so the savepoint's rollback cannot take them).
-A rollback discards what is still queued; what was written goes with the rolled-back
-transaction or savepoint. A query sees queued rows only once written (at the next flush).
+or savepoint, before a savepoint begins (so the savepoint's rollback cannot take them), and
+before an ORM query of the session runs (after its autoflush): a query sees what the
+transaction queued, as it sees pending objects. A rollback discards what is still queued; what
+was written goes with the rolled-back transaction or savepoint.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Insert, event
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 KEY = "gateway.row_queue"
+_FLUSHING = "gateway.row_queue.flushing"
 
 
 def add(session: Session, statement: Insert, row: dict) -> None:
@@ -36,9 +38,28 @@ def _write(session: Session, transaction: SessionTransaction | None = None) -> N
         connection.execute(statement, rows)
 
 
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: UOWTransaction, _objects: object) -> None:
+    session.info[_FLUSHING] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     _write(session)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _flushed(session: Session, _context: UOWTransaction) -> None:
+    session.info.pop(_FLUSHING, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_query(state: ORMExecuteState) -> None:
+    # the query's autoflush ran already (pending objects the rows may name are written);
+    # a query the unit of work itself makes mid-flush waits for the flush's own write
+    session = state.session
+    if KEY in session.info and session.autoflush and not session.info.get(_FLUSHING):
+        _write(session)
 
 
 @event.listens_for(Session, "before_commit")
@@ -60,3 +81,4 @@ def _before_savepoint(session: Session, transaction: SessionTransaction) -> None
 def _discard(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested or transaction.parent is None:  # not a flush's subtransaction
         session.info.pop(KEY, None)
+        session.info.pop(_FLUSHING, None)  # a flush that failed ends no flush of its own

@@ -60,6 +60,15 @@ def test_entries_recorded_before_a_savepoint_survive_its_rollback(app):
     assert _entries(app) == [("before", True)]
 
 
+def test_a_query_in_the_transaction_sees_the_entries_it_recorded(app):
+    """As autoflush shows pending objects: nothing else is dirty, the query still finds it."""
+    with transaction(app) as session:
+        journal.record(session, TESTER, "test.event", "thing", "seen")
+        found = session.scalars(select(AuditEntry.object_id).where(
+            AuditEntry.action == "test.event")).all()
+    assert found == ["seen"]
+
+
 def test_entries_of_a_failed_transaction_are_not_written(app):
     with pytest.raises(RuntimeError), transaction(app) as session:
         journal.record(session, TESTER, "test.event", "thing", "lost")
