@@ -70,9 +70,11 @@ def _task(referral_id: str, status: str = "accepted", **extra: object) -> dict:
             **extra}
 
 
-def prepare(url: str, university: Member, hospital: Member, school: Member) -> Scene:
-    """Consent, accepted referrals, a supervisor's group slots: the rows the cases need."""
-    scene = Scene(url, university, hospital, school, requests.Session(), [], [])
+def prepare(url: str, university: Member, hospital: Member, school: Member,
+            http: requests.Session | None = None) -> Scene:
+    """Consent, accepted referrals, a supervisor's group slots: the rows the cases need
+    (made through ``http``, a requests session by default)."""
+    scene = Scene(url, university, hospital, school, http or requests.Session(), [], [])
     uni, hosp = scene.bearer(university), scene.bearer(hospital)
     _expect(scene.http.post(url + "/api/v1/consents", headers=uni, timeout=TIMEOUT, json={
         "subject_ref": SUBJECT, "grantor": "student", "purpose": "referral",
