@@ -6,6 +6,8 @@ import threading
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
+from flask import current_app
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -33,3 +35,12 @@ class BoundedMap(Generic[K, V]):
             self._entries.move_to_end(key)
             if len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+
+def of_app(key: str, capacity: int) -> BoundedMap:
+    """The current app's map under ``key`` in its extensions, made on first use."""
+    extensions = current_app.extensions
+    found = extensions.get(key)
+    if found is None:
+        found = extensions.setdefault(key, BoundedMap(capacity))
+    return found

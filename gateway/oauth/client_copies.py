@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from flask import current_app
 from joserfc.jwk import Key, import_key
 
 from gateway.db import db_session
 from gateway.models import AuthMethod, Client
 from gateway.oauth import revocations
-from gateway.oauth.bounded_map import BoundedMap
+from gateway.oauth.bounded_map import BoundedMap, of_app
 from gateway.services.network import clients
 
 EXTENSION_KEY = "gateway.client_copies"
@@ -81,11 +80,7 @@ class RegisteredClient:
 
 
 def _copies() -> BoundedMap[str, RegisteredClient]:
-    extensions = current_app.extensions
-    copies = extensions.get(EXTENSION_KEY)
-    if copies is None:
-        copies = extensions.setdefault(EXTENSION_KEY, BoundedMap(CAPACITY))
-    return copies
+    return of_app(EXTENSION_KEY, CAPACITY)
 
 
 def find_active(client_id: str) -> RegisteredClient | None:
@@ -95,8 +90,7 @@ def find_active(client_id: str) -> RegisteredClient | None:
     copy = copies.get(client_id)
     now = time.monotonic()
     generation = revocations.local_changes()
-    if (copy is not None and copy.generation == generation
-            and now - copy.read_at < current_app.config["TOKEN_REVOCATION_POLL_SECONDS"]):
+    if copy is not None and revocations.fresh(copy.read_at, copy.generation, now):
         return copy
     model = clients.find_active(db_session(), client_id)
     if model is None:

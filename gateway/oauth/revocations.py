@@ -46,12 +46,18 @@ def current_state() -> denylist.DenyState:
     extensions = current_app.extensions
     copy: _Copy | None = extensions.get(EXTENSION_KEY)
     now = time.monotonic()
-    if (copy is None or now - copy.read_at >= current_app.config["TOKEN_REVOCATION_POLL_SECONDS"]
-            or copy.generation != _current_generation):
+    if copy is None or not fresh(copy.read_at, copy.generation, now):
         generation = _current_generation
         copy = _Copy(denylist.load(db_session()), now, generation)
         extensions[EXTENSION_KEY] = copy
     return copy.state
+
+
+def fresh(read_at: float, generation: int, now: float) -> bool:
+    """Whether a copy read at ``read_at`` (monotonic) under ``generation`` may still be used:
+    younger than the poll interval and made since this process's last relevant commit."""
+    return (now - read_at < current_app.config["TOKEN_REVOCATION_POLL_SECONDS"]
+            and generation == _current_generation)
 
 
 def local_changes() -> int:

@@ -15,10 +15,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import current_app
 from joserfc.jwk import KeySet
 
-from gateway.oauth.bounded_map import BoundedMap
+from gateway.oauth.bounded_map import BoundedMap, of_app
 
 EXTENSION_KEY = "gateway.verified_tokens"
 CAPACITY = 4096
@@ -31,11 +30,7 @@ class _Verified:
 
 
 def _verified() -> BoundedMap[str, _Verified]:
-    extensions = current_app.extensions
-    verified = extensions.get(EXTENSION_KEY)
-    if verified is None:
-        verified = extensions.setdefault(EXTENSION_KEY, BoundedMap(CAPACITY))
-    return verified
+    return of_app(EXTENSION_KEY, CAPACITY)
 
 
 def recalled(token_string: str, keyset: KeySet) -> dict | None:
