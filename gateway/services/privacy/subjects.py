@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import bindparam, select
@@ -26,11 +25,10 @@ def pair_pseudonym(
     return pseudonyms.derive("pair", str(owner_id), str(viewer_id), subject_ref)
 
 
-# built once: asked on every referral create and consent decision
+# built once: asked when a birth date is recorded (the consent decision reads birth dates
+# with the consents: gateway/services/privacy/consent.py)
 ONE = select(Subject).where(Subject.institution_id == bindparam("holder"),
                             Subject.subject_key == bindparam("key"))
-MANY = select(Subject).where(Subject.institution_id.in_(bindparam("holders", expanding=True)),
-                             Subject.subject_key.in_(bindparam("keys", expanding=True)))
 
 
 def _held(session: Session, wanted: set[tuple[uuid.UUID, str]]) -> list[Subject]:
@@ -44,31 +42,12 @@ def _find(session: Session, institution_id: uuid.UUID, key: str) -> Subject | No
     return held[0] if held else session.scalar(ONE, {"holder": institution_id, "key": key})
 
 
-def birth_date(session: Session, institution_id: uuid.UUID, key: str) -> date | None:
-    """The recorded date of birth of a subject, if the holder has given one."""
-    return birth_dates(session, [(institution_id, key)]).get((institution_id, key))
-
-
-def birth_dates(session: Session, refs: Iterable[tuple[uuid.UUID, str]]
-                ) -> dict[tuple[uuid.UUID, str], date]:
-    """The recorded dates of birth of many subjects (holder, key): those the session already
-    holds from its identity map, the others in one query."""
-    wanted = set(refs)
-    held = _held(session, wanted)
-    missing = wanted - {(s.institution_id, s.subject_key) for s in held}
-    rows = held + (list(session.scalars(MANY, {"holders": list({h for h, _ in missing}),
-                                              "keys": list({k for _, k in missing})}))
-                   if missing else [])
-    return {(s.institution_id, s.subject_key): date.fromisoformat(s.birth_date) for s in rows
-            if (s.institution_id, s.subject_key) in wanted}
-
-
 def record_birth_date(session: Session, institution_id: uuid.UUID, key: str,
                       value: date) -> Subject:
     """Record the subject's date of birth; a different date than the one on record is refused.
 
-    The row is returned: while the caller holds it, :func:`birth_dates` reads it from the
-    session's (weak) identity map instead of querying again.
+    The row is returned: while the caller holds it, a lookup of the same subject finds it in
+    the session's (weak) identity map instead of querying again.
     """
     subject = _find(session, institution_id, key)
     if subject is None:

@@ -163,8 +163,8 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
         raise Forbidden("Only an institution's client may send referrals.")
     key = subjects.subject_key(pseudonyms, actor.institution_id, request.subject_ref)
     # a named recipient: both institutions, their partnerships and the student's row in one
-    # query, held until the consent decision below reads them without a query; a campus's
-    # default recipient is known only once the campus is, below
+    # query, held so that the institution lookups and recording a birth date below find
+    # them without a query; a campus's default recipient is known only once the campus is
     known = (parties.load(session, actor.institution_id, request.recipient_id, key)
              if request.recipient_id is not None else None)
     pair = known.pair if known else None
@@ -183,7 +183,7 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
     pair.require(Exchange.REFERRAL)
     campus_id = campus.id if campus else None
     identity = request.personal.get("identity")
-    # held until the consent decision below, which then reads the birth date without a query
+    # recorded before the consent decision below, which reads the birth date (after autoflush)
     recorded = identity and subjects.record_birth_date(session, sender.id, key,
                                                        identity["date_of_birth"])
     if request.emergency_justification and request.priority is not Priority.GREEN_CHANNEL:
