@@ -8,9 +8,11 @@ view they minimised (:func:`gateway.services.referrals.access.addressee_view`) t
 
 from __future__ import annotations
 
+from schemas.dumping import compiled
 from schemas.referrals import ReferralSchema
 
-_REFERRAL = ReferralSchema()  # built once: a schema instance holds no per-dump state
+# built once (a schema instance holds no per-dump state), its dump planned as the API's are
+_REFERRAL = compiled(ReferralSchema())
 
 
 def referral(view: dict) -> dict:

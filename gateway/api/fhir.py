@@ -39,6 +39,7 @@ from gateway.services.errors import DomainError, NotFound
 from gateway.services.network import partnerships
 from gateway.services.privacy import disclosure
 from gateway.services.referrals import intake, lifecycle, onward, reads, task_updates
+from schemas import dumping
 from schemas.fhir import TASK_SORTS, TaskSearchSchema
 from schemas.referrals import ReferralCreateSchema, ReferralSchema, ReferralTransitionSchema
 
@@ -84,7 +85,11 @@ def _unmappable(exc: fhir.Unmappable) -> Response:
     return outcome(422, str(exc))
 
 
-_REFERRAL = ReferralSchema()  # built once, not per Task
+# built once, not per Task (a schema holds no request state); the view's dump planned as the
+# REST API's is
+_REFERRAL = dumping.compiled(ReferralSchema())
+_SEARCH, _TRANSITION, _ONWARD = (TaskSearchSchema(), ReferralTransitionSchema(),
+                                 ReferralCreateSchema())
 
 
 def _view(referral: dict) -> dict:
@@ -123,7 +128,7 @@ def search_tasks() -> Response:
     """The caller's Tasks (its worklist by default) as a ``searchset`` Bundle, newest first
     unless ``_sort`` names another order (last update either way, or the SLA deadline)."""
     try:
-        query = TaskSearchSchema().load(request.args.to_dict())
+        query = _SEARCH.load(request.args.to_dict())
     except ValidationError as exc:
         raise refused(exc, 400, "Search parameters") from None
     box = _box(query)
@@ -154,7 +159,7 @@ def _transition(task_id: str) -> lifecycle.Transition:
               "diagnosis_code": update.diagnosis_code,
               "business_status": update.business_status}
     try:
-        change = ReferralTransitionSchema().load(
+        change = _TRANSITION.load(
             {key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
         raise refused(exc, 422, "Task content") from None
@@ -172,7 +177,7 @@ def _onward() -> tuple[uuid.UUID, intake.NewReferral]:
     fields = {"recipient_institution_id": task.recipient, "subject_ref": task.subject_ref,
               "priority": task.priority, "reason": task.reason, "summary": task.summary}
     try:
-        loaded = ReferralCreateSchema().load(
+        loaded = _ONWARD.load(
             {key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
         raise refused(exc, 422, "Task content") from None

@@ -98,6 +98,14 @@ def list_for(session: Session, institution_id: uuid.UUID | None = None) -> list[
     return list(session.scalars(query))
 
 
+# built once (not per call): the active partnerships whose first and second institutions are
+# among those given; the caller keeps the pairs it asked about
+ACTIVE_BETWEEN = select(Partnership).where(
+    Partnership.institution_a_id.in_(bindparam("firsts", expanding=True)),
+    Partnership.institution_b_id.in_(bindparam("seconds", expanding=True)),
+    Partnership.status == PartnershipStatus.ACTIVE)
+
+
 def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
                    ) -> dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]:
     """The active partnerships of each pair of institutions, in one query (keyed as ordered)."""
@@ -105,10 +113,8 @@ def active_between(session: Session, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]
     found: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]] = {pair: [] for pair in wanted}
     if not wanted:
         return found
-    rows = session.scalars(select(Partnership).where(
-        Partnership.institution_a_id.in_({a for a, _ in wanted}),
-        Partnership.institution_b_id.in_({b for _, b in wanted}),
-        Partnership.status == PartnershipStatus.ACTIVE))
+    rows = session.scalars(ACTIVE_BETWEEN, {"firsts": list({a for a, _ in wanted}),
+                                            "seconds": list({b for _, b in wanted})})
     for partnership in rows:
         pair = (partnership.institution_a_id, partnership.institution_b_id)
         if pair in found:
