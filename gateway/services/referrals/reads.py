@@ -40,7 +40,8 @@ def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
     """Read one referral, minimised to what the actor may see, with the chain of onward
     referrals made from it (no personal data); the access is audited."""
-    referral, links = onward.visible_with_chain(session, actor, referral_id)
+    chain = onward.visible_with_chain(session, actor, referral_id)
+    referral, links = chain.referral, chain.links
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     detail = decision.audit_detail if decision else {"basis": "holder"}
     journal.record(session, actor, "referral.read", "referral", referral.id,
