@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -60,6 +60,10 @@ def get_active_many(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, In
     return found
 
 
+# built once: every consent decision that misses an institution in the identity map asks it
+BY_IDS = select(Institution).where(Institution.id.in_(bindparam("ids", expanding=True)))
+
+
 def by_ids(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Institution]:
     """The institutions with these ids (active or not): those the session already holds from
     its identity map, the others in one query."""
@@ -70,8 +74,7 @@ def by_ids(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Institution
             found[institution_id] = held
     missing = ids - found.keys()
     if missing:
-        found.update((i.id, i) for i in session.scalars(
-            select(Institution).where(Institution.id.in_(missing))))
+        found.update((i.id, i) for i in session.scalars(BY_IDS, {"ids": list(missing)}))
     return found
 
 

@@ -22,6 +22,9 @@ CATEGORY_FIELDS: Mapping[DataCategory, tuple[str, ...]] = {
     DataCategory.SCHOOL_RECORD: ("school_record",),  # grade, notes
 }
 PERSONAL_FIELDS = frozenset(name for names in CATEGORY_FIELDS.values() for name in names)
+# (field, its category) for every field above: what categories_of looks at, flattened once
+_FIELD_CATEGORIES = tuple((name, category) for category, names in CATEGORY_FIELDS.items()
+                          for name in names)
 
 CONFIDENTIALITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -51,8 +54,8 @@ SECURITY_LABELS: Mapping[DataCategory, tuple[str, tuple[str, ...]]] = {
 
 def categories_of(record: Mapping[str, object]) -> frozenset[DataCategory]:
     """The categories whose fields are present (not None) in ``record``."""
-    return frozenset(category for category, names in CATEGORY_FIELDS.items()
-                     if any(record.get(name) is not None for name in names))
+    return frozenset({category for name, category in _FIELD_CATEGORIES
+                      if record.get(name) is not None})
 
 
 def minimise(record: Mapping[str, object],

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gateway.models import (
     Consent,
@@ -34,13 +34,19 @@ FILTER_WINDOW_FACTOR = 5  # a filtered page examines up to this many referrals p
 FILTER_WINDOW_MAX = 200  # and never more than this many (one consent batch)
 UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
                        "le": operator.le}
+# what a page's views never read (disclosure builds them from the other columns): not loaded,
+# and reading one raises rather than querying once per row
+_UNSHOWN = tuple(defer(column, raiseload=True) for column in (
+    Referral.case_id, Referral.campus_id, Referral.received_at, Referral.decided_at,
+    Referral.first_appointment_at, Referral.completed_at, Referral.created_by))
 
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
     """Read one referral, minimised to what the actor may see, with the chain of onward
     referrals made from it (no personal data); the access is audited."""
-    referral, links = onward.visible_with_chain(session, actor, referral_id)
+    chain = onward.visible_with_chain(session, actor, referral_id)
+    referral, links = chain.referral, chain.links
     view, decision = disclosure.view_with_decision(session, actor, referral, policy)
     detail = decision.audit_detail if decision else {"basis": "holder"}
     journal.record(session, actor, "referral.read", "referral", referral.id,
@@ -204,7 +210,8 @@ def list_box(
     if cursor:
         query = order.after(query, cursors.decode(cursor))
     examined = filter_window(limit) if protected else limit
-    rows = list(session.scalars(query.order_by(*order.columns()).limit(examined + 1)))
+    rows = list(session.scalars(query.options(*_UNSHOWN).order_by(*order.columns())
+                                .limit(examined + 1)))
     views = _views(session, actor, rows[:examined], policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
