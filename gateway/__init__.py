@@ -23,6 +23,8 @@ def _security_headers(response: Response) -> Response:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, database, keys, OAuth, API blueprints, errors and CLI."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from gateway.config import load_config
     from gateway.jsonbody import JSONProvider
     from gateway.redacted import RedactingFlask
@@ -33,6 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json = JSONProvider(app)
     app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
+    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address and scheme as the proxies saw
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from gateway import cli, db, keystore, logs, problems, ratelimit, security_log
     from gateway.admin import init_admin

@@ -97,6 +97,10 @@ class DefaultConfig:
     RATE_LIMIT_API_PER_CLIENT = "1200/minute"
     RATE_LIMIT_SIGN_IN_PER_ADDRESS = "30/minute"
     RATE_LIMIT_SIGN_IN_PER_ACCOUNT = "10/minute"
+    # reverse proxies in front of the gateway that append X-Forwarded-For and set
+    # X-Forwarded-Proto (werkzeug's ProxyFix takes that many hops); 0 trusts no forwarded
+    # header, so a client cannot pick the address its rate limits and logs count it under
+    TRUSTED_PROXY_HOPS = 0
     # Regions: the name shown for a region's slug and its time zone (others: the default);
     # times in the admin UI and in alert e-mails are shown in it
     REGION_NAMES: ClassVar[dict] = {}
@@ -155,6 +159,10 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not 0 < ttl <= MAX_TOKEN_TTL_SECONDS:
         raise ValueError(f"ACCESS_TOKEN_TTL must be 1..{MAX_TOKEN_TTL_SECONDS} seconds")
     app.config["ACCESS_TOKEN_TTL"] = ttl
+    hops = int(app.config["TRUSTED_PROXY_HOPS"])
+    if hops < 0:
+        raise ValueError("TRUSTED_PROXY_HOPS must be 0 or more")
+    app.config["TRUSTED_PROXY_HOPS"] = hops
     from gateway.services.privacy.policy import Policy
 
     Policy.from_config(app.config)  # fail at start-up, not at the first request
