@@ -27,8 +27,11 @@ blp = Blueprint("delivery", __name__, url_prefix="/api/v1/network/delivery",
                 description="Push endpoints, green-channel SLAs and dead letters.")
 
 
+_ENDPOINT = EndpointSchema()  # built once, not per request
+
+
 def _configured(result: endpoints.Configured) -> dict:
-    return {**EndpointSchema().dump(result.endpoint), "secret": result.secret}
+    return {**_ENDPOINT.dump(result.endpoint), "secret": result.secret}
 
 
 @blp.route("/institutions/<uuid:institution_id>/endpoint")

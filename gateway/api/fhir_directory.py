@@ -22,6 +22,7 @@ from schemas.directory import DirectoryListingSchema
 from schemas.fhir import EndpointSearchSchema, HealthcareServiceSearchSchema
 
 bp = Blueprint("fhir_directory", __name__)
+_LISTING, _LISTINGS = DirectoryListingSchema(), DirectoryListingSchema(many=True)  # built once
 
 
 def _base() -> str:
@@ -33,13 +34,13 @@ def _listings(query: dict, **filters) -> list[dict]:
     if "organization" in query:
         filters["institution_id"] = resource_uuid(query["organization"], "Organization")
     found = directory.for_partner(db_session(), current_actor(), **filters)
-    return DirectoryListingSchema(many=True).dump(found)
+    return _LISTINGS.dump(found)
 
 
 def _one(ident: str) -> dict:
     listing = directory.listing(db_session(), current_actor(),
                                 resource_uuid(ident, "directory entry"))
-    return DirectoryListingSchema().dump(listing)
+    return _LISTING.dump(listing)
 
 
 def _search(schema) -> dict:

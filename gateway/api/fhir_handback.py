@@ -20,6 +20,7 @@ from gateway.services.cases import handback
 from schemas.handbacks import HandBackCreateSchema
 
 bp = Blueprint("fhir_handback", __name__)
+_HAND_BACK = HandBackCreateSchema()  # built once, not per Communication
 
 
 @bp.post("/Communication")
@@ -28,7 +29,7 @@ def create_communication() -> Response:
     """The hospital hands the student back: discharge advice, follow-ups, return to school."""
     message = fhir_handback.parse_hand_back(body())
     try:
-        loaded = HandBackCreateSchema().load(message.fields)
+        loaded = _HAND_BACK.load(message.fields)
     except ValidationError as exc:
         raise refused(exc, 422, "Communication content") from None
     recorded = handback.send(db_session(), current_actor(),
