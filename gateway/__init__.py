@@ -35,8 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.json = JSONProvider(app)
     app.url_map.converters.update(CONVERTERS)
     load_config(app, config)
-    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address and scheme as the proxies saw
-        hops = app.config["TRUSTED_PROXY_HOPS"]
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:  # the client's address and scheme as the proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from gateway import cli, db, keystore, logs, problems, ratelimit, security_log
