@@ -29,9 +29,10 @@ import psycopg
 
 from bench import audit_seal, baseline, cases, loadgen, pacer, report
 from bench.consent_rate import decisions_per_second
+from bench.cpu import CpuMeter
 from bench.locks import LockSampler
 from bench.network import circulation, gateway
-from bench.servers import free_port, gunicorn
+from bench.servers import Server, free_port, gunicorn
 from gateway.db import engine_of
 from gateway.migrate import scratch_postgres_database
 
@@ -93,27 +94,30 @@ def databases(directory: Path) -> Iterator[list[tuple[str, str]]]:
         yield found
 
 
-def _peak(case: Case, scene: cases.Scene, url: str, work: Path, sampler_url: str | None
-          ) -> tuple[loadgen.Run, float | None]:
-    """wrk at full speed on ``case``; the lock-wait share sampled meanwhile (PostgreSQL)."""
+def _peak(case: Case, scene: cases.Scene, server: Server, work: Path, sampler_url: str | None
+          ) -> tuple[loadgen.Run, float | None, dict]:
+    """wrk at full speed on ``case``; the lock-wait share sampled meanwhile (PostgreSQL) and
+    the CPU ms per request of the server and the database's backends."""
     sampling = LockSampler(sampler_url) if sampler_url else nullcontext()
-    with sampling as sampler:
-        peak_file = loadgen.write_requests(work / "peak.txt",
-                                           case.build(scene, int(MAX_RATE * SECONDS)))
-        peak = loadgen.run(url, peak_file, SECONDS)
-    return peak, (None if sampler is None else round(sampler.share, 4))
+    peak_file = loadgen.write_requests(work / "peak.txt",
+                                       case.build(scene, int(MAX_RATE * SECONDS)))
+    with sampling as sampler, CpuMeter(server.pid, sampler_url) as meter:
+        peak = loadgen.run(server.url, peak_file, SECONDS)
+    return (peak, None if sampler is None else round(sampler.share, 4),
+            meter.per_request(peak.requests).as_dict())
 
 
-def _measure(case: Case, scene: cases.Scene, urls: dict[str, str], work: Path,
+def _measure(case: Case, scene: cases.Scene, servers: dict[str, Server], work: Path,
              sampler_url: str | None) -> dict:
     """A peak run, then an open-loop run at half the peak's rate, of ``case``."""
-    url = urls[case.server]
-    peak, share = _peak(case, scene, url, work, sampler_url)
+    server = servers[case.server]
+    peak, share, cpu = _peak(case, scene, server, work, sampler_url)
     target = peak.rate / 2
     paced_file = loadgen.write_requests(
         work / "paced.txt", case.build(scene, pacer.scheduled(target, SECONDS)))
-    paced = pacer.run(url, paced_file, SECONDS, target)
-    found = {"peak": peak.as_dict(), "paced": paced.as_dict(), "paced_target": target}
+    paced = pacer.run(server.url, paced_file, SECONDS, target)
+    found = {"peak": peak.as_dict(), "paced": paced.as_dict(), "paced_target": target,
+             "cpu_ms_per_request": cpu}
     if share is not None:
         found["lock_wait_share"] = share
     return found
@@ -133,18 +137,18 @@ def _more_workers(scene: cases.Scene, env: dict[str, str], directory: Path, port
         return {}
     more = {**env, "GUNICORN_CMD_ARGS": f"--workers {SCALE_WORKERS}"}
     found: dict = {}
-    with gunicorn("gateway:create_app()", more, directory / "gateway-8.log", port), \
+    with gunicorn("gateway:create_app()", more, directory / "gateway-8.log", port) as gate, \
             gunicorn("bench.baseline:create_app()", more, directory / "baseline-8.log") as base:
-        urls = {"gateway": scene.url, "baseline": base}
+        servers = {"gateway": gate, "baseline": base}
         for case in chosen:  # fresh workers: the first request of each builds its caches
-            loadgen.run(urls[case.server], loadgen.write_requests(
+            loadgen.run(servers[case.server].url, loadgen.write_requests(
                 directory / "warm.txt", case.build(scene, int(MAX_RATE * WARM_SECONDS))),
                 WARM_SECONDS)
-            peak, share = _peak(case, scene, urls[case.server], directory, url)
+            peak, share, cpu = _peak(case, scene, servers[case.server], directory, url)
             base_rate = found.get(CASES[0].name, {"peak": peak.as_dict()})["peak"]["rate"]
             two_rate = two[case.name]["peak"]["rate"]
             found[case.name] = {
-                "peak": peak.as_dict(), "lock_wait_share": share,
+                "peak": peak.as_dict(), "lock_wait_share": share, "cpu_ms_per_request": cpu,
                 "ratio": round(peak.rate / base_rate, 3) if base_rate else 0.0,
                 "vs_2_workers": round(peak.rate / two_rate, 3) if two_rate else 0.0}
             print(f"{'postgresql':<10} {case.name + f', {SCALE_WORKERS} workers':<32} "
@@ -167,15 +171,15 @@ def run_database(name: str, url: str, directory: Path) -> dict:
            # the stack, not the limiter
            "GATEWAY_RATELIMIT_ENABLED": "false", "BENCH_BASELINE_DATABASE_URL": url}
     results: dict = {"cases": {}}
-    with gunicorn("gateway:create_app()", env, directory / "gateway.log", port) as gateway_url, \
-            gunicorn("bench.baseline:create_app()", env, directory / "baseline.log") as base_url:
-        scene = cases.prepare(gateway_url, university, hospital, school)
+    with gunicorn("gateway:create_app()", env, directory / "gateway.log", port) as gate, \
+            gunicorn("bench.baseline:create_app()", env, directory / "baseline.log") as base:
+        scene = cases.prepare(gate.url, university, hospital, school)
         scene.baseline_row = row_id
-        urls = {"gateway": gateway_url, "baseline": base_url}
+        servers = {"gateway": gate, "baseline": base}
         for case in CASES:
             if not _selected(case):
                 continue
-            found = _measure(case, scene, urls, directory,
+            found = _measure(case, scene, servers, directory,
                              url if name == "postgresql" else None)
             base = results["cases"].get(CASES[0].name, found)["peak"]["rate"]
             found["ratio"] = round(found["peak"]["rate"] / base, 3) if base else 0.0
@@ -197,7 +201,8 @@ def _print_case(database: str, name: str, found: dict) -> None:
     print(f"{database:<10} {name:<32} {peak['rate']:>8.0f} req/s  x{found['ratio']:<6.2f} "
           f"p50 {peak['p50_ms'] or 0:>6.1f} ms  p99 {peak['p99_ms'] or 0:>7.1f} ms  "
           f"p99@half {paced['p99_ms'] or 0:>6.1f} ms (open loop, pacer CPU "
-          f"{paced['client_cpu_share']:.0%})  errors {errors}", flush=True)
+          f"{paced['client_cpu_share']:.0%})  CPU/req {report.cpu(found['cpu_ms_per_request'])}  "
+          f"errors {errors}", flush=True)
 
 
 def main() -> None:

@@ -17,8 +17,9 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results
 def table(results: dict) -> str:
     """The results as a Markdown table, one row per database and case."""
     lines = ["| database | case | req/s | ratio to bare insert | p50 ms | p99 ms | "
-             "p99 ms at half peak (open loop) | errors | lock-wait share |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "p99 ms at half peak (open loop) | CPU ms per request, server + database | "
+             "errors | lock-wait share |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for database, found in results["databases"].items():
         for name, case in found["cases"].items():
             peak, paced = case["peak"], case["paced"]
@@ -26,17 +27,18 @@ def table(results: dict) -> str:
             lines.append(
                 f"| {database} | {name} | {peak['rate']:,.0f} | {case['ratio']:.2f} | "
                 f"{_ms(peak['p50_ms'])} | {_ms(peak['p99_ms'])} | {_ms(paced['p99_ms'])} | "
+                f"{cpu(case.get('cpu_ms_per_request'))} | "
                 f"{peak['status_errors'] + paced['status_errors']} | "
                 f"{'' if share is None else f'{share:.1%}'} |")
     for database, found in results["databases"].items():
         for name, rate in found["consent_decisions_per_s"].items():
             lines.append(f"| {database} | consent decision, {name} (in process) | "
-                         f"{rate:,.0f} decisions/s | | | | | | |")
+                         f"{rate:,.0f} decisions/s | | | | | | | |")
     for database, timings in results.get("audit_seal", {}).items():
         count = timings["entries"]
         lines.append(f"| {database} | audit seal + offline verify, {count:,} entries | "
                      f"seal {timings['seal']:.1f} s, export {timings['export']:.1f} s, "
-                     f"verify {timings['verify']:.1f} s | | | | | | |")
+                     f"verify {timings['verify']:.1f} s | | | | | | | |")
     return "\n".join([*lines, *_workers_table(results)])
 
 
@@ -62,6 +64,15 @@ def _workers_table(results: dict) -> list[str]:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
+
+
+def cpu(share: dict | None) -> str:
+    """``server + database`` ms (the database part on PostgreSQL only; SQLite runs inside
+    the server); "-" for results written before it was measured."""
+    if share is None:
+        return "-"
+    database = share["database_ms"]
+    return f"{share['server_ms']:.2f}" + ("" if database is None else f" + {database:.2f}")
 
 
 def chart(results: dict, path: Path) -> Path:

@@ -122,7 +122,7 @@ def serve(stack: ExitStack, database_url: str, directory: Path, size: int) -> st
            "GATEWAY_INSTANCE_PATH": str(directory), "GATEWAY_ISSUER": f"http://127.0.0.1:{port}",
            "GATEWAY_RATELIMIT_ENABLED": "false"}
     return stack.enter_context(gunicorn("gateway:create_app()", env,
-                                        directory / f"gateway-{size}.log", port))
+                                        directory / f"gateway-{size}.log", port)).url
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import gunicorn as gunicorn_package
 import requests
+
+from bench.cpu import tree_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -46,36 +49,31 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not become healthy:\n{log.read_text()}")
 
 
-def _cpu_seconds(master: int) -> float:
-    """CPU seconds gunicorn's master and its workers have used so far (Linux ``/proc``)."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    total = 0
-    for pid in [str(master), *children]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except FileNotFoundError:  # a worker that just exited
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _wait_until_settled(process: subprocess.Popen) -> None:
     """Until the workers have loaded the app: the first healthy answer comes from one worker
     while the others may still be importing it, which would eat the first run's CPU."""
     deadline = time.monotonic() + BOOT_SECONDS
-    used = _cpu_seconds(process.pid)
+    used = tree_seconds(process.pid)
     while time.monotonic() < deadline:
         time.sleep(SETTLE_WINDOW)
-        now = _cpu_seconds(process.pid)
+        now = tree_seconds(process.pid)
         if now - used < SETTLED_CPU:
             return
         used = now
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its base URL and its master's process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def gunicorn(app: str, env: dict[str, str], log: Path, port: int | None = None
-             ) -> Iterator[str]:
-    """``gunicorn -c gunicorn.conf.py APP`` on loopback; yields its base URL, stops it after."""
+             ) -> Iterator[Server]:
+    """``gunicorn -c gunicorn.conf.py APP`` on loopback, stopped after the block."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
@@ -86,7 +84,7 @@ def gunicorn(app: str, env: dict[str, str], log: Path, port: int | None = None
     try:
         _wait_until_healthy(url, process, log)
         _wait_until_settled(process)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

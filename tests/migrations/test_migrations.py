@@ -116,3 +116,23 @@ def test_the_audit_pending_trigger_comes_and_goes_with_its_migration(empty_datab
     assert "audit_entries_pending" in added
     command.downgrade(config, "1401")
     assert _hand_made_routines(empty_database) == before
+
+
+def test_at_head_the_database_still_queues_every_new_audit_entry(empty_database):
+    """A later migration that rebuilds ``audit_entries`` (SQLite's ``batch_alter_table``
+    copies the table and drops its triggers) must create the trigger again: without it new
+    entries would never reach the sequencer, silently."""
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO audit_entries (recorded_at, actor, action, object_type, outcome, "
+                "detail) VALUES (CURRENT_TIMESTAMP, 'system', 'probe', 'probe', 'success', "
+                "'{}')"))
+            queued = connection.scalar(text(
+                "SELECT count(*) FROM audit_pending JOIN audit_entries USING (seq) "
+                "WHERE action = 'probe'"))
+    finally:
+        engine.dispose()
+    assert queued == 1

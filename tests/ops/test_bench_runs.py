@@ -38,6 +38,10 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
         assert case["paced"]["requests"] > 0, name  # the open-loop run at half the peak
         assert isinstance(case["paced"]["p99_ms"], float), name
         assert isinstance(case["paced"]["client_cpu_share"], float), name
+        cpu = case["cpu_ms_per_request"]  # where the time went: the app, the database
+        assert cpu["server_ms"] > 0, name
+        assert (cpu["database_ms"] > 0) if database == "postgresql" else \
+            (cpu["database_ms"] is None), name
     if database == "postgresql":  # the same cases with 8 workers, beside the 2-worker runs
         more = found["databases"][database]["workers_8"]
         assert list(more) == ["bare insert (baseline)", "referral create",
