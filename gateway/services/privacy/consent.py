@@ -366,17 +366,15 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     The same rules on the same data, loaded in a constant number of queries for the whole batch.
     """
     asked = list(questions)
-    allowed = [q for q in asked if _may_ask(actor, q)]
+    distinct = list(dict.fromkeys(asked))  # a page often asks the same question again
+    allowed = [q for q in distinct if _may_ask(actor, q)]
     # what _load reads for each question: a release only for a green-channel question, and
     # consents of every purpose, so questions of other purposes share the facts
     key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
                      q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
                     for q in allowed)
     facts = memo.remembered(session, key, lambda: _load(session, allowed))
-    decided: dict[Question, Decision] = {}  # a page often asks the same question again
-    for q in asked:
-        if q not in decided:
-            decided[q] = _decide(actor, q, facts, policy)
+    decided = {q: _decide(actor, q, facts, policy) for q in distinct}
     return [decided[q] for q in asked]
 
 
