@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, select, union
+from sqlalchemy import Row, and_, bindparam, null, select, union
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -181,14 +182,29 @@ class Question:
     breakglass_id: uuid.UUID | None = None
 
 
+class Standing(NamedTuple):
+    """What the rules read of an institution (a row of :data:`FACTS`, not an ORM entity)."""
+
+    id: uuid.UUID
+    kind: InstitutionKind
+    region: str
+    country: str
+    active: bool
+
+
+HeldConsent = Row
+"""An unrevoked consent as the rules read it: a row of :data:`FACTS` (the consent's columns
+by their names), not an ORM entity."""
+
+
 @dataclass(frozen=True)
 class _Facts:
     """Everything the rules read, loaded for a batch of questions in a few queries."""
 
     now: datetime
-    institutions: dict[uuid.UUID, Institution]
+    institutions: dict[uuid.UUID, Standing]
     birth_dates: dict[tuple[uuid.UUID, str], date]
-    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]]  # only purposes with some
+    consents: dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]]  # only purposes with some
     partnerships: dict[tuple[uuid.UUID, uuid.UUID], list[Partnership]]
     releases: dict[uuid.UUID, BreakGlassRelease]
 
@@ -197,18 +213,28 @@ def _may_ask(actor: Actor, question: Question) -> bool:
     return actor.institution_id in (question.subject.holder_id, question.recipient_id)
 
 
-# built once: every decision that loads its facts asks it. The (holder, subject) pairs known
-# to either table, each with its birth date (if recorded) and its unrevoked consents (if any)
+# built once: every decision that loads its facts asks it, as plain rows of the columns the
+# rules read. The (holder, subject) pairs known to either table, each with its birth date (if
+# recorded) and its unrevoked consents (if any); and the institutions asked about, each a row
+# of its own with no subject key
 _HOLDERS, _KEYS = bindparam("holders", expanding=True), bindparam("keys", expanding=True)
+_INSTITUTIONS = bindparam("institutions", expanding=True)
 _KNOWN = union(
     select(Subject.institution_id.label("holder"), Subject.subject_key.label("key")).where(
         Subject.institution_id.in_(_HOLDERS), Subject.subject_key.in_(_KEYS)),
     select(Consent.institution_id, Consent.subject_key).where(
         Consent.institution_id.in_(_HOLDERS), Consent.subject_key.in_(_KEYS),
         Consent.revoked_at.is_(None)),
+    select(Institution.id, null()).where(Institution.id.in_(_INSTITUTIONS)),
 ).subquery("known")
-SUBJECTS_AND_CONSENTS = (
-    select(Subject, Consent).select_from(_KNOWN)
+FACTS = (
+    select(_KNOWN.c.holder, _KNOWN.c.key, Institution.kind, Institution.region,
+           Institution.country, Institution.active, Subject.birth_date, Consent.id,
+           Consent.institution_id, Consent.grantor, Consent.purpose, Consent.recipient_id,
+           Consent.recipient_kinds, Consent.data_categories, Consent.valid_from,
+           Consent.valid_until, Consent.revoked_at)
+    .select_from(_KNOWN)
+    .outerjoin(Institution, and_(Institution.id == _KNOWN.c.holder, _KNOWN.c.key.is_(None)))
     .outerjoin(Subject, and_(Subject.institution_id == _KNOWN.c.holder,
                              Subject.subject_key == _KNOWN.c.key))
     .outerjoin(Consent, and_(Consent.institution_id == _KNOWN.c.holder,
@@ -217,34 +243,35 @@ SUBJECTS_AND_CONSENTS = (
     .order_by(Consent.created_at, Consent.id))
 
 
-def _subjects_and_consents(session: Session, questions: list[Question]
-                           ) -> tuple[dict[tuple[uuid.UUID, str], date],
-                                      dict[tuple[uuid.UUID, str, Purpose], list[Consent]]]:
-    """In one query, for every (holder, subject) asked about: its recorded birth date, and its
-    unrevoked consents by purpose (every purpose, so that facts remembered for one question
-    answer the request's others), oldest first; a purpose without any is absent."""
-    asked = {(q.subject.holder_id, q.subject.key) for q in questions}
-    birth_dates: dict[tuple[uuid.UUID, str], date] = {}
-    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {}
-    if not asked:
-        return birth_dates, consents
-    rows = session.execute(SUBJECTS_AND_CONSENTS, {"holders": list({h for h, _ in asked}),
-                                                   "keys": list({k for _, k in asked})})
-    for subject, consent in rows:  # per pair known: one row per consent, or one without
-        if subject is not None and (subject.institution_id, subject.subject_key) in asked:
-            birth_dates[(subject.institution_id, subject.subject_key)] = date.fromisoformat(
-                subject.birth_date)
-        if consent is not None and (consent.institution_id, consent.subject_key) in asked:
-            consents.setdefault((consent.institution_id, consent.subject_key, consent.purpose),
-                                []).append(consent)
-    return birth_dates, consents
-
-
 def _load(session: Session, questions: list[Question]) -> _Facts:
-    """Load what deciding ``questions`` needs: at most four queries, whatever their number."""
-    ids = {q.subject.holder_id for q in questions} | {q.recipient_id for q in questions}
-    found = institutions.by_ids(session, ids)
-    birth_dates, consents = _subjects_and_consents(session, questions)
+    """Load what deciding ``questions`` needs: at most three queries, whatever their number.
+
+    One query (:data:`FACTS`) finds the institutions asked about and, for every (holder,
+    subject) asked about, its recorded birth date and its unrevoked consents by purpose (every
+    purpose, so that facts remembered for one question answer the request's others), oldest
+    first; a purpose without any is absent.
+    """
+    asked = {(q.subject.holder_id, q.subject.key) for q in questions}
+    found: dict[uuid.UUID, Standing] = {}
+    birth_dates: dict[tuple[uuid.UUID, str], date] = {}
+    consents: dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]] = {}
+    if asked:
+        ids = {holder for holder, _ in asked} | {q.recipient_id for q in questions}
+        rows = session.execute(FACTS, {"holders": list({h for h, _ in asked}),
+                                       "keys": list({k for _, k in asked}),
+                                       "institutions": list(ids)})
+        for row in rows:  # an institution; or per pair known, one row per consent or one
+            if row.key is None:
+                found[row.holder] = Standing(row.holder, row.kind, row.region, row.country,
+                                             row.active)
+                continue
+            pair = (row.holder, row.key)
+            if pair not in asked:  # the holders and keys asked, crossed
+                continue
+            if row.birth_date is not None and pair not in birth_dates:
+                birth_dates[pair] = date.fromisoformat(row.birth_date)
+            if row.id is not None:
+                consents.setdefault((*pair, row.purpose), []).append(row)
     by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
                        if any(c.recipient_id is None for c in held)}
     by_kind = {(q.subject.holder_id, q.recipient_id) for q in questions
@@ -259,7 +286,7 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
         partnerships=partnerships.active_between(session, by_kind), releases=releases)
 
 
-def _names_recipient(facts: _Facts, consent: Consent, recipient: Institution) -> bool:
+def _names_recipient(facts: _Facts, consent: HeldConsent, recipient: Standing) -> bool:
     if consent.recipient_id is not None:
         return consent.recipient_id == recipient.id
     if recipient.kind.value not in (consent.recipient_kinds or ()):
@@ -303,8 +330,9 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
     birth_date = facts.birth_dates.get((subject.holder_id, subject.key))
     age = age_on(birth_date, now.date()) if birth_date else None
     required = policy.age_rule(holder.region).required_grantors(age)
+    # the model's own validity rule, read on the row's columns
     in_force = [c for c in facts.consents.get((subject.holder_id, subject.key, purpose), ())
-                if c.is_valid_at(now) and _names_recipient(facts, c, recipient)]
+                if Consent.is_valid_at(c, now) and _names_recipient(facts, c, recipient)]
     used = tuple(c.id for c in in_force if c.grantor in required)
     absent = sorted(g.value for g in required if all(c.grantor is not g for c in in_force))
     granted: frozenset[DataCategory] = frozenset()
@@ -338,17 +366,15 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     The same rules on the same data, loaded in a constant number of queries for the whole batch.
     """
     asked = list(questions)
-    allowed = [q for q in asked if _may_ask(actor, q)]
+    distinct = list(dict.fromkeys(asked))  # a page often asks the same question again
+    allowed = [q for q in distinct if _may_ask(actor, q)]
     # what _load reads for each question: a release only for a green-channel question, and
     # consents of every purpose, so questions of other purposes share the facts
     key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
                      q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
                     for q in allowed)
     facts = memo.remembered(session, key, lambda: _load(session, allowed))
-    decided: dict[Question, Decision] = {}  # a page often asks the same question again
-    for q in asked:
-        if q not in decided:
-            decided[q] = _decide(actor, q, facts, policy)
+    decided = {q: _decide(actor, q, facts, policy) for q in distinct}
     return [decided[q] for q in asked]
 
 

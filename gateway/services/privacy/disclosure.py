@@ -40,6 +40,7 @@ def subject_of(referral: Referral) -> consent.SubjectRef:
 
 def _record(referral: Referral) -> dict:
     """Everything a referral holds, keyed like the wire view; personal data decrypted."""
+    personal = referral.personal_data
     record: dict = {
         "id": referral.id, "sender_id": referral.sender_id,
         "recipient_id": referral.recipient_id,
@@ -52,14 +53,16 @@ def _record(referral: Referral) -> dict:
         "decline_reason": referral.decline_reason, "created_at": referral.created_at,
         "updated_at": referral.updated_at, "version": referral.version,
         "part_of_id": referral.part_of_id,
-        **json.loads(referral.personal_data or "{}"),
+        **(json.loads(personal) if personal else {}),
         "summary": referral.summary, "diagnosis_code": referral.diagnosis_code,
     }
     if referral.status is ReferralStatus.COMPLETED:
         record["outcome"] = {"note": referral.outcome_note,
                              "diagnosis_code": referral.outcome_diagnosis_code}
-    return {key: value for key, value in record.items() if value is not None
-            or key not in minimise.PERSONAL_FIELDS}
+    for name in minimise.PERSONAL_FIELDS:  # a personal field is absent, never null
+        if name in record and record[name] is None:
+            del record[name]
+    return record
 
 
 def _question(actor: Actor, referral: Referral, record: dict) -> consent.Question:
@@ -89,7 +92,7 @@ def _shown(actor: Actor, referral: Referral, record: dict,
         if decision.breakglass_id:
             access["expires_at"] = decision.breakglass_expires_at
         result = decision
-    shown.update(released_categories=sorted(c.value for c in categories), access=access,
+    shown.update(released_categories=minimise.names(categories), access=access,
                  security_labels=minimise.security_labels(categories))
     return shown, result
 

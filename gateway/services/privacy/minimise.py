@@ -71,6 +71,16 @@ def _withheld(allowed: frozenset[DataCategory]) -> frozenset[str]:
                      if category not in allowed for name in names)
 
 
+def names(categories: Iterable[DataCategory]) -> list[str]:
+    """The values of ``categories``, sorted (a view's ``released_categories``)."""
+    return list(_names(frozenset(categories)))
+
+
+@cache  # one answer per set of categories (at most 2**6); callers get their own lists
+def _names(categories: frozenset[DataCategory]) -> tuple[str, ...]:
+    return tuple(sorted(category.value for category in categories))
+
+
 def security_labels(categories: Iterable[DataCategory]) -> list[dict[str, str]]:
     """HL7 codings for content of ``categories``: the highest confidentiality, then sensitivity.
 

@@ -54,7 +54,7 @@ class Locked:
     """A visible referral under its row lock, and the rows read with it.
 
     While the caller holds this, the session's (weak) identity map keeps the institutions and
-    the student's row, so the step's consent decision and notice find them without a query.
+    the student's row, so the step's notice finds them without a query.
     """
 
     referral: Referral

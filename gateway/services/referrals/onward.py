@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from sqlalchemy import and_, bindparam, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import bindparam, literal, select
+from sqlalchemy.orm import Session
 
-from gateway.models import Institution, Referral, ReferralStatus
+from gateway.models import Referral, ReferralStatus
 from gateway.services.actor import Actor
 from gateway.services.errors import Forbidden, InvalidTransition
 from gateway.services.privacy.policy import Policy
@@ -40,32 +40,22 @@ def refer_onward(session: Session, actor: Actor, pseudonyms: PseudonymKey,
                          policy=policy)
 
 
-# built once: every referral read asks it. The referral (with both its institutions, which
-# its consent decision reads) and, generation by generation, the onward referrals made from it
-# and from those
+# built once: every referral read asks it. The referral and, generation by generation, the
+# onward referrals made from it and from those
 _CHAIN = select(Referral.id, literal(0).label("depth")).where(
     Referral.id == bindparam("referral_id")).cte("chain", recursive=True)
 _CHAIN = _CHAIN.union_all(select(Referral.id, _CHAIN.c.depth + 1).join(
     _CHAIN, Referral.part_of_id == _CHAIN.c.id))
-_SENDER, _RECIPIENT = aliased(Institution), aliased(Institution)
-WITH_CHAIN = (select(Referral, _SENDER, _RECIPIENT).join(_CHAIN, Referral.id == _CHAIN.c.id)
-              .outerjoin(_SENDER, and_(_SENDER.id == Referral.sender_id, _CHAIN.c.depth == 0))
-              .outerjoin(_RECIPIENT, and_(_RECIPIENT.id == Referral.recipient_id,
-                                          _CHAIN.c.depth == 0))
+WITH_CHAIN = (select(Referral).join(_CHAIN, Referral.id == _CHAIN.c.id)
               .order_by(_CHAIN.c.depth, Referral.created_at, Referral.id))
 
 
 @dataclasses.dataclass(frozen=True)
 class Chain:
-    """A visible referral, the onward referrals shown with it, and the rows read with them.
-
-    While the caller holds this, the session's (weak) identity map keeps the referral's two
-    institutions, so its consent decision finds them without a query.
-    """
+    """A visible referral and the onward referrals shown with it."""
 
     referral: Referral
     links: list[Referral]
-    institutions: tuple[Institution | None, ...]
 
 
 def visible_with_chain(session: Session, actor: Actor, referral_id: uuid.UUID) -> Chain:
@@ -75,10 +65,9 @@ def visible_with_chain(session: Session, actor: Actor, referral_id: uuid.UUID) -
     A link carries no personal data (who referred to whom, when, where it stands), and another
     party's draft is left out.
     """
-    found = session.execute(WITH_CHAIN, {"referral_id": referral_id}).all()
-    referral = access.visible(actor, found[0][0] if found else None)  # depth 0 comes first
-    return Chain(referral, _shown_links(actor, [row[0] for row in found[1:]]),
-                 tuple(found[0][1:]))
+    found = list(session.scalars(WITH_CHAIN, {"referral_id": referral_id}))
+    referral = access.visible(actor, found[0] if found else None)  # depth 0 comes first
+    return Chain(referral, _shown_links(actor, found[1:]))
 
 
 def _shown_links(actor: Actor, links: list[Referral]) -> list[Referral]:

@@ -1,8 +1,8 @@
 """The parties of a new referral, read in one query: both institutions, their active
 partnerships, and the sender's record of the student (its birth date, if given).
 
-The create's institution lookups and its consent decision then find the institutions in the
-session's identity map (``institutions.by_ids``), and recording a birth date finds the
+The create's institution lookups then find the institutions in the session's identity map
+(``institutions.by_ids``), and recording a birth date finds the
 student's row there (``subjects.record_birth_date``), instead of querying again, as long as
 the caller holds the returned rows.
 """

@@ -5,8 +5,9 @@ from __future__ import annotations
 import operator
 import uuid
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from gateway.models import (
@@ -151,6 +152,27 @@ def _views(session: Session, actor: Actor, rows: list[Referral],
     return [(r, view) for r, (view, _decision) in zip(rows, decided, strict=True)]
 
 
+# a box's referrals, of the institution bound as ``institution``
+_BOXES = {
+    "inbox": select(Referral).where(  # a draft is the sender's until submitted
+        Referral.recipient_id == bindparam("institution"),
+        Referral.status != ReferralStatus.DRAFT),
+    "sent": select(Referral).where(Referral.sender_id == bindparam("institution")),
+}
+
+
+def _page(query: Select, order: triage.Order, after: bool) -> Select:
+    """``query``'s first ``rows`` (bound) in ``order``, after the bound position if ``after``."""
+    if after:
+        query = order.after(query)
+    return query.options(*_UNSHOWN).order_by(*order.columns()).limit(bindparam("rows"))
+
+
+@cache  # most pages have no filter: built once per box, order and start, as is its cache key
+def _plain_page(box: str, order: triage.Order, after: bool) -> Select:
+    return _page(_BOXES[box], order, after)
+
+
 def filter_window(limit: int) -> int:
     """How many referrals a page filtered on personal fields examines at most."""
     return max(limit, min(limit * FILTER_WINDOW_FACTOR, FILTER_WINDOW_MAX))
@@ -191,27 +213,30 @@ def list_box(
     """
     if actor.institution_id is None:
         raise Forbidden("Only an institution's client may list referrals.")
-    if box == "inbox":  # a draft is the sender's until submitted
-        query = select(Referral).where(Referral.recipient_id == actor.institution_id,
-                                       Referral.status != ReferralStatus.DRAFT)
-    else:
-        query = select(Referral).where(Referral.sender_id == actor.institution_id)
-    query = triage.narrow(query, status=status, priorities=priority, due_before=due_before)
     order = triage.Order.named(sort)
-    if updated is not None:
-        query = query.where(UPDATED_COMPARISONS[updated[0]](Referral.updated_at, updated[1]))
-    if counterparty is not None:
-        query = query.where((Referral.sender_id if box == "inbox" else Referral.recipient_id)
-                            == counterparty)
     protected = {k: v for k, v in {"risk_level": risk_level}.items() if v is not None}
-    total, by_priority = ((session.scalar(select(func.count()).select_from(query.subquery())),
-                           triage.counts(session, query)) if with_total and not protected
-                          else (None, None))
-    if cursor:
-        query = order.after(query, cursors.decode(cursor))
     examined = filter_window(limit) if protected else limit
-    rows = list(session.scalars(query.options(*_UNSHOWN).order_by(*order.columns())
-                                .limit(examined + 1)))
+    params: dict[str, object] = {"institution": actor.institution_id, "rows": examined + 1}
+    if cursor:
+        params.update(triage.after_position(cursors.decode(cursor)))
+    total, by_priority = None, None
+    if status is None and not priority and due_before is None and updated is None \
+            and counterparty is None and not with_total:
+        statement = _plain_page(box, order, bool(cursor))
+    else:
+        query = triage.narrow(_BOXES[box], status=status, priorities=priority,
+                              due_before=due_before)
+        if updated is not None:
+            query = query.where(UPDATED_COMPARISONS[updated[0]](Referral.updated_at,
+                                                                updated[1]))
+        if counterparty is not None:
+            query = query.where((Referral.sender_id if box == "inbox"
+                                 else Referral.recipient_id) == counterparty)
+        if with_total and not protected:
+            total = session.scalar(select(func.count()).select_from(query.subquery()), params)
+            by_priority = triage.counts(session, query, params)
+        statement = _page(query, order, bool(cursor))
+    rows = list(session.scalars(statement, params))
     views = _views(session, actor, rows[:examined], policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]

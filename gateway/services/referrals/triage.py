@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.models import Priority, Referral, ReferralStatus
@@ -67,18 +67,26 @@ class Order:
         return (referral.updated_at if self.key == "updated" else referral.created_at), \
             referral.id
 
-    def after(self, query: Select, position: tuple[datetime, uuid.UUID]) -> Select:
-        """``query`` limited to what follows ``position``: one row comparison, which an index
-        on (box, order, id) bounds, so a deep page reads no more rows than the first."""
-        moment, ident = position
+    def after(self, query: Select) -> Select:
+        """``query`` limited to what follows the position bound as ``after_moment`` and
+        ``after_id`` (:func:`after_position`): one row comparison, which an index on (box,
+        order, id) bounds, so a deep page reads no more rows than the first."""
         here = tuple_(self._moment(), Referral.id)
-        there = tuple_(literal(moment, UTCDateTime()), literal(ident, Referral.id.type))
+        there = tuple_(bindparam("after_moment", type_=UTCDateTime()),
+                       bindparam("after_id", type_=Referral.id.type))
         return query.where(here < there if self.descending else here > there)
 
 
-def counts(session: Session, query: Select) -> dict[str, int]:
-    """The rows of ``query`` per priority (every priority present, zero when none)."""
+def after_position(position: tuple[datetime, uuid.UUID]) -> dict[str, object]:
+    """The parameters of :meth:`Order.after` for ``position``."""
+    moment, ident = position
+    return {"after_moment": moment, "after_id": ident}
+
+
+def counts(session: Session, query: Select, params: dict[str, object]) -> dict[str, int]:
+    """The rows of ``query`` (run with ``params``) per priority (every priority present, zero
+    when none)."""
     matches = query.subquery()
     found = dict(session.execute(select(matches.c.priority, func.count())
-                                 .group_by(matches.c.priority)).all())
+                                 .group_by(matches.c.priority), params).all())
     return {p.value: found.get(p, 0) for p in Priority}
