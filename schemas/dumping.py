@@ -6,10 +6,8 @@ fields once and binds, per field, the key to read, the key to write and one conv
 does what the field's ``_serialize`` does. Only field behaviour known to be equal is planned
 (recognised by the ``_serialize`` the field really runs, so a subclass that overrides it is
 not mistaken for its parent); any other field is dumped by marshmallow itself, and a schema
-with dump hooks or its own ``get_attribute`` keeps its own ``dump``. A plain dict (every
-view the services build) is dumped by a function written once per schema from those steps, a
-straight block per field, as the loop over the steps cost more than the fields themselves.
-The schemas stay the one description of the wire format and of the OpenAPI document.
+with dump hooks or its own ``get_attribute`` keeps its own ``dump``. The schemas stay the one
+description of the wire format and of the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -69,15 +67,17 @@ def _enum(field: fields.Enum) -> Converter | None:
 
 
 def _nested(field: fields.Nested) -> Converter:
-    planned: list[Converter] = []  # at first use: a schema may nest itself
+    planned: list[tuple[Callable[[Any, bool], Any], bool]] = []  # at first use: a schema
+    # may nest itself
 
     def convert(value: Any) -> Any:
         if not planned:
             schema = field.schema
-            one, dump = _plan(schema)
-            planned.append((lambda each: dump(each, True)) if schema.many or field.many
-                           else one)
-        return None if value is None else planned[0](value)
+            planned.append((compiled_dump(schema), bool(schema.many or field.many)))
+        if value is None:
+            return None
+        dump, many = planned[0]
+        return dump(value, many)
     return convert
 
 
@@ -160,71 +160,33 @@ def _plannable(schema: Schema) -> bool:
             and kind._serialize is Schema._serialize and kind.dump is Schema.dump)
 
 
-def _absent(obj: dict, key: str, default: Any) -> Any:
-    """marshmallow's accessor for a dict without ``key``: an attribute of that name, else the
-    field's default (``missing`` when there is neither)."""
-    value = getattr(obj, key, missing)
-    if value is missing and default is not missing:
-        value = default() if callable(default) else default
-    return value
-
-
-def _dict_dump(steps: tuple[Step, ...], dict_class: type, accessor: Callable) -> Callable:
-    """The dump of one plain dict (what views are), as straight-line code written from the
-    steps: a block per field, with no loop over the steps and no converter call for a string
-    or an untouched value (its output is :func:`compiled_dump`'s for any object)."""
-    scope: dict[str, Any] = {"dict_class": dict_class, "accessor": accessor,
-                             "missing": missing, "absent": _absent, "text": _text}
-    lines = ["def dump_dict(obj):", "    out = dict_class()", "    get = obj.get"]
-    for index, (key, out_key, convert, default) in enumerate(steps):
-        scope[f"convert_{index}"], scope[f"default_{index}"] = convert, default
-        read, write = repr(key), repr(out_key)
-        if convert is None:  # marshmallow's own: default holds the field
-            lines += [f"    value = default_{index}.serialize({read}, obj, accessor=accessor)",
-                      "    if value is not missing:", f"        out[{write}] = value"]
-            continue
-        lines.append(f"    value = get({read}, missing)")
-        if default is not missing or hasattr(dict, key):  # else absent is simply absent
-            lines += ["    if value is missing:",
-                      f"        value = absent(obj, {read}, default_{index})"]
-        if convert is _identity:
-            converted = "value"
-        elif convert is _text:
-            converted = "value if value is None or type(value) is str else text(value)"
-        else:  # every converter, like marshmallow's fields, turns None into None
-            converted = f"None if value is None else convert_{index}(value)"
-        lines += ["    if value is not missing:", f"        out[{write}] = {converted}"]
-    lines.append("    return out")
-    exec("\n".join(lines), scope)  # noqa: S102 - our own source, from the schema's fields
-    return scope["dump_dict"]
-
-
-def _plan(schema: Schema) -> tuple[Converter, Callable[[Any, bool], Any]]:
-    """``schema.dump(obj)`` of one object, and ``schema.dump(obj, many=many)``."""
+def compiled_dump(schema: Schema) -> Callable[[Any, bool], Any]:
+    """``schema.dump(obj, many=many)`` as a plain function of ``(obj, many)``."""
     if not _plannable(schema):
         own_dump = schema.dump
-        return (lambda obj: own_dump(obj, many=False)), (lambda obj, many: own_dump(obj, many=many))
+        return lambda obj, many: own_dump(obj, many=many)
     steps = tuple(_step(name, field) for name, field in schema.dump_fields.items())
     dict_class, accessor = schema.dict_class, schema.get_attribute
-    dump_dict = _dict_dump(steps, dict_class, accessor)
 
     def dump_one(obj: Any) -> dict:
-        if type(obj) is dict:
-            return dump_dict(obj)
         out = dict_class()
+        from_dict = type(obj) is dict
         for key, out_key, convert, default in steps:
             if convert is None:  # marshmallow's own: default holds the field
                 value = default.serialize(key, obj, accessor=accessor)
                 if value is not missing:
                     out[out_key] = value
                 continue
-            value = utils.get_value(obj, key, missing)  # marshmallow's accessor
-            if value is missing:
-                if default is missing:
-                    continue
-                value = default() if callable(default) else default
+            value = obj.get(key, missing) if from_dict else missing
+            if value is missing:  # marshmallow's accessor: a key, else an attribute
+                value = (getattr(obj, key, missing) if from_dict
+                         else utils.get_value(obj, key, missing))
                 if value is missing:
-                    continue
+                    if default is missing:
+                        continue
+                    value = default() if callable(default) else default
+                    if value is missing:
+                        continue
             # every converter, like marshmallow's fields, turns None into None
             out[out_key] = None if value is None else convert(value)
         return out
@@ -233,12 +195,7 @@ def _plan(schema: Schema) -> tuple[Converter, Callable[[Any, bool], Any]]:
         if many and obj is not None:
             return [dump_one(each) for each in obj]
         return dump_one(obj)
-    return dump_one, dump
-
-
-def compiled_dump(schema: Schema) -> Callable[[Any, bool], Any]:
-    """``schema.dump(obj, many=many)`` as a plain function of ``(obj, many)``."""
-    return _plan(schema)[1]
+    return dump
 
 
 def compiled(schema: Schema) -> Schema:
