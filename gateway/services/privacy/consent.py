@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select, union
+from sqlalchemy import ColumnElement, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -197,6 +197,15 @@ def _may_ask(actor: Actor, question: Question) -> bool:
     return actor.institution_id in (question.subject.holder_id, question.recipient_id)
 
 
+def unrevoked_of(holder: ColumnElement, key: ColumnElement) -> ColumnElement[bool]:
+    """The join condition of a (holder, subject)'s unrevoked consents: the consents the
+    decision reads, whichever query loads them (ordered by ``CONSENT_ORDER``)."""
+    return and_(Consent.institution_id == holder, Consent.subject_key == key,
+                Consent.revoked_at.is_(None))
+
+
+CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules read them
+
 # built once: every decision that loads its facts asks it. The (holder, subject) pairs known
 # to either table, each with its birth date (if recorded) and its unrevoked consents (if any)
 _HOLDERS, _KEYS = bindparam("holders", expanding=True), bindparam("keys", expanding=True)
@@ -211,33 +220,52 @@ SUBJECTS_AND_CONSENTS = (
     select(Subject, Consent).select_from(_KNOWN)
     .outerjoin(Subject, and_(Subject.institution_id == _KNOWN.c.holder,
                              Subject.subject_key == _KNOWN.c.key))
-    .outerjoin(Consent, and_(Consent.institution_id == _KNOWN.c.holder,
-                             Consent.subject_key == _KNOWN.c.key,
-                             Consent.revoked_at.is_(None)))
-    .order_by(Consent.created_at, Consent.id))
+    .outerjoin(Consent, unrevoked_of(_KNOWN.c.holder, _KNOWN.c.key))
+    .order_by(*CONSENT_ORDER))
+
+BirthDates = dict[tuple[uuid.UUID, str], date]
+Consents = dict[tuple[uuid.UUID, str, Purpose], list[Consent]]
+
+
+def _fold(rows: Iterable[tuple[Subject | None, Consent | None]],
+          asked: set[tuple[uuid.UUID, str]]) -> tuple[BirthDates, Consents]:
+    """Birth dates and consents by purpose (oldest first) of the (holder, subject) pairs asked
+    about, from rows of a subject and one of its consents (either may be None; a row may
+    repeat)."""
+    birth_dates: BirthDates = {}
+    consents: Consents = {}
+    seen: set[uuid.UUID] = set()
+    for subject, consent in rows:
+        if subject is not None and (subject.institution_id, subject.subject_key) in asked:
+            birth_dates[(subject.institution_id, subject.subject_key)] = date.fromisoformat(
+                subject.birth_date)
+        if consent is not None and consent.id not in seen and \
+                (consent.institution_id, consent.subject_key) in asked:
+            seen.add(consent.id)
+            consents.setdefault((consent.institution_id, consent.subject_key, consent.purpose),
+                                []).append(consent)
+    return birth_dates, consents
 
 
 def _subjects_and_consents(session: Session, questions: list[Question]
-                           ) -> tuple[dict[tuple[uuid.UUID, str], date],
-                                      dict[tuple[uuid.UUID, str, Purpose], list[Consent]]]:
+                           ) -> tuple[BirthDates, Consents]:
     """In one query, for every (holder, subject) asked about: its recorded birth date, and its
     unrevoked consents by purpose (every purpose, so that facts remembered for one question
     answer the request's others), oldest first; a purpose without any is absent."""
     asked = {(q.subject.holder_id, q.subject.key) for q in questions}
-    birth_dates: dict[tuple[uuid.UUID, str], date] = {}
-    consents: dict[tuple[uuid.UUID, str, Purpose], list[Consent]] = {}
     if not asked:
-        return birth_dates, consents
-    rows = session.execute(SUBJECTS_AND_CONSENTS, {"holders": list({h for h, _ in asked}),
-                                                   "keys": list({k for _, k in asked})})
-    for subject, consent in rows:  # per pair known: one row per consent, or one without
-        if subject is not None and (subject.institution_id, subject.subject_key) in asked:
-            birth_dates[(subject.institution_id, subject.subject_key)] = date.fromisoformat(
-                subject.birth_date)
-        if consent is not None and (consent.institution_id, consent.subject_key) in asked:
-            consents.setdefault((consent.institution_id, consent.subject_key, consent.purpose),
-                                []).append(consent)
-    return birth_dates, consents
+        return {}, {}
+    return _fold(session.execute(SUBJECTS_AND_CONSENTS,
+                                 {"holders": list({h for h, _ in asked}),
+                                  "keys": list({k for _, k in asked})}), asked)
+
+
+def _by_kind(questions: list[Question], consents: Consents) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """The (holder, recipient) pairs whose partnerships a consent naming kinds needs."""
+    by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
+                       if any(c.recipient_id is None for c in held)}
+    return {(q.subject.holder_id, q.recipient_id) for q in questions
+            if (q.subject.holder_id, q.subject.key) in by_kind_holders}
 
 
 def _load(session: Session, questions: list[Question]) -> _Facts:
@@ -245,10 +273,6 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
     ids = {q.subject.holder_id for q in questions} | {q.recipient_id for q in questions}
     found = institutions.by_ids(session, ids)
     birth_dates, consents = _subjects_and_consents(session, questions)
-    by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
-                       if any(c.recipient_id is None for c in held)}
-    by_kind = {(q.subject.holder_id, q.recipient_id) for q in questions
-               if (q.subject.holder_id, q.subject.key) in by_kind_holders}
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
     releases = ({r.id: r for r in session.scalars(
@@ -256,7 +280,27 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
         if release_ids else {})
     return _Facts(
         now=utcnow(), institutions=found, birth_dates=birth_dates, consents=consents,
-        partnerships=partnerships.active_between(session, by_kind), releases=releases)
+        partnerships=partnerships.active_between(session, _by_kind(questions, consents)),
+        releases=releases)
+
+
+def remember_loaded(session: Session, subject: SubjectRef, recipient_id: uuid.UUID, *,
+                    found: dict[uuid.UUID, Institution],
+                    rows: Iterable[tuple[Subject | None, Consent | None]],
+                    active: list[Partnership]) -> None:
+    """Remember, as the facts of a question about ``subject`` to ``recipient_id`` without a
+    break-glass release, what the caller's own query loaded: both institutions (those that
+    exist), the subject's row and every unrevoked consent of it (joined by
+    :func:`unrevoked_of`, ordered by ``CONSENT_ORDER``), and the active partnerships of the
+    two. :func:`authorise` then decides on them as on facts it loaded itself, and forgets
+    them as those on any change."""
+    asked = {(subject.holder_id, subject.key)}
+    birth_dates, consents = _fold(rows, asked)
+    question = [Question(subject, Purpose.REFERRAL, recipient_id, frozenset())]
+    by_kind = {partnerships.ordered(a, b): active for a, b in _by_kind(question, consents)}
+    facts = _Facts(now=utcnow(), institutions=dict(found), birth_dates=birth_dates,
+                   consents=consents, partnerships=by_kind, releases={})
+    memo.remembered(session, _memo_key(question), lambda: facts)
 
 
 def _names_recipient(facts: _Facts, consent: Consent, recipient: Institution) -> bool:
@@ -331,6 +375,14 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
                  data_categories=sorted(c.value for c in requested - granted))
 
 
+def _memo_key(questions: list[Question]) -> frozenset:
+    """What ``_load`` reads for each question: a release only for a green-channel question,
+    and consents of every purpose, so questions of other purposes share the facts."""
+    return frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
+                      q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
+                     for q in questions)
+
+
 def authorise_many(session: Session, actor: Actor, questions: Iterable[Question], *,
                    policy: Policy) -> list[Decision]:
     """:func:`authorise` for many questions at once (a page of a list), in order.
@@ -339,12 +391,7 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     """
     asked = list(questions)
     allowed = [q for q in asked if _may_ask(actor, q)]
-    # what _load reads for each question: a release only for a green-channel question, and
-    # consents of every purpose, so questions of other purposes share the facts
-    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
-                     q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
-                    for q in allowed)
-    facts = memo.remembered(session, key, lambda: _load(session, allowed))
+    facts = memo.remembered(session, _memo_key(allowed), lambda: _load(session, allowed))
     decided: dict[Question, Decision] = {}  # a page often asks the same question again
     for q in asked:
         if q not in decided:
