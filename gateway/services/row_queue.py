@@ -2,7 +2,8 @@
 queued as plain dicts and written with prebuilt Core INSERTs in the caller's transaction.
 
 A queued row costs no ORM instance, attribute events or identity-map work. Rows are written,
-one INSERT per statement for however many were queued (in the order queued), after the
+one INSERT per statement for however many were queued (in the order queued; on PostgreSQL a
+few rows of several tables in one statement, each table's INSERT a CTE of it), after the
 unit of work of the session's next flush, so a row may name a row that flush inserts (an
 event its new referral); when nothing else is to be flushed, at the commit of the transaction
 or savepoint, before a savepoint begins (so the savepoint's rollback cannot take them), and
@@ -13,11 +14,17 @@ was written goes with the rolled-back transaction or savepoint.
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, event
+from sqlalchemy import Connection, Insert, TextClause, bindparam, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 KEY = "gateway.row_queue"
 _FLUSHING = "gateway.row_queue.flushing"
+# On PostgreSQL, the rows of several tables go in one statement (the others' INSERTs as
+# data-modifying CTEs of the last one): a round trip and a statement execution less per table.
+# Up to this many rows of a table, so that the statements kept, one per shape, stay few
+COMBINED_ROWS = 8
+Shape = tuple[tuple[Insert, tuple[str, ...], int], ...]
+_COMBINED: dict[Shape, TextClause | None] = {}
 
 
 def add(session: Session, statement: Insert, row: dict) -> None:
@@ -26,7 +33,8 @@ def add(session: Session, statement: Insert, row: dict) -> None:
 
 
 def _write(session: Session, transaction: SessionTransaction | None = None) -> None:
-    """Insert everything queued: one executemany per statement, in the order first queued."""
+    """Insert everything queued: one executemany per statement, in the order first queued
+    (on PostgreSQL, a few rows of several statements in one)."""
     queued = session.info.pop(KEY, None)
     if not queued:
         return
@@ -34,8 +42,48 @@ def _write(session: Session, transaction: SessionTransaction | None = None) -> N
     by_statement: dict[Insert, list[dict]] = {}
     for statement, row in queued:
         by_statement.setdefault(statement, []).append(row)
+    if (len(by_statement) > 1 and connection.dialect.name == "postgresql"
+            and all(len(rows) <= COMBINED_ROWS for rows in by_statement.values())):
+        shape = tuple((statement, tuple(rows[0]), len(rows))
+                      for statement, rows in by_statement.items())
+        if shape not in _COMBINED:
+            _COMBINED[shape] = _combine(connection, shape)
+        if (combined := _COMBINED[shape]) is not None:
+            connection.execute(combined, {
+                f"q{i}_{j}_{name}": row[name]
+                for i, (rows, (_, names, _)) in enumerate(zip(by_statement.values(), shape,
+                                                              strict=True))
+                for j, row in enumerate(rows) for name in names})
+            return
     for statement, rows in by_statement.items():
         connection.execute(statement, rows)
+
+
+def _combine(connection: Connection, shape: Shape) -> TextClause | None:
+    """One statement inserting every table's rows as its own INSERT would (multi-row VALUES,
+    so in the order queued), or None when a column left out has a Python-side default (which
+    only the INSERT construct applies). Written as text: SQLAlchemy caches no multi-row VALUES
+    construct and would compile one on every request; typed parameters keep every column's
+    conversion (encryption included)."""
+    quote = connection.dialect.identifier_preparer
+    inserts, parameters = [], []
+    for i, (statement, names, count) in enumerate(shape):
+        table = statement.table
+        if any(column.default is not None and column.key not in names
+               for column in table.columns):
+            return None
+        columns = [table.c[name] for name in names]
+        rows = []
+        for j in range(count):
+            row = [bindparam(f"q{i}_{j}_{column.key}", type_=column.type) for column in columns]
+            parameters += row
+            rows.append("(" + ", ".join(f":{parameter.key}" for parameter in row) + ")")
+        names_sql = ", ".join(quote.quote(column.name) for column in columns)
+        inserts.append(f"INSERT INTO {quote.format_table(table)} ({names_sql}) "  # noqa: S608
+                       f"VALUES {', '.join(rows)}")  # quoted names, bound values
+    *first, last = inserts
+    ctes = ", ".join(f"q{i} AS ({sql})" for i, sql in enumerate(first))
+    return text(f"WITH {ctes} {last}").bindparams(*parameters)
 
 
 @event.listens_for(Session, "before_flush")

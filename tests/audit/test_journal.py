@@ -4,10 +4,11 @@ the database makes every new entry pending, whoever inserts it."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select, text
 
 from gateway.db import engine_of, transaction
-from gateway.models import AuditEntry, AuditPending, utcnow
+from gateway.models import AuditEntry, AuditPending, OutboxMessage, utcnow
+from gateway.services import outbox
 from gateway.services.audit import journal
 from tests.support import TESTER
 
@@ -33,6 +34,37 @@ def test_a_transactions_entries_are_numbered_in_the_order_recorded(app, seal):
         leaves = session.execute(select(AuditEntry.leaf_index, AuditEntry.object_id)
                                  .order_by(AuditEntry.leaf_index)).all()
     assert [(index, str(index)) for index in range(6)] == [tuple(row) for row in leaves]
+
+
+def test_entries_queued_with_other_rows_are_numbered_in_the_order_recorded(app, seal):
+    """Written with the transaction's notices, as their own INSERTs write them: on PostgreSQL
+    in one statement."""
+    inserts: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args) -> None:
+        if "INSERT" in statement:
+            inserts.append(statement)
+
+    event.listen(engine_of(app), "before_cursor_execute", keep)
+    try:
+        with transaction(app) as session:
+            for number in range(3):
+                journal.record(session, TESTER, "test.event", "thing", number)
+                outbox.send(session, "test.notice", {"number": number}, region=f"r{number}")
+            session.flush()
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", keep)
+    assert len(inserts) == (1 if engine_of(app).dialect.name == "postgresql" else 2), inserts
+    assert _entries(app) == [(str(number), True) for number in range(3)]
+    assert seal() == 3
+    with transaction(app) as session:
+        notices = session.execute(select(OutboxMessage.recipient_region, OutboxMessage.payload)
+                                  .order_by(OutboxMessage.recipient_region)).all()
+    assert [tuple(row) for row in notices] == [
+        (f"r{number}", f'{{"number": {number}}}') for number in range(3)]
+    with engine_of(app).connect() as connection:  # encrypted at rest, as the INSERT does it
+        stored = connection.execute(text("SELECT payload FROM outbox")).scalars().all()
+    assert len(stored) == 3 and all(value.startswith("gw1.") for value in stored)
 
 
 def test_entries_of_a_rolled_back_savepoint_are_not_written(app):

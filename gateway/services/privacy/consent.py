@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, null, select, union
+from sqlalchemy import ColumnElement, Row, and_, bindparam, null, select, union
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -193,8 +193,27 @@ class Standing(NamedTuple):
 
 
 HeldConsent = Row
-"""An unrevoked consent as the rules read it: a row of :data:`FACTS` (the consent's columns
-by their names), not an ORM entity."""
+"""An unrevoked consent as the rules read it: a row with :data:`CONSENT_COLUMNS` by their
+names (of :data:`FACTS`, or of a caller's query handed to :func:`remember_loaded`), not an
+ORM entity."""
+
+CONSENT_COLUMNS = (Consent.id, Consent.institution_id, Consent.grantor, Consent.purpose,
+                   Consent.recipient_id, Consent.recipient_kinds, Consent.data_categories,
+                   Consent.valid_from, Consent.valid_until, Consent.revoked_at)
+CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules read them
+
+
+def unrevoked_of(holder: ColumnElement, key: ColumnElement) -> ColumnElement[bool]:
+    """The join condition of a (holder, subject)'s unrevoked consents: the consents the
+    decision reads, whichever query loads them (ordered by :data:`CONSENT_ORDER`)."""
+    return and_(Consent.institution_id == holder, Consent.subject_key == key,
+                Consent.revoked_at.is_(None))
+
+
+def standing_of(institution: Institution) -> Standing:
+    """What the rules read of an institution a caller loaded as an entity."""
+    return Standing(institution.id, institution.kind, institution.region, institution.country,
+                    institution.active)
 
 
 @dataclass(frozen=True)
@@ -229,18 +248,23 @@ _KNOWN = union(
 ).subquery("known")
 FACTS = (
     select(_KNOWN.c.holder, _KNOWN.c.key, Institution.kind, Institution.region,
-           Institution.country, Institution.active, Subject.birth_date, Consent.id,
-           Consent.institution_id, Consent.grantor, Consent.purpose, Consent.recipient_id,
-           Consent.recipient_kinds, Consent.data_categories, Consent.valid_from,
-           Consent.valid_until, Consent.revoked_at)
+           Institution.country, Institution.active, Subject.birth_date, *CONSENT_COLUMNS)
     .select_from(_KNOWN)
     .outerjoin(Institution, and_(Institution.id == _KNOWN.c.holder, _KNOWN.c.key.is_(None)))
     .outerjoin(Subject, and_(Subject.institution_id == _KNOWN.c.holder,
                              Subject.subject_key == _KNOWN.c.key))
-    .outerjoin(Consent, and_(Consent.institution_id == _KNOWN.c.holder,
-                             Consent.subject_key == _KNOWN.c.key,
-                             Consent.revoked_at.is_(None)))
-    .order_by(Consent.created_at, Consent.id))
+    .outerjoin(Consent, unrevoked_of(_KNOWN.c.holder, _KNOWN.c.key))
+    .order_by(*CONSENT_ORDER))
+
+Consents = dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]]
+
+
+def _by_kind(questions: list[Question], consents: Consents) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """The (holder, recipient) pairs whose partnerships a consent naming kinds needs."""
+    by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
+                       if any(c.recipient_id is None for c in held)}
+    return {(q.subject.holder_id, q.recipient_id) for q in questions
+            if (q.subject.holder_id, q.subject.key) in by_kind_holders}
 
 
 def _load(session: Session, questions: list[Question]) -> _Facts:
@@ -254,7 +278,7 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
     asked = {(q.subject.holder_id, q.subject.key) for q in questions}
     found: dict[uuid.UUID, Standing] = {}
     birth_dates: dict[tuple[uuid.UUID, str], date] = {}
-    consents: dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]] = {}
+    consents: Consents = {}
     if asked:
         ids = {holder for holder, _ in asked} | {q.recipient_id for q in questions}
         rows = session.execute(FACTS, {"holders": list({h for h, _ in asked}),
@@ -272,10 +296,6 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
                 birth_dates[pair] = date.fromisoformat(row.birth_date)
             if row.id is not None:
                 consents.setdefault((*pair, row.purpose), []).append(row)
-    by_kind_holders = {(holder, key) for (holder, key, _purpose), held in consents.items()
-                       if any(c.recipient_id is None for c in held)}
-    by_kind = {(q.subject.holder_id, q.recipient_id) for q in questions
-               if (q.subject.holder_id, q.subject.key) in by_kind_holders}
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
     releases = ({r.id: r for r in session.scalars(
@@ -283,7 +303,34 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
         if release_ids else {})
     return _Facts(
         now=utcnow(), institutions=found, birth_dates=birth_dates, consents=consents,
-        partnerships=partnerships.active_between(session, by_kind), releases=releases)
+        partnerships=partnerships.active_between(session, _by_kind(questions, consents)),
+        releases=releases)
+
+
+def remember_loaded(session: Session, subject: SubjectRef, recipient_id: uuid.UUID, *,
+                    found: dict[uuid.UUID, Institution], birth_date: str | None,
+                    rows: Iterable[HeldConsent], active: list[Partnership]) -> None:
+    """Remember, as the facts of a question about ``subject`` to ``recipient_id`` without a
+    break-glass release, what the caller's own query loaded: both institutions (those that
+    exist), the subject's recorded birth date, every unrevoked consent of it (rows with
+    :data:`CONSENT_COLUMNS`, joined by :func:`unrevoked_of`, ordered by
+    :data:`CONSENT_ORDER`; a row without a consent, or one repeated, is skipped) and the
+    active partnerships of the two. :func:`authorise` then decides on them as on facts it
+    loaded itself, and forgets them as those on any change."""
+    consents: Consents = {}
+    seen: set[uuid.UUID] = set()
+    for row in rows:
+        if row.id is not None and row.id not in seen:
+            seen.add(row.id)
+            consents.setdefault((subject.holder_id, subject.key, row.purpose), []).append(row)
+    question = [Question(subject, Purpose.REFERRAL, recipient_id, frozenset())]
+    by_kind = {partnerships.ordered(a, b): active for a, b in _by_kind(question, consents)}
+    facts = _Facts(
+        now=utcnow(), institutions={id_: standing_of(i) for id_, i in found.items()},
+        birth_dates=({(subject.holder_id, subject.key): date.fromisoformat(birth_date)}
+                     if birth_date else {}),
+        consents=consents, partnerships=by_kind, releases={})
+    memo.remembered(session, _memo_key(question), lambda: facts)
 
 
 def _names_recipient(facts: _Facts, consent: HeldConsent, recipient: Standing) -> bool:
@@ -359,6 +406,14 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
                  data_categories=sorted(c.value for c in requested - granted))
 
 
+def _memo_key(questions: list[Question]) -> frozenset:
+    """What ``_load`` reads for each question: a release only for a green-channel question,
+    and consents of every purpose, so questions of other purposes share the facts."""
+    return frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
+                      q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
+                     for q in questions)
+
+
 def authorise_many(session: Session, actor: Actor, questions: Iterable[Question], *,
                    policy: Policy) -> list[Decision]:
     """:func:`authorise` for many questions at once (a page of a list), in order.
@@ -368,12 +423,7 @@ def authorise_many(session: Session, actor: Actor, questions: Iterable[Question]
     asked = list(questions)
     distinct = list(dict.fromkeys(asked))  # a page often asks the same question again
     allowed = [q for q in distinct if _may_ask(actor, q)]
-    # what _load reads for each question: a release only for a green-channel question, and
-    # consents of every purpose, so questions of other purposes share the facts
-    key = frozenset((q.subject.holder_id, q.subject.key, q.recipient_id,
-                     q.breakglass_id if q.purpose is Purpose.GREEN_CHANNEL_REFERRAL else None)
-                    for q in allowed)
-    facts = memo.remembered(session, key, lambda: _load(session, allowed))
+    facts = memo.remembered(session, _memo_key(allowed), lambda: _load(session, allowed))
     decided = {q: _decide(actor, q, facts, policy) for q in distinct}
     return [decided[q] for q in asked]
 
