@@ -81,6 +81,13 @@ def test_expired_token_is_refused(university, forge_token, refused):
     refused(bearer(forge_token(university, iat=now - 600, nbf=now - 600, exp=now - 60)))
 
 
+def test_an_issued_token_names_its_type_algorithm_and_the_signing_key(app, university,
+                                                                      token_for):
+    header = _json_part(token_for(university).split(".")[0])
+    current = app.extensions["gateway.keyring"].signing.current
+    assert header == {"typ": "at+jwt", "alg": "ES256", "kid": current.kid}
+
+
 def test_token_signed_by_a_foreign_key_is_refused(app, university, forge_token, refused):
     ours = app.extensions["gateway.keyring"].signing.current
     refused(bearer(forge_token(university, key=new_key(kid=ours.kid))))
