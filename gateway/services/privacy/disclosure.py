@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import TypeAlias
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -21,6 +24,10 @@ from gateway.services.privacy.policy import Policy
 # Filters on fields inside a data category: evaluated only on what the caller may see.
 PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
 
+ReferralColumns: TypeAlias = Referral | Row
+"""A referral as disclosure reads it: the entity, or a page's plain row of its columns under
+the same names (``due_at`` included)."""
+
 
 def purpose_for(priority: Priority) -> Purpose:
     """The consent purpose of a referral of ``priority``: green channel has its own."""
@@ -28,17 +35,17 @@ def purpose_for(priority: Priority) -> Purpose:
             else Purpose.REFERRAL)
 
 
-def purpose_of(referral: Referral) -> Purpose:
+def purpose_of(referral: ReferralColumns) -> Purpose:
     """The consent purpose ``referral`` was sent under."""
     return purpose_for(referral.priority)
 
 
-def subject_of(referral: Referral) -> consent.SubjectRef:
+def subject_of(referral: ReferralColumns) -> consent.SubjectRef:
     """The subject a referral is about, as the consent engine keys it."""
     return consent.SubjectRef(referral.sender_id, referral.subject_key)
 
 
-def _record(referral: Referral) -> dict:
+def _record(referral: ReferralColumns) -> dict:
     """Everything a referral holds, keyed like the wire view; personal data decrypted."""
     personal = referral.personal_data
     record: dict = {
@@ -65,18 +72,22 @@ def _record(referral: Referral) -> dict:
     return record
 
 
-def _question(actor: Actor, referral: Referral, record: dict) -> consent.Question:
+def _question(actor: Actor, referral: ReferralColumns, record: dict) -> consent.Question:
     """What the engine is asked for the actor's view: the follow-up for the sender, else all."""
     if actor.institution_id == referral.sender_id:
         return consent.Question(subject_of(referral), Purpose.FOLLOW_UP, referral.recipient_id,
                                 frozenset({DataCategory.CLINICAL_NOTES}))
-    requested = {DataCategory(c) for c in referral.data_categories} | minimise.categories_of(
-        record)
+    requested = _declared(tuple(referral.data_categories)) | minimise.categories_of(record)
     return consent.Question(subject_of(referral), purpose_of(referral), referral.recipient_id,
-                            frozenset(requested), referral.breakglass_id)
+                            requested, referral.breakglass_id)
 
 
-def _shown(actor: Actor, referral: Referral, record: dict,
+@lru_cache(maxsize=256)  # a page's referrals mostly declare the same few category lists
+def _declared(names: tuple[str, ...]) -> frozenset[DataCategory]:
+    return frozenset(DataCategory(name) for name in names)
+
+
+def _shown(actor: Actor, referral: ReferralColumns, record: dict,
            decision: consent.Decision) -> tuple[dict, consent.Decision | None]:
     if actor.institution_id == referral.sender_id:
         shown = record if decision.allowed else {k: v for k, v in record.items()
@@ -97,7 +108,7 @@ def _shown(actor: Actor, referral: Referral, record: dict,
     return shown, result
 
 
-def views_with_decisions(session: Session, actor: Actor, referrals: Sequence[Referral],
+def views_with_decisions(session: Session, actor: Actor, referrals: Sequence[ReferralColumns],
                          policy: Policy) -> list[tuple[dict, consent.Decision | None]]:
     """The actor's view of each referral and the decision behind it (None: the sender).
 

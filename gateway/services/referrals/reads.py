@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from gateway.models import (
     Consent,
@@ -35,12 +35,17 @@ FILTER_WINDOW_FACTOR = 5  # a filtered page examines up to this many referrals p
 FILTER_WINDOW_MAX = 200  # and never more than this many (one consent batch)
 UPDATED_COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
                        "le": operator.le}
-# what a page's views never read (disclosure builds them from the other columns): not loaded,
-# and reading one raises rather than querying once per row
-_UNSHOWN = tuple(defer(column, raiseload=True) for column in (
-    Referral.case_id, Referral.campus_id, Referral.received_at, Referral.decided_at,
-    Referral.first_appointment_at, Referral.completed_at, Referral.created_by))
-
+# what a page's views read, loaded as plain rows of these names (a page is shown, never
+# changed: no ORM state to build per referral); the hybrids computed in SQL
+_SHOWN = (
+    Referral.id, Referral.sender_id, Referral.recipient_id, Referral.subject_key,
+    Referral.recipient_pseudonym, Referral.consent_id, Referral.breakglass_id,
+    Referral.data_categories, Referral.personal_data, Referral.priority, Referral.reason,
+    Referral.summary, Referral.diagnosis_code, Referral.status, Referral.business_status,
+    Referral.decline_reason, Referral.outcome_note, Referral.outcome_diagnosis_code,
+    Referral.part_of_id, Referral.submitted_at, Referral.receipt_due_at,
+    Referral.decision_due_at, Referral.created_at, Referral.updated_at, Referral.version,
+    Referral.due_at.label("due_at"), Referral.deadline_order.label("deadline_order"))
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
@@ -145,8 +150,8 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
              "note": e.note if with_notes else None} for e in events]
 
 
-def _views(session: Session, actor: Actor, rows: list[Referral],
-           policy: Policy) -> list[tuple[Referral, dict]]:
+def _views(session: Session, actor: Actor, rows: list[Row],
+           policy: Policy) -> list[tuple[Row, dict]]:
     """Each referral with the actor's view of it, all decided together."""
     decided = disclosure.views_with_decisions(session, actor, rows, policy)
     return [(r, view) for r, (view, _decision) in zip(rows, decided, strict=True)]
@@ -154,10 +159,10 @@ def _views(session: Session, actor: Actor, rows: list[Referral],
 
 # a box's referrals, of the institution bound as ``institution``
 _BOXES = {
-    "inbox": select(Referral).where(  # a draft is the sender's until submitted
+    "inbox": select(*_SHOWN).where(  # a draft is the sender's until submitted
         Referral.recipient_id == bindparam("institution"),
         Referral.status != ReferralStatus.DRAFT),
-    "sent": select(Referral).where(Referral.sender_id == bindparam("institution")),
+    "sent": select(*_SHOWN).where(Referral.sender_id == bindparam("institution")),
 }
 
 
@@ -165,7 +170,7 @@ def _page(query: Select, order: triage.Order, after: bool) -> Select:
     """``query``'s first ``rows`` (bound) in ``order``, after the bound position if ``after``."""
     if after:
         query = order.after(query)
-    return query.options(*_UNSHOWN).order_by(*order.columns()).limit(bindparam("rows"))
+    return query.order_by(*order.columns()).limit(bindparam("rows"))
 
 
 @cache  # most pages have no filter: built once per box, order and start, as is its cache key
@@ -236,7 +241,7 @@ def list_box(
             total = session.scalar(select(func.count()).select_from(query.subquery()), params)
             by_priority = triage.counts(session, query, params)
         statement = _page(query, order, bool(cursor))
-    rows = list(session.scalars(statement, params))
+    rows = list(session.execute(statement, params))
     views = _views(session, actor, rows[:examined], policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
