@@ -21,6 +21,9 @@ UNLABELLED_FIELDS = """() => [...document.querySelectorAll('input, select, texta
                 && !el.getAttribute('aria-labelledby'))
   .map(el => el.outerHTML)"""
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# two animation frames: the window's resize event and its handlers (the charts redrawing at
+# the new width) have run before anything is measured
+AFTER_RESIZE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 ACTIONS_OFF_SCREEN = """() => [...document.querySelectorAll('td.actions a, td.actions button')]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth)
   .map(el => el.textContent)"""

@@ -13,7 +13,7 @@ from gateway.db import transaction
 from gateway.models import InstitutionKind
 from gateway.services.network import institutions
 from tests.admin_support import make_account
-from tests.browser_support import OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
+from tests.browser_support import AFTER_RESIZE, OVERFLOW, UNLABELLED_FIELDS, shot, sign_in
 from tests.coordination.reports_support import SUMMARY, seed_month
 from tests.support import TESTER
 
@@ -88,6 +88,7 @@ def test_monthly_report_in_chromium(app, server, page):
     assert ["Region", "上海市闵行区"] in rows and ["Referrals sent", "19"] in rows
 
     page.set_viewport_size({"width": 375, "height": 800})
+    page.evaluate(AFTER_RESIZE)  # the charts redraw on the resize event
     assert page.evaluate(OVERFLOW) <= 0
     shot(page, "23-report-month-375px")
 
