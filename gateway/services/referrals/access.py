@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from gateway.models import DataCategory, Institution, Purpose, Referral, ReferralStatus, Subject
+from gateway.models import DataCategory, Institution, Purpose, Referral, ReferralStatus
 from gateway.services.actor import Actor
 from gateway.services.errors import NotFound
 from gateway.services.privacy import consent, disclosure
@@ -38,12 +38,10 @@ def visible(actor: Actor, referral: Referral | None) -> Referral:
 
 _SENDER, _RECIPIENT = aliased(Institution), aliased(Institution)
 # built once: a lifecycle step's referral, locked as it is now (even if the session held it),
-# with what its consent decision and its notice read: both institutions and the student's row
-LOCKED = (select(Referral, _SENDER, _RECIPIENT, Subject)
+# with what its notice reads: both institutions (its consent decision loads its own facts)
+LOCKED = (select(Referral, _SENDER, _RECIPIENT)
           .join(_SENDER, _SENDER.id == Referral.sender_id)
           .join(_RECIPIENT, _RECIPIENT.id == Referral.recipient_id)
-          .outerjoin(Subject, and_(Subject.institution_id == Referral.sender_id,
-                                   Subject.subject_key == Referral.subject_key))
           .where(Referral.id == bindparam("id"))
           .with_for_update(of=Referral)
           .execution_options(populate_existing=True))
@@ -53,8 +51,8 @@ LOCKED = (select(Referral, _SENDER, _RECIPIENT, Subject)
 class Locked:
     """A visible referral under its row lock, and the rows read with it.
 
-    While the caller holds this, the session's (weak) identity map keeps the institutions and
-    the student's row, so the step's notice finds them without a query.
+    While the caller holds this, the session's (weak) identity map keeps the institutions, so
+    the step's notice finds them without a query.
     """
 
     referral: Referral
@@ -62,8 +60,7 @@ class Locked:
 
 
 def lock_visible(session: Session, actor: Actor, referral_id: uuid.UUID) -> Locked:
-    """:func:`get_visible` ``for_update``, with both institutions and the student's row in the
-    same query."""
+    """:func:`get_visible` ``for_update``, with both institutions in the same query."""
     row = session.execute(LOCKED, {"id": referral_id}).one_or_none()
     return Locked(visible(actor, row[0] if row else None), tuple(row or ()))
 
