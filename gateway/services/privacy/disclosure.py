@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypeAlias
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -24,9 +23,9 @@ from gateway.services.privacy.policy import Policy
 # Filters on fields inside a data category: evaluated only on what the caller may see.
 PROTECTED_FILTERS = {"risk_level": (DataCategory.RISK_ASSESSMENT, ("risk_assessment", "level"))}
 
-ReferralColumns: TypeAlias = Referral | Row
-"""A referral as disclosure reads it: the entity, or a page's plain row of its columns under
-the same names (``due_at`` included)."""
+ReferralColumns: TypeAlias = Referral | tuple
+"""A referral as disclosure reads it: the entity, or a page's row of its columns, a named
+tuple under the same names (``due_at`` included; ``reads.ShownRow``)."""
 
 
 def purpose_for(priority: Priority) -> Purpose:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import operator
 import uuid
+from collections import namedtuple
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -46,6 +47,11 @@ _SHOWN = (
     Referral.part_of_id, Referral.submitted_at, Referral.receipt_due_at,
     Referral.decision_due_at, Referral.created_at, Referral.updated_at, Referral.version,
     Referral.due_at.label("due_at"), Referral.deadline_order.label("deadline_order"))
+# a page's row as a named tuple of those names: the views read some 40 attributes per row,
+# and SQLAlchemy's Row finds each through a failed lookup and its __getattr__ (about 1 µs),
+# where a named tuple's is a slot read
+ShownRow = namedtuple("ShownRow", select(*_SHOWN).selected_columns.keys())
+
 
 def read(session: Session, actor: Actor, referral_id: uuid.UUID, *,
          policy: Policy) -> dict:
@@ -150,8 +156,8 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
              "note": e.note if with_notes else None} for e in events]
 
 
-def _views(session: Session, actor: Actor, rows: list[Row],
-           policy: Policy) -> list[tuple[Row, dict]]:
+def _views(session: Session, actor: Actor, rows: list[ShownRow],
+           policy: Policy) -> list[tuple[ShownRow, dict]]:
     """Each referral with the actor's view of it, all decided together."""
     decided = disclosure.views_with_decisions(session, actor, rows, policy)
     return [(r, view) for r, (view, _decision) in zip(rows, decided, strict=True)]
@@ -241,7 +247,7 @@ def list_box(
             total = session.scalar(select(func.count()).select_from(query.subquery()), params)
             by_priority = triage.counts(session, query, params)
         statement = _page(query, order, bool(cursor))
-    rows = list(session.execute(statement, params))
+    rows = [ShownRow._make(row) for row in session.execute(statement, params)]
     views = _views(session, actor, rows[:examined], policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
