@@ -20,7 +20,8 @@ class _Point:
 
 
 DOCUMENT = {
-    "zeta": [1, 2.5, None, True], "alpha": "心理危机干预 ✓", "nested": {"b": 1, "a": {"d": 0, "c": 0}},
+    "zeta": [1, 2.5, None, True], "alpha": "心理危机干预 ✓",
+    "nested": {"b": 1, "a": {"d": 0, "c": 0}},
     "when": datetime(2026, 12, 3, 8, 30, tzinfo=UTC), "day": date(2026, 12, 3),
     "id": uuid.UUID("12345678-1234-5678-1234-567812345678"), "amount": Decimal("12.50"),
     "point": _Point(3, "三"),
