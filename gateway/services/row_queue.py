@@ -10,12 +10,33 @@ or savepoint, before a savepoint begins (so the savepoint's rollback cannot take
 before an ORM query of the session runs (after its autoflush): a query sees what the
 transaction queued, as it sees pending objects. A rollback discards what is still queued; what
 was written goes with the rolled-back transaction or savepoint.
+
+A new object the request goes on reading (a created referral) may be queued too
+(:func:`add_persistent`): its row goes first, and the object stays in the session as if loaded.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Insert, TextClause, bindparam, event, text
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+from functools import cache
+
+from sqlalchemy import (
+    Connection,
+    Insert,
+    TextClause,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    text,
+)
+from sqlalchemy.orm import (
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    make_transient_to_detached,
+)
 
 KEY = "gateway.row_queue"
 _FLUSHING = "gateway.row_queue.flushing"
@@ -23,6 +44,11 @@ _FLUSHING = "gateway.row_queue.flushing"
 # data-modifying CTEs of the last one): a round trip and a statement execution less per table.
 # Up to this many rows of a table, so that the statements kept, one per shape, stay few
 COMBINED_ROWS = 8
+# and up to this many parameters in all: psycopg keeps its conversion of a statement's
+# placeholders for statements of up to 50 (MAX_CACHED_STATEMENT_PARAMS) and converts a longer
+# one again on every execution (0.45 ms for 75, more than the statement it saves)
+COMBINED_PARAMETERS = 50
+Piece = tuple[Insert, list[dict]]  # a statement and its rows
 Shape = tuple[tuple[Insert, tuple[str, ...], int], ...]
 _COMBINED: dict[Shape, TextClause | None] = {}
 
@@ -32,9 +58,45 @@ def add(session: Session, statement: Insert, row: dict) -> None:
     session.info.setdefault(KEY, []).append((statement, row))
 
 
+def add_persistent(session: Session, instance: object) -> None:
+    """Queue the row of ``instance``, pending in the session, ahead of every queued row (which
+    may name it), and keep ``instance`` in the session as persistent, as if loaded: no unit of
+    work inserts it, and a later read finds it in the identity map.
+
+    Every column is stored as set in Python: one with a default must be set (the row gets no
+    default), one without is stored as None when unset. Objects still pending are inserted
+    before it (by the flush that writes the queue), so none of them may name it.
+    """
+    state = inspect(instance)
+    statement, columns = _insert_of(state.mapper)
+    values, row = state.dict, {}
+    for key, column, defaulted in columns:
+        if defaulted and key not in values:
+            raise ValueError(f"set {key} before queuing the row: it has a default")
+        row[column] = values.setdefault(key, None)  # unset: None, as loaded
+    session.expunge(instance)
+    make_transient_to_detached(instance)  # every attribute as set, none to load or to flush
+    session.add(instance)
+    session.info.setdefault(KEY, []).insert(0, (statement, row))
+
+
+@cache
+def _insert_of(mapper: Mapper) -> tuple[Insert, tuple[tuple[str, str, bool], ...]]:
+    """The INSERT of the mapper's table, built once so that its compiled forms are cached, and
+    each column's attribute, name and whether it has a default."""
+    return insert(mapper.local_table), tuple(
+        (prop.key, column.key, column.default is not None or column.server_default is not None)
+        for prop in mapper.column_attrs for column in prop.columns[:1])
+
+
+def write(session: Session) -> None:
+    """Write what is queued now, rather than at the next flush or query."""
+    _write(session)
+
+
 def _write(session: Session, transaction: SessionTransaction | None = None) -> None:
     """Insert everything queued: one executemany per statement, in the order first queued
-    (on PostgreSQL, a few rows of several statements in one)."""
+    (on PostgreSQL, a few rows of several consecutive statements in one)."""
     queued = session.info.pop(KEY, None)
     if not queued:
         return
@@ -42,21 +104,36 @@ def _write(session: Session, transaction: SessionTransaction | None = None) -> N
     by_statement: dict[Insert, list[dict]] = {}
     for statement, row in queued:
         by_statement.setdefault(statement, []).append(row)
-    if (len(by_statement) > 1 and connection.dialect.name == "postgresql"
-            and all(len(rows) <= COMBINED_ROWS for rows in by_statement.values())):
-        shape = tuple((statement, tuple(rows[0]), len(rows))
-                      for statement, rows in by_statement.items())
-        if shape not in _COMBINED:
+    pieces = list(by_statement.items())
+    for run in (_runs(pieces) if connection.dialect.name == "postgresql"
+                else [[piece] for piece in pieces]):
+        shape = tuple((statement, tuple(rows[0]), len(rows)) for statement, rows in run)
+        if len(run) > 1 and shape not in _COMBINED:
             _COMBINED[shape] = _combine(connection, shape)
-        if (combined := _COMBINED[shape]) is not None:
+        if len(run) > 1 and (combined := _COMBINED[shape]) is not None:
             connection.execute(combined, {
                 f"q{i}_{j}_{name}": row[name]
-                for i, (rows, (_, names, _)) in enumerate(zip(by_statement.values(), shape,
-                                                              strict=True))
+                for i, ((_, rows), (_, names, _)) in enumerate(zip(run, shape, strict=True))
                 for j, row in enumerate(rows) for name in names})
-            return
-    for statement, rows in by_statement.items():
-        connection.execute(statement, rows)
+        else:
+            for statement, rows in run:
+                connection.execute(statement, rows)
+
+
+def _runs(pieces: list[Piece]) -> list[list[Piece]]:
+    """The queued statements and their rows in consecutive runs, each to write in one
+    statement: up to ``COMBINED_ROWS`` rows of a table, ``COMBINED_PARAMETERS`` in all."""
+    runs: list[list[Piece]] = []
+    size = 0
+    for statement, rows in pieces:
+        count = (len(rows) * len(rows[0]) if len(rows) <= COMBINED_ROWS
+                 else COMBINED_PARAMETERS + 1)  # alone
+        if not runs or size + count > COMBINED_PARAMETERS:
+            runs.append([])
+            size = 0
+        runs[-1].append((statement, rows))
+        size += count
+    return runs
 
 
 def _combine(connection: Connection, shape: Shape) -> TextClause | None:

@@ -25,7 +25,7 @@ from tests.privacy_support import make_scene
 from tests.support import bearer
 
 TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE, REFERRAL_READ = 2, 5, 3, 3
-REFERRAL_CREATE_POSTGRESQL = 3  # services/row_queue writes the three tables' rows at once
+REFERRAL_CREATE_POSTGRESQL = 3  # the parties, the referral, and (row_queue) the rest at once
 # transaction control is not a statement that reads or writes (and PostgreSQL's BEGIN is
 # implicit in the driver, SQLite's explicit): what is counted is the same on both databases
 CONTROL = re.compile(r"\s*(BEGIN|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)

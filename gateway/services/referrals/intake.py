@@ -29,6 +29,7 @@ from gateway.models import (
     ReferralStatus,
     utcnow,
 )
+from gateway.services import row_queue
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.cases import casework
@@ -240,7 +241,14 @@ def _create(session: Session, actor: Actor, pseudonyms: PseudonymKey, request: N
                            **decision.audit_detail})
     if not request.draft:
         lifecycle.submit_new(session, actor, referral, now or utcnow(), policy=policy)
-    # one flush for the whole create: its audit entries (and their pending rows), the
-    # referral, its event and the notice, one INSERT per table
+    if referral in session.new:  # not flushed on the way (an Idempotency-Key flushes it)
+        # its row is written ahead of its audit entries, event and notice, with no unit of work
+        referral.created_at = utcnow()
+        referral.updated_at = referral.updated_at or referral.created_at  # a draft's
+        row_queue.add_persistent(session, referral)
+    # whatever else is pending (a birth date recorded), then the queued rows: the referral,
+    # its audit entries (and their pending rows), its event and the notice, one INSERT per
+    # table (on PostgreSQL the last three tables' in one)
     session.flush()
+    row_queue.write(session)
     return Created(referral, replayed=False)
