@@ -9,9 +9,11 @@ on facts loaded for the whole page in a few queries; :func:`authorise` is that p
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Row, and_, bindparam, null, select, union
@@ -192,14 +194,22 @@ class Standing(NamedTuple):
     active: bool
 
 
-HeldConsent = Row
-"""An unrevoked consent as the rules read it: a row with :data:`CONSENT_COLUMNS` by their
-names (of :data:`FACTS`, or of a caller's query handed to :func:`remember_loaded`), not an
-ORM entity."""
-
 CONSENT_COLUMNS = (Consent.id, Consent.institution_id, Consent.grantor, Consent.purpose,
                    Consent.recipient_id, Consent.recipient_kinds, Consent.data_categories,
                    Consent.valid_from, Consent.valid_until, Consent.revoked_at)
+_CONSENT_NAMES = tuple(column.key for column in CONSENT_COLUMNS)
+HeldConsent = namedtuple("HeldConsent", (*_CONSENT_NAMES, "categories"))
+"""An unrevoked consent as the rules read it: :data:`CONSENT_COLUMNS` by their names, taken
+from a row of :data:`FACTS` or of a caller's query handed to :func:`remember_loaded`, and its
+``data_categories`` as a set of :class:`DataCategory` (``categories``); not an ORM entity. A
+named tuple, not the query's ``Row``: the rules read each consent's columns many times per
+decision, and a ``Row`` answers each through a failed lookup and its ``__getattr__``."""
+_held_columns = attrgetter(*_CONSENT_NAMES)
+
+
+def _held(row: Row) -> HeldConsent:
+    return HeldConsent(*_held_columns(row),
+                       categories=frozenset(map(DataCategory, row.data_categories)))
 CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules read them
 
 
@@ -295,7 +305,7 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
             if row.birth_date is not None and pair not in birth_dates:
                 birth_dates[pair] = date.fromisoformat(row.birth_date)
             if row.id is not None:
-                consents.setdefault((*pair, row.purpose), []).append(row)
+                consents.setdefault((*pair, row.purpose), []).append(_held(row))
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
     releases = ({r.id: r for r in session.scalars(
@@ -309,7 +319,7 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
 
 def remember_loaded(session: Session, subject: SubjectRef, recipient_id: uuid.UUID, *,
                     found: dict[uuid.UUID, Institution], birth_date: str | None,
-                    rows: Iterable[HeldConsent], active: list[Partnership]) -> None:
+                    rows: Iterable[Row], active: list[Partnership]) -> None:
     """Remember, as the facts of a question about ``subject`` to ``recipient_id`` without a
     break-glass release, what the caller's own query loaded: both institutions (those that
     exist), the subject's recorded birth date, every unrevoked consent of it (rows with
@@ -322,7 +332,8 @@ def remember_loaded(session: Session, subject: SubjectRef, recipient_id: uuid.UU
     for row in rows:
         if row.id is not None and row.id not in seen:
             seen.add(row.id)
-            consents.setdefault((subject.holder_id, subject.key, row.purpose), []).append(row)
+            consents.setdefault((subject.holder_id, subject.key, row.purpose),
+                                []).append(_held(row))
     question = [Question(subject, Purpose.REFERRAL, recipient_id, frozenset())]
     by_kind = {partnerships.ordered(a, b): active for a, b in _by_kind(question, consents)}
     facts = _Facts(
@@ -385,8 +396,7 @@ def _decide(actor: Actor, question: Question, facts: _Facts, policy: Policy) -> 
     granted: frozenset[DataCategory] = frozenset()
     if not absent:  # a category goes only if every required grantor's consents name it
         granted = frozenset.intersection(*(
-            frozenset(DataCategory(name) for c in in_force if c.grantor is g
-                      for name in c.data_categories)
+            frozenset().union(*(c.categories for c in in_force if c.grantor is g))
             for g in required))
     if not absent and requested <= granted:
         return Decision(True, requested, used)
