@@ -107,17 +107,15 @@ def _write(session: Session, transaction: SessionTransaction | None = None) -> N
     pieces = list(by_statement.items())
     for run in (_runs(pieces) if connection.dialect.name == "postgresql"
                 else [[piece] for piece in pieces]):
-        shape = tuple((statement, tuple(rows[0]), len(rows)) for statement, rows in run)
-        if len(run) > 1 and shape not in _COMBINED:
-            _COMBINED[shape] = _combine(connection, shape)
-        if len(run) > 1 and (combined := _COMBINED[shape]) is not None:
-            connection.execute(combined, {
-                f"q{i}_{j}_{name}": row[name]
-                for i, ((_, rows), (_, names, _)) in enumerate(zip(run, shape, strict=True))
-                for j, row in enumerate(rows) for name in names})
-        else:
+        combined = _combined(connection, run) if len(run) > 1 else None
+        if combined is None:
             for statement, rows in run:
                 connection.execute(statement, rows)
+            continue
+        connection.execute(combined, {
+            f"q{i}_{j}_{name}": row[name]
+            for i, (_, rows) in enumerate(run)
+            for j, row in enumerate(rows) for name in rows[0]})
 
 
 def _runs(pieces: list[Piece]) -> list[list[Piece]]:
@@ -134,6 +132,14 @@ def _runs(pieces: list[Piece]) -> list[list[Piece]]:
         runs[-1].append((statement, rows))
         size += count
     return runs
+
+
+def _combined(connection: Connection, run: list[Piece]) -> TextClause | None:
+    """The one statement writing ``run`` (built once per shape), or None if it has none."""
+    shape = tuple((statement, tuple(rows[0]), len(rows)) for statement, rows in run)
+    if shape not in _COMBINED:
+        _COMBINED[shape] = _combine(connection, shape)
+    return _COMBINED[shape]
 
 
 def _combine(connection: Connection, shape: Shape) -> TextClause | None:
