@@ -197,6 +197,7 @@ class Standing(NamedTuple):
 CONSENT_COLUMNS = (Consent.id, Consent.institution_id, Consent.grantor, Consent.purpose,
                    Consent.recipient_id, Consent.recipient_kinds, Consent.data_categories,
                    Consent.valid_from, Consent.valid_until, Consent.revoked_at)
+CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules read them
 _CONSENT_NAMES = tuple(column.key for column in CONSENT_COLUMNS)
 HeldConsent = namedtuple("HeldConsent", (*_CONSENT_NAMES, "categories"))
 """An unrevoked consent as the rules read it: :data:`CONSENT_COLUMNS` by their names, taken
@@ -210,7 +211,6 @@ _held_columns = attrgetter(*_CONSENT_NAMES)
 def _held(row: Row) -> HeldConsent:
     return HeldConsent(*_held_columns(row),
                        categories=frozenset(map(DataCategory, row.data_categories)))
-CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules read them
 
 
 def unrevoked_of(holder: ColumnElement, key: ColumnElement) -> ColumnElement[bool]:
