@@ -8,7 +8,10 @@ code (a round trip costs wall time, not this process's CPU; the test client adds
 small cost to every case). CASE picks cases by a word of their names (``create``, ``inbox``,
 ``token``...; every case by default); ``--profile`` adds a cProfile on CPU time of the
 measured requests (its 40 costliest calls, cumulative), which is how the hot paths of issue 14
-were found (docs/performance.md, "Profile").
+were found (docs/performance.md, "Profile"). Once the apps are loaded, the process takes the
+workers' collector settings (``post_worker_init`` in ``gunicorn.conf.py``: the app frozen, a
+collection every 50,000 allocations), so that a change that allocates less is not credited
+with collections no worker makes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import cProfile
 import itertools
 import os
 import pstats
+import runpy
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +34,7 @@ from bench import baseline, cases
 from bench.__main__ import CASES, databases
 from bench.loadgen import Request
 from bench.network import ISSUER, circulation, gateway
+from bench.servers import ROOT
 from gateway.db import engine_of
 
 WARM_UP = 30
@@ -110,6 +115,7 @@ def run(name: str, url: str, directory: Path, words: list[str], count: int, *,
     scene = cases.prepare(ISSUER, university, hospital, school,
                           _TestClientHttp(clients["gateway"]))
     scene.baseline_row = row
+    _collect_as_a_worker()
     for case in CASES:
         if words and not any(word.lower() in case.name.lower() for word in words):
             continue
@@ -118,6 +124,11 @@ def run(name: str, url: str, directory: Path, words: list[str], count: int, *,
         print(f"{name:<10} {case.name:<32} {rate:>7,.0f} req/s  {cpu_ms:6.2f} ms CPU per "
               f"request ({count})", flush=True)
     engine_of(app).dispose()
+
+
+def _collect_as_a_worker() -> None:
+    """The garbage collector set as gunicorn's workers set theirs once the app is loaded."""
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"](None)
 
 
 def main() -> None:
