@@ -15,7 +15,11 @@ import requests
 from bench.loadgen import Request
 from bench.network import Member
 
-SUBJECT = "bench-student-1"
+# the students referred, each with a consent: an inbox page holds as many different students
+# as a real one does (one student for every referral made a page's consent facts one row)
+STUDENTS = int(os.environ.get("BENCH_STUDENTS", "20"))
+SUBJECTS = [f"bench-student-{number}" for number in range(1, STUDENTS + 1)]
+SUBJECT = SUBJECTS[0]
 # accepted referrals the read and Task-update cases cycle over
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "100"))
 SLOTS = 50  # group slots of BOOKING_CAPACITY seats the booking case fills
@@ -33,9 +37,9 @@ def _expect(response: requests.Response, status: int) -> dict:
     return response.json()
 
 
-def referral_body(recipient: Member) -> dict:
-    """The referral every create sends."""
-    return {"recipient_institution_id": str(recipient.institution_id), "subject_ref": SUBJECT,
+def referral_body(recipient: Member, subject: str = SUBJECT) -> dict:
+    """The referral a create sends about ``subject``."""
+    return {"recipient_institution_id": str(recipient.institution_id), "subject_ref": subject,
             "priority": "routine", "reason": "anxiety_symptoms", "summary": "Benchmark referral."}
 
 
@@ -72,18 +76,20 @@ def _task(referral_id: str, status: str = "accepted", **extra: object) -> dict:
 
 def prepare(url: str, university: Member, hospital: Member, school: Member,
             http: requests.Session | None = None) -> Scene:
-    """Consent, accepted referrals, a supervisor's group slots: the rows the cases need
+    """Consents, accepted referrals, a supervisor's group slots: the rows the cases need
     (made through ``http``, a requests session by default)."""
     scene = Scene(url, university, hospital, school, http or requests.Session(), [], [])
     uni, hosp = scene.bearer(university), scene.bearer(hospital)
-    _expect(scene.http.post(url + "/api/v1/consents", headers=uni, timeout=TIMEOUT, json={
-        "subject_ref": SUBJECT, "grantor": "student", "purpose": "referral",
-        "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
-        "recipient_institution_id": str(hospital.institution_id),
-        "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()}), 201)
-    for _ in range(REFERRALS):
-        created = _expect(scene.http.post(url + "/api/v1/referrals", headers=uni,
-                                          json=referral_body(hospital), timeout=TIMEOUT), 201)
+    for subject in SUBJECTS:
+        _expect(scene.http.post(url + "/api/v1/consents", headers=uni, timeout=TIMEOUT, json={
+            "subject_ref": subject, "grantor": "student", "purpose": "referral",
+            "subject_birth_date": "2004-03-01", "data_categories": ["clinical_notes"],
+            "recipient_institution_id": str(hospital.institution_id),
+            "valid_until": (datetime.now(UTC) + timedelta(days=30)).isoformat()}), 201)
+    for index in range(REFERRALS):
+        body = referral_body(hospital, SUBJECTS[index % STUDENTS])
+        created = _expect(scene.http.post(url + "/api/v1/referrals", headers=uni, json=body,
+                                          timeout=TIMEOUT), 201)
         _expect(scene.http.put(f"{url}/fhir/R4/Task/{created['id']}", headers=hosp,
                                json=_task(created["id"]), timeout=TIMEOUT), 200)
         scene.referral_ids.append(created["id"])
@@ -126,14 +132,14 @@ def token_issue(scene: Scene, count: int) -> list[Request]:
 
 
 def referral_create(scene: Scene, _count: int) -> list[Request]:
-    """The same referral about the same consenting student, again and again."""
+    """The same referral about each consenting student in turn."""
     headers = {**JSON, **scene.bearer(scene.university)}
     return [Request("POST", "/api/v1/referrals", headers,
-                    json.dumps(referral_body(scene.hospital)))]
+                    json.dumps(referral_body(scene.hospital, subject))) for subject in SUBJECTS]
 
 
 def inbox_first(scene: Scene, _count: int) -> list[Request]:
-    """The hospital's inbox, first page of 20."""
+    """The hospital's inbox, first page of 20 (referrals about 20 students, as made)."""
     return [Request("GET", "/api/v1/referrals?box=inbox&limit=20", scene.bearer(scene.hospital))]
 
 
