@@ -8,7 +8,7 @@ from sqlalchemy import event, insert, select, text
 
 from gateway.db import engine_of, transaction
 from gateway.models import AuditEntry, AuditPending, OutboxMessage, utcnow
-from gateway.services import outbox
+from gateway.services import outbox, row_queue
 from gateway.services.audit import journal
 from tests.support import TESTER
 
@@ -105,6 +105,19 @@ def test_a_query_in_the_transaction_sees_the_entries_it_recorded(app):
         found = session.scalars(select(AuditEntry.object_id).where(
             AuditEntry.action == "test.event")).all()
     assert found == ["seen"]
+
+
+def test_plain_rows_see_what_an_orm_query_sees(app):
+    """``row_queue.plain_rows`` skips the ORM's result machinery, not its promises: queued
+    entries are written and pending objects flushed before its SELECT runs."""
+    with transaction(app) as session:
+        journal.record(session, TESTER, "test.event", "thing", "queued")
+        session.add(AuditEntry(recorded_at=utcnow(), actor="tester", action="test.event",
+                               object_type="thing", object_id="pending", outcome="success",
+                               detail={}))
+        found = row_queue.plain_rows(session, select(AuditEntry.object_id).where(
+            AuditEntry.action == "test.event").order_by(AuditEntry.seq), {}).scalars().all()
+    assert found == ["pending", "queued"]  # the flush first, then the queue (as at a flush)
 
 
 def test_entries_of_a_failed_transaction_are_not_written(app):

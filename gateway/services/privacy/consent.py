@@ -32,6 +32,7 @@ from gateway.models import (
     Subject,
     utcnow,
 )
+from gateway.services import row_queue
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import ConsentRequired, Forbidden, InvalidInput, NotFound
@@ -291,9 +292,9 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
     consents: Consents = {}
     if asked:
         ids = {holder for holder, _ in asked} | {q.recipient_id for q in questions}
-        rows = session.execute(FACTS, {"holders": list({h for h, _ in asked}),
-                                       "keys": list({k for _, k in asked}),
-                                       "institutions": list(ids)})
+        rows = row_queue.plain_rows(session, FACTS, {
+            "holders": list({h for h, _ in asked}), "keys": list({k for _, k in asked}),
+            "institutions": list(ids)})
         for row in rows:  # an institution; or per pair known, one row per consent or one
             if row.key is None:
                 found[row.holder] = Standing(row.holder, row.kind, row.region, row.country,

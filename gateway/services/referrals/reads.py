@@ -20,7 +20,7 @@ from gateway.models import (
     ReferralStatus,
     utcnow,
 )
-from gateway.services import cursors
+from gateway.services import cursors, row_queue
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
 from gateway.services.errors import (
@@ -247,7 +247,7 @@ def list_box(
             total = session.scalar(select(func.count()).select_from(query.subquery()), params)
             by_priority = triage.counts(session, query, params)
         statement = _page(query, order, bool(cursor))
-    rows = [ShownRow._make(row) for row in session.execute(statement, params)]
+    rows = [ShownRow._make(row) for row in row_queue.plain_rows(session, statement, params)]
     views = _views(session, actor, rows[:examined], policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
