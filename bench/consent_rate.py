@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 
-from bench.cases import SUBJECT
+from bench.cases import SUBJECT, SUBJECTS
 from bench.network import Member
 from gateway.db import transaction
 from gateway.keystore import current_keyring
@@ -22,7 +22,8 @@ def decisions_per_second(app: Flask, university: Member, hospital: Member,
                          seconds: float) -> dict[str, float]:
     """Decisions/s of :func:`consent.authorise` with its rows loaded each time (a request's
     first decision) and on facts the transaction remembers (its next ones, ``privacy/memo``),
-    and of :func:`consent.authorise_many` over a page of ``BATCH`` questions."""
+    and of :func:`consent.authorise_many` over a page of ``BATCH`` questions about the bench's
+    students in turn (as a page of referrals asks)."""
     actor = Actor(client_id=university.client_id, institution_id=university.institution_id,
                   scopes=frozenset({"referrals:write"}))
     with app.app_context(), transaction(app) as session:
@@ -31,8 +32,11 @@ def decisions_per_second(app: Flask, university: Member, hospital: Member,
                                    SUBJECT)
         subject = consent.SubjectRef(university.institution_id, key)
         categories = frozenset({DataCategory.CLINICAL_NOTES})
-        question = consent.Question(subject, Purpose.REFERRAL, hospital.institution_id,
-                                    categories)
+        pseudonyms = current_keyring().pseudonyms
+        page_questions = [consent.Question(
+            consent.SubjectRef(university.institution_id, subjects.subject_key(
+                pseudonyms, university.institution_id, SUBJECTS[index % len(SUBJECTS)])),
+            Purpose.REFERRAL, hospital.institution_id, categories) for index in range(BATCH)]
 
         def one() -> int:
             decision = consent.authorise(session, actor, subject, Purpose.REFERRAL,
@@ -47,7 +51,10 @@ def decisions_per_second(app: Flask, university: Member, hospital: Member,
 
         def page() -> int:
             memo.forget(session)
-            return len(consent.authorise_many(session, actor, [question] * BATCH, policy=policy))
+            decisions = consent.authorise_many(session, actor, page_questions, policy=policy)
+            if not all(decision.allowed for decision in decisions):
+                raise RuntimeError("bench: a page's consent refused")
+            return len(decisions)
 
         return {"single, rows loaded": _rate(loaded, seconds),
                 "single, facts remembered": _rate(one, seconds),
