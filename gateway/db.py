@@ -7,6 +7,7 @@ read through :func:`replica_session` (README, "Scale-out"); everything else uses
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,11 +21,18 @@ EXTENSION_KEY = "gateway.db"
 REPLICA_KEY = "gateway.db.replica"
 
 
+# orjson reads an integer beyond 64 bits as a float (a lossy one): a text with a run of 19
+# digits, which such an integer needs, goes to ``json``
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
 def json_loads(data: str | bytes) -> Any:
-    """A JSON column's value: parsed by orjson (several times faster than ``json``, the same
-    objects for what both accept), by ``json`` for what orjson refuses and ``json`` reads
-    (integers beyond 64 bits, NaN, lone surrogates), so that no stored value becomes
-    unreadable."""
+    """A JSON column's value, as ``json.loads`` reads it: by orjson (ten times faster for a
+    short list), except where orjson would differ, which goes to ``json`` itself: an integer
+    beyond 64 bits, and what orjson refuses (NaN, infinities, lone surrogates)."""
+    if (_LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS).search(data):
+        return json.loads(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
