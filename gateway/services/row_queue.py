@@ -98,11 +98,11 @@ def _insert_of(mapper: Mapper) -> tuple[Insert, tuple[tuple[str, str, bool], ...
 def plain_rows(session: Session, statement: Executable, params: dict) -> CursorResult:
     """The rows of ``statement``, a SELECT of plain columns, run on the session's connection:
     what ``session.execute`` returns, less its ORM result setup and per-row loading (about
-    0.13 ms on a page's 20 rows). As an ORM query would, it flushes pending objects first
-    (unless autoflush is off) and writes what is queued."""
+    0.13 ms on a page's 20 rows). As an ORM query would, it first flushes pending objects and
+    writes what is queued (unless autoflush is off)."""
     if session.autoflush:
         session.flush()
-    _write(session)
+    _write_for_query(session)
     return session.connection().execute(statement, params)
 
 
@@ -205,7 +205,11 @@ def _flushed(session: Session, _context: UOWTransaction) -> None:
 def _before_query(state: ORMExecuteState) -> None:
     # the query's autoflush ran already (pending objects the rows may name are written);
     # a query the unit of work itself makes mid-flush waits for the flush's own write
-    session = state.session
+    _write_for_query(state.session)
+
+
+def _write_for_query(session: Session) -> None:
+    """Write what is queued before a query of the session reads, as autoflush would."""
     if KEY in session.info and session.autoflush and not session.info.get(_FLUSHING):
         _write(session)
 
