@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 
-from bench.cases import SUBJECT, SUBJECTS
+from bench.cases import SUBJECTS
 from bench.network import Member
 from gateway.db import transaction
 from gateway.keystore import current_keyring
@@ -28,15 +28,14 @@ def decisions_per_second(app: Flask, university: Member, hospital: Member,
                   scopes=frozenset({"referrals:write"}))
     with app.app_context(), transaction(app) as session:
         policy = current_policy()
-        key = subjects.subject_key(current_keyring().pseudonyms, university.institution_id,
-                                   SUBJECT)
-        subject = consent.SubjectRef(university.institution_id, key)
-        categories = frozenset({DataCategory.CLINICAL_NOTES})
         pseudonyms = current_keyring().pseudonyms
-        page_questions = [consent.Question(
-            consent.SubjectRef(university.institution_id, subjects.subject_key(
-                pseudonyms, university.institution_id, SUBJECTS[index % len(SUBJECTS)])),
-            Purpose.REFERRAL, hospital.institution_id, categories) for index in range(BATCH)]
+        refs = [consent.SubjectRef(university.institution_id, subjects.subject_key(
+            pseudonyms, university.institution_id, name)) for name in SUBJECTS]
+        subject = refs[0]  # bench.cases.SUBJECT, the single decisions' student
+        categories = frozenset({DataCategory.CLINICAL_NOTES})
+        page_questions = [consent.Question(refs[index % len(refs)], Purpose.REFERRAL,
+                                           hospital.institution_id, categories)
+                          for index in range(BATCH)]
 
         def one() -> int:
             decision = consent.authorise(session, actor, subject, Purpose.REFERRAL,
