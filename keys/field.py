@@ -3,6 +3,15 @@
 Each value gets its own data key; the data key is wrapped by a key-encryption key (KEK) whose
 id is stored beside the ciphertext, so KEKs can rotate while old values stay readable, and
 ``rewrap`` moves a value to the current KEK without touching its ciphertext.
+
+A keyring remembers the plaintexts of the last :data:`PLAINTEXTS_KEPT` values it decrypted, by
+their exact stored text: a value is one data key and one ciphertext, authenticated, so the same
+text always opens to the same plaintext, and an inbox read again and again (a hospital polls
+its first page) costs two AES-GCM operations and two base64 decodings per field once, not on
+every read. Only this keyring remembers them: a keyring loaded afresh (a KEK rotated or
+removed) decrypts afresh, and a value changed in the database is a new text. Nothing more is
+exposed than before: the process holding the plaintexts holds the KEKs that decrypt every
+value.
 """
 
 from __future__ import annotations
@@ -10,8 +19,9 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -21,6 +31,7 @@ from keys.store import ensure_private_dir, new_kid, read_json_documents, write_p
 
 FORMAT = "gw1"
 NONCE_BYTES = 12
+PLAINTEXTS_KEPT = 8192  # a few thousand referrals' fields: every first page a busy hour reads
 
 
 class UndecryptableValue(Exception):
@@ -85,8 +96,16 @@ class FieldKeyring:
                         self.current_kid.encode() + aad)
         return ".".join((FORMAT, self.current_kid, _b64(wrapped), _b64(body)))
 
+    @cached_property
+    def _remembered_decrypt(self) -> Callable[[str, str], str]:
+        # lru_cache: bounded, thread-safe, and an exception (a tampered value) is never kept
+        return lru_cache(maxsize=PLAINTEXTS_KEPT)(self._decrypt)
+
     def decrypt(self, token: str, context: str) -> str:
         """Decrypt a value made by :meth:`encrypt` under the same ``context``."""
+        return self._remembered_decrypt(token, context)
+
+    def _decrypt(self, token: str, context: str) -> str:
         data_key, body = self._unwrap(token, context)
         try:
             return _open(data_key, body, context.encode()).decode()
