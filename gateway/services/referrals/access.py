@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
@@ -13,6 +14,8 @@ from gateway.services.actor import Actor
 from gateway.services.errors import NotFound
 from gateway.services.privacy import consent, disclosure
 from gateway.services.privacy.policy import Policy
+
+Shown = TypeVar("Shown", bound=disclosure.ReferralColumns)
 
 
 def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
@@ -27,8 +30,9 @@ def get_visible(session: Session, actor: Actor, referral_id: uuid.UUID,
     return visible(actor, session.scalar(query))
 
 
-def visible(actor: Actor, referral: Referral | None) -> Referral:
-    """``referral`` if the actor sees it (see :func:`get_visible`), else 'not found'."""
+def visible(actor: Actor, referral: Shown | None) -> Shown:
+    """``referral`` (the entity or a row of its columns) if the actor sees it (see
+    :func:`get_visible`), else 'not found'."""
     if referral is None or actor.institution_id not in (referral.sender_id, referral.recipient_id):
         raise NotFound("No referral with that id.")
     if referral.status is ReferralStatus.DRAFT and actor.institution_id != referral.sender_id:
