@@ -13,7 +13,7 @@ from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -223,8 +223,13 @@ _held_columns = attrgetter(*_CONSENT_NAMES)
 
 
 def _held(row: Row) -> HeldConsent:
-    return HeldConsent(*_held_columns(row),
-                       categories=frozenset(map(DataCategory, row.data_categories)))
+    return HeldConsent(*_held_columns(row), category_set(tuple(row.data_categories)))
+
+
+@lru_cache(maxsize=256)  # consents and referrals mostly name the same few category lists
+def category_set(names: tuple[str, ...]) -> frozenset[DataCategory]:
+    """The data categories of these stored names."""
+    return frozenset(map(DataCategory, names))
 
 
 def unrevoked_of(holder: ColumnElement, key: ColumnElement) -> ColumnElement[bool]:

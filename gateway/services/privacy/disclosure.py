@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TypeAlias
 
 from sqlalchemy.orm import Session
@@ -76,14 +75,10 @@ def _question(actor: Actor, referral: ReferralColumns, record: dict) -> consent.
     if actor.institution_id == referral.sender_id:
         return consent.Question(subject_of(referral), Purpose.FOLLOW_UP, referral.recipient_id,
                                 frozenset({DataCategory.CLINICAL_NOTES}))
-    requested = _declared(tuple(referral.data_categories)) | minimise.categories_of(record)
+    requested = (consent.category_set(tuple(referral.data_categories))
+                 | minimise.categories_of(record))
     return consent.Question(subject_of(referral), purpose_of(referral), referral.recipient_id,
                             requested, referral.breakglass_id)
-
-
-@lru_cache(maxsize=256)  # a page's referrals mostly declare the same few category lists
-def _declared(names: tuple[str, ...]) -> frozenset[DataCategory]:
-    return frozenset(DataCategory(name) for name in names)
 
 
 def _shown(actor: Actor, referral: ReferralColumns, record: dict,
