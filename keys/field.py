@@ -4,14 +4,15 @@ Each value gets its own data key; the data key is wrapped by a key-encryption ke
 id is stored beside the ciphertext, so KEKs can rotate while old values stay readable, and
 ``rewrap`` moves a value to the current KEK without touching its ciphertext.
 
-A keyring remembers the plaintexts of the last :data:`PLAINTEXTS_KEPT` values it decrypted, by
-their exact stored text: a value is one data key and one ciphertext, authenticated, so the same
-text always opens to the same plaintext, and an inbox read again and again (a hospital polls
-its first page) costs two AES-GCM operations and two base64 decodings per field once, not on
-every read. Only this keyring remembers them: a keyring loaded afresh (a KEK rotated or
-removed) decrypts afresh, and a value changed in the database is a new text. Nothing more is
-exposed than before: the process holding the plaintexts holds the KEKs that decrypt every
-value.
+A keyring remembers the plaintexts of the last :data:`PLAINTEXTS_KEPT` short values it
+decrypted (a stored text of at most :data:`REMEMBERED_TEXT_CHARS`: a long summary or an
+attachment is decrypted on every read), by their exact stored text. A value is one data key and
+one ciphertext, authenticated, so the same text always opens to the same plaintext, and an
+inbox read again and again (a hospital polls its first page) costs two AES-GCM operations and
+two base64 decodings per field once, not on every read. Only this keyring remembers them: a
+keyring loaded afresh (a KEK rotated or removed) decrypts afresh, and a value changed in the
+database is a new text. Nothing more is exposed than before: the process holding the
+plaintexts holds the KEKs that decrypt every value.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from keys.store import ensure_private_dir, new_kid, read_json_documents, write_p
 
 FORMAT = "gw1"
 NONCE_BYTES = 12
-PLAINTEXTS_KEPT = 8192  # a few thousand referrals' fields: every first page a busy hour reads
+PLAINTEXTS_KEPT = 4096  # a thousand referrals' fields and birth dates: the first pages a busy
+# hour reads; at most some 15 MB a process with the bound below (a few MB as values run)
+REMEMBERED_TEXT_CHARS = 2048
 
 
 class UndecryptableValue(Exception):
@@ -103,6 +106,8 @@ class FieldKeyring:
 
     def decrypt(self, token: str, context: str) -> str:
         """Decrypt a value made by :meth:`encrypt` under the same ``context``."""
+        if len(token) > REMEMBERED_TEXT_CHARS:
+            return self._decrypt(token, context)
         return self._remembered_decrypt(token, context)
 
     def _decrypt(self, token: str, context: str) -> str:

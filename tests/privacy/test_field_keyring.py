@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from keys.field import PLAINTEXTS_KEPT, FieldKeyring, UndecryptableValue
+from keys.field import (
+    PLAINTEXTS_KEPT,
+    REMEMBERED_TEXT_CHARS,
+    FieldKeyring,
+    UndecryptableValue,
+)
 
 CONTEXT = "referrals.personal_data"
 
@@ -55,3 +60,13 @@ def test_the_memory_is_bounded(keyring):
     assert [keyring.decrypt(t, CONTEXT) for t in tokens] == [str(n) for n in
                                                             range(PLAINTEXTS_KEPT + 10)]
     assert keyring._remembered_decrypt.cache_info().currsize == PLAINTEXTS_KEPT
+
+
+def test_a_long_value_is_never_remembered(keyring):
+    """An attachment's content, say: kept, a few thousand of them would fill the process."""
+    long = "x" * REMEMBERED_TEXT_CHARS
+    token = keyring.encrypt(long, "referral_attachments.content")
+    assert len(token) > REMEMBERED_TEXT_CHARS
+    assert keyring.decrypt(token, "referral_attachments.content") == long
+    assert keyring.decrypt(token, "referral_attachments.content") == long
+    assert keyring._remembered_decrypt.cache_info().currsize == 0
