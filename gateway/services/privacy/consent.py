@@ -20,7 +20,6 @@ from typing import NamedTuple
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    CursorResult,
     Row,
     Select,
     and_,
@@ -222,7 +221,7 @@ decision, and a ``Row`` answers each through a failed lookup and its ``__getattr
 _held_columns = attrgetter(*_CONSENT_NAMES)
 
 
-def _held(row: Row) -> HeldConsent:
+def _held(row: Row | tuple) -> HeldConsent:
     return HeldConsent(*_held_columns(row), category_set(tuple(row.data_categories)))
 
 
@@ -303,12 +302,18 @@ def _facts(holders: int, keys: int, institutions: int) -> Select:
         .order_by(*CONSENT_ORDER))
 
 
-def _facts_rows(session: Session, **lists: list) -> CursorResult:
+# a row of the facts statement as a named tuple of its column names: the loop below and the
+# held consents read some fifteen of its columns per row, and SQLAlchemy's Row answers each
+# through a failed lookup and its __getattr__
+FactsRow = namedtuple("FactsRow", _facts(1, 1, 1).selected_columns.keys())
+
+
+def _facts_rows(session: Session, **lists: list) -> list[FactsRow]:
     padded = {name: _padded(lists[name]) for name in _LISTS}
     params = {f"{name}_{n}": value for name, values in padded.items()
               for n, value in enumerate(values)}
     statement = _facts(*(len(padded[name]) for name in _LISTS))
-    return row_queue.plain_rows(session, statement, params)
+    return list(map(FactsRow._make, row_queue.plain_rows(session, statement, params)))
 
 
 Consents = dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]]
