@@ -82,7 +82,8 @@ def replay(session: Session, actor: Actor, message_id: uuid.UUID) -> OutboxMessa
     if message is None:
         raise NotFound("No outbox message with that id.")
     if message.status is not OutboxStatus.DEAD:
-        raise InvalidTransition("Only dead-lettered messages can be replayed.")
+        raise InvalidTransition("Only dead-lettered messages can be replayed.",
+                                rule="replay_dead_only")
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()

@@ -115,3 +115,14 @@ def test_the_form_does_not_offer_the_same_institution_twice(signed_in, make_part
     second = html.split('id="second"')[1].split("</select>")[0]
     picked = [re.search(r'<option selected value="([^"]+)"', s).group(1) for s in (first, second)]
     assert picked[0] != picked[1]
+
+
+def test_a_refusal_by_a_service_rule_is_told_in_the_coordinators_language(signed_in,
+                                                                          make_partner):
+    partner = make_partner()
+    page = post_form(signed_in, "/admin/clients",
+                     f"/admin/clients/{partner.client_id}/reactivate", {})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409
+    assert "该系统接入已处于启用状态。" in html
+    assert "The client is active." not in html

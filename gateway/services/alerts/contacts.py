@@ -26,15 +26,15 @@ def add(session: Session, actor: Actor, *, email: str,
         institution_id: uuid.UUID | None = None, region: str | None = None) -> AlertContact:
     """Add an address for an institution's or a region's alerts (once per addressee)."""
     if (institution_id is None) == (region is None):
-        raise InvalidInput("Give exactly one of institution or region.")
+        raise InvalidInput("Give exactly one of institution or region.", rule="one_target")
     address = _address(email)
     if address is None:
-        raise InvalidInput("Give an e-mail address such as duty@example.edu.cn.")
+        raise InvalidInput("Give an e-mail address such as duty@example.edu.cn.", rule="email")
     if institution_id is not None and session.get(Institution, institution_id) is None:
         raise NotFound("No institution with that id.")
     if address.lower() in {c.email.lower() for c in listed(session, institution_id=institution_id,
                                                             region=region)}:
-        raise Conflict("That address is already a contact.")
+        raise Conflict("That address is already a contact.", rule="contact_taken")
     contact = AlertContact(institution_id=institution_id, region=region, email=address,
                            created_by=actor.label)
     session.add(contact)

@@ -99,7 +99,8 @@ def acknowledge(session: Session, coordinator: Coordinator, alert_id: uuid.UUID,
     if alert is None or (region is not None and alert.region != region):
         raise NotFound("No alert with that id.")
     if alert.acknowledged_at is not None:
-        raise InvalidTransition("This alert has already been acknowledged.")
+        raise InvalidTransition("This alert has already been acknowledged.",
+                                rule="acknowledged")
     alert.acknowledged_at = moment or utcnow()
     alert.acknowledged_by = coordinator.label
     session.flush()

@@ -54,7 +54,8 @@ def latest_checkpoint(session: Session) -> AuditCheckpoint:
 def _published_size(session: Session, size: int) -> int:
     """``size`` if the latest checkpoint covers it (proofs exist for every size up to it)."""
     if size > latest_checkpoint(session).size:
-        raise InvalidInput(f"The log has not published a tree of size {size} yet.")
+        raise InvalidInput(f"The log has not published a tree of size {size} yet.",
+                           rule="tree_size")
     return size
 
 
@@ -120,6 +121,6 @@ def checkpoint_of(session: Session, size: int) -> AuditCheckpoint | None:
 def consistency(session: Session, first: int, second: int) -> list[bytes]:
     """The RFC 9162 consistency proof between two tree sizes the log has published."""
     if first > second:
-        raise InvalidInput("first must not exceed second.")
+        raise InvalidInput("first must not exceed second.", rule="tree_order")
     _published_size(session, second)
     return tlog.consistency_proof(first, second, node_reader(session))

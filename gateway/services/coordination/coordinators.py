@@ -33,7 +33,7 @@ class Credentials:
 
 def _admin(by: Coordinator) -> None:
     if by.role is not CoordinatorRole.ADMIN:
-        raise Forbidden("Only an admin manages coordinators.")
+        raise Forbidden("Only an admin manages coordinators.", rule="admin_only")
 
 
 def _other(session: Session, by: Coordinator, coordinator_id: uuid.UUID) -> Coordinator:
@@ -86,7 +86,7 @@ def set_active(session: Session, by: Coordinator, coordinator_id: uuid.UUID,
     if found.id == by.id:
         raise Conflict("An admin cannot deactivate themselves.", rule="self")
     if found.active == active:
-        raise Conflict("The account is already so.")
+        raise Conflict("The account is already so.", rule="unchanged")
     found.active = active
     found.session_epoch += 1
     if active:

@@ -20,7 +20,8 @@ GREEN_CHANNEL_KINDS = {InstitutionKind.HOSPITAL, InstitutionKind.COUNSELLING_AGE
 def _check_recipient(session: Session, recipient_id: uuid.UUID | None) -> None:
     if recipient_id is not None and \
             institutions.get_active(session, recipient_id).kind not in GREEN_CHANNEL_KINDS:
-        raise InvalidInput("A campus's green channel goes to a hospital or counselling agency.")
+        raise InvalidInput("A campus's green channel goes to a hospital or counselling agency.",
+                           rule="campus_channel")
 
 
 def add(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: str,
@@ -37,7 +38,8 @@ def add(session: Session, actor: Actor, institution_id: uuid.UUID, *, name: str,
             session.add(campus)
             session.flush()
     except IntegrityError:
-        raise Conflict("The institution already has a campus of that name.") from None
+        raise Conflict("The institution already has a campus of that name.",
+                       rule="campus_taken") from None
     journal.record(session, actor, "campus.added", "campus", campus.id,
                    detail={"institution_id": str(institution.id), "district": district})
     return campus
@@ -70,5 +72,6 @@ def require_own(session: Session, institution_id: uuid.UUID | None,
         return None
     campus = session.get(Campus, campus_id)
     if campus is None or campus.institution_id != institution_id:
-        raise InvalidInput("The campus is not one of this institution's campuses.")
+        raise InvalidInput("The campus is not one of this institution's campuses.",
+                           rule="campus_other")
     return campus

@@ -19,7 +19,7 @@ def _active(session: Session, client_id: str) -> Client:
     if client is None:
         raise NotFound("No client with that id.")
     if not client.active:
-        raise Conflict("The client is revoked.")
+        raise Conflict("The client is revoked.", rule="client_revoked")
     return client
 
 
@@ -49,7 +49,8 @@ def rotate_secret(session: Session, actor: Actor, client_id: str) -> str:
     the old secret stops working at once, tokens already issued run out as usual."""
     client = _active(session, client_id)
     if client.auth_method is not AuthMethod.CLIENT_SECRET_BASIC:
-        raise Conflict("Only a client_secret_basic client has a shared secret.")
+        raise Conflict("Only a client_secret_basic client has a shared secret.",
+                       rule="secret_basic_only")
     secret = secrets.token_urlsafe(32)
     client.secret_hash = generate_password_hash(secret)
     session.flush()

@@ -93,7 +93,7 @@ def _checked_jwks(jwks: dict, algs: list[str]) -> dict:
 def _fetched_jwks(uri: str, algs: list[str], policy: FetchPolicy) -> dict:
     """The JWK Set at ``uri``, checked exactly as a pasted one."""
     if len(uri) > 2048:
-        raise InvalidInput("jwks_uri is too long.")
+        raise InvalidInput("jwks_uri is too long.", rule="jwks_uri")
     return _checked_jwks(fetch(uri, policy), algs)
 
 
@@ -136,16 +136,19 @@ def register(
     """
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
-        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.")
+        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.",
+                           rule="scopes")
     if institution_id is not None:
         institution = institutions.get_active(session, institution_id)
         if EMERGENCY_SCOPE in scopes:
             check_emergency_grant(institution.kind, auth_method)
     elif set(scopes) != {"network:admin"}:
-        raise InvalidInput("a client without an institution may only hold network:admin.")
+        raise InvalidInput("a client without an institution may only hold network:admin.",
+                           rule="network_admin_only")
     algs = list(allowed_algs or ["ES256"])
     if not set(algs) <= set(ASYMMETRIC_ALGS):
-        raise InvalidInput(f"allowed_algs must be drawn from {', '.join(ASYMMETRIC_ALGS)}.")
+        raise InvalidInput(f"allowed_algs must be drawn from {', '.join(ASYMMETRIC_ALGS)}.",
+                           rule="algs")
     secret = None
     client = Client(
         client_id="gw_" + secrets.token_urlsafe(18),
@@ -159,7 +162,7 @@ def register(
     if auth_method is AuthMethod.PRIVATE_KEY_JWT:
         if (jwks is None) == (jwks_uri is None):
             raise InvalidInput("private_key_jwt clients register either a public JWK Set or "
-                               "its URL (jwks_uri), not both.")
+                               "its URL (jwks_uri), not both.", rule="keys_or_uri")
         if jwks_uri is not None:
             client.jwks = _fetched_jwks(jwks_uri, algs, fetch_policy or FetchPolicy())
             client.jwks_uri, client.jwks_fetched_at = jwks_uri, utcnow()
@@ -167,7 +170,8 @@ def register(
             client.jwks = _checked_jwks(jwks, algs)
     else:
         if jwks is not None or jwks_uri is not None:
-            raise InvalidInput("client_secret_basic clients register no keys.")
+            raise InvalidInput("client_secret_basic clients register no keys.",
+                               rule="basic_no_keys")
         secret = secrets.token_urlsafe(32)
         client.secret_hash = generate_password_hash(secret)
     session.add(client)
@@ -209,7 +213,8 @@ def revoke(session: Session, actor: Actor, client_id: str) -> Client:
     if client is None:
         raise NotFound("No client with that id.")
     if actor.client_id == client_id:
-        raise Conflict("A client cannot revoke itself; ask the network's coordinators.")
+        raise Conflict("A client cannot revoke itself; ask the network's coordinators.",
+                       rule="client_self")
     client.active = False
     client.revoked_at = utcnow()
     journal.record(session, actor, "client.revoked", "client", client_id)
@@ -222,9 +227,9 @@ def reactivate(session: Session, actor: Actor, client_id: str) -> Client:
     if client is None:
         raise NotFound("No client with that id.")
     if client.active:
-        raise Conflict("The client is active.")
+        raise Conflict("The client is active.", rule="client_active")
     if client.institution is not None and not client.institution.active:
-        raise Conflict("The client's institution is not active.")
+        raise Conflict("The client's institution is not active.", rule="institution_inactive")
     client.active = True
     journal.record(session, actor, "client.reactivated", "client", client_id)
     return client
@@ -243,7 +248,8 @@ def _key_client(session: Session, client_id: str) -> Client:
     if client is None:
         raise NotFound("No client with that id.")
     if client.auth_method is not AuthMethod.PRIVATE_KEY_JWT or not client.active:
-        raise InvalidInput("Only an active private_key_jwt client has keys to rotate.")
+        raise InvalidInput("Only an active private_key_jwt client has keys to rotate.",
+                           rule="rotate_keys")
     return client
 
 

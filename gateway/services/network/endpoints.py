@@ -32,13 +32,14 @@ def configure(session: Session, actor: Actor, *, format_name: str, url: str,
     """Set (or replace) the push endpoint of an institution or a region's coordinators; the URL
     must pass the outbound-HTTP guard now (it is checked again at every delivery)."""
     if (institution_id is None) == (region is None):
-        raise InvalidInput("Give exactly one of institution or region.")
+        raise InvalidInput("Give exactly one of institution or region.", rule="one_target")
     if format_name not in adapters.formats():
-        raise InvalidInput("Unknown delivery format.", formats=sorted(adapters.formats()))
+        raise InvalidInput("Unknown delivery format.", formats=sorted(adapters.formats()),
+                           rule="delivery_format")
     try:
         net.check_url(url, policy)
     except net.OutboundRefused as exc:
-        raise InvalidInput(f"The endpoint URL {exc}.", field="url") from None
+        raise InvalidInput(f"The endpoint URL {exc}.", field="url", rule="endpoint_url") from None
     if institution_id is not None:
         institutions.get_active(session, institution_id)
         query = select(DeliveryEndpoint).where(DeliveryEndpoint.institution_id == institution_id)

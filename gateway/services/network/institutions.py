@@ -41,7 +41,8 @@ def _refuse_duplicate(session: Session, name: str, region: str,
     if institution_id is not None:
         query = query.where(Institution.id != institution_id)
     if session.scalars(query).first() is not None:
-        raise Conflict("An institution of that name is already registered in the region.")
+        raise Conflict("An institution of that name is already registered in the region.",
+                       rule="institution_taken")
 
 
 def get_active(session: Session, institution_id: uuid.UUID) -> Institution:

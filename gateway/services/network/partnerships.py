@@ -41,11 +41,13 @@ def propose(
     """Record a proposed partnership; it allows nothing until approved."""
     first, second = institution_ids
     if first == second:
-        raise InvalidInput("A partnership needs two different institutions.")
+        raise InvalidInput("A partnership needs two different institutions.",
+                           rule="partnership_pair")
     if valid_until <= valid_from:
         raise InvalidInput("valid_until must be after valid_from.", rule="dates")
     if not exchanges:
-        raise InvalidInput("A partnership allows at least one exchange.")
+        raise InvalidInput("A partnership allows at least one exchange.",
+                           rule="partnership_exchanges")
     for institution_id in institution_ids:
         institutions.get_active(session, institution_id)
     a, b = ordered(first, second)
@@ -69,7 +71,8 @@ def change_status(session: Session, actor: Actor, partnership_id: uuid.UUID,
         raise NotFound("No partnership with that id.")
     if status not in NEXT_STATUSES.get(partnership.status, set()):
         raise InvalidTransition(
-            f"A partnership cannot go from '{partnership.status.value}' to '{status.value}'.")
+            f"A partnership cannot go from '{partnership.status.value}' to '{status.value}'.",
+            rule="partnership_status")
     partnership.status = status
     if status is PartnershipStatus.ACTIVE and partnership.approved_at is None:
         partnership.approved_at = utcnow()

@@ -117,9 +117,9 @@ def review(session: Session, reviewer: Actor, release_id: uuid.UUID,
     if release is None or (region is not None and release.region != region):
         raise NotFound("No break-glass release with that id.")
     if release.reviewed_at is not None:
-        raise InvalidTransition("This release has already been reviewed.")
+        raise InvalidTransition("This release has already been reviewed.", rule="reviewed")
     if not note.strip():
-        raise InvalidInput("A review needs a note.")
+        raise InvalidInput("A review needs a note.", rule="review_note")
     release.reviewed_at = utcnow()
     release.reviewed_by = reviewer.label
     release.outcome = outcome

@@ -88,9 +88,10 @@ def resolve(kind: PeriodKind, zone: str, *, today: date | None = None,
     if kind is PeriodKind.TERM:
         return Period(kind, *_term(first or today), zone)
     if first is None or last is None:
-        raise InvalidInput("A custom period needs a first and a last day.")
+        raise InvalidInput("A custom period needs a first and a last day.", rule="period_days")
     if last < first:
-        raise InvalidInput("The last day of the period is before the first.")
+        raise InvalidInput("The last day of the period is before the first.",
+                           rule="period_order")
     if (last - first).days >= MAX_DAYS:
-        raise InvalidInput("A period may last at most 366 days.")
+        raise InvalidInput("A period may last at most 366 days.", rule="period_length")
     return Period(kind, first, last, zone)
