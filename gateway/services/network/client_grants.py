@@ -10,8 +10,8 @@ from werkzeug.security import generate_password_hash
 from gateway.models import AuthMethod, Client
 from gateway.services.actor import Actor
 from gateway.services.audit import journal
-from gateway.services.errors import Conflict, InvalidInput, NotFound
-from gateway.services.network.clients import EMERGENCY_SCOPE, SCOPES, check_emergency_grant
+from gateway.services.errors import Conflict, NotFound
+from gateway.services.network.clients import check_scope_names, check_scopes_of
 
 
 def _active(session: Session, client_id: str) -> Client:
@@ -27,15 +27,8 @@ def set_scopes(session: Session, actor: Actor, client_id: str, scopes: list[str]
     """Replace a client's scopes under the rules of registration; tokens it already holds keep
     their scopes until they expire."""
     client = _active(session, client_id)
-    if not scopes or not set(scopes) <= set(SCOPES):
-        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.",
-                           rule="scopes")
-    if client.institution is None:
-        if set(scopes) != {"network:admin"}:
-            raise InvalidInput("a client without an institution may only hold network:admin.",
-                               rule="scopes")
-    elif EMERGENCY_SCOPE in scopes:
-        check_emergency_grant(client.institution.kind, client.auth_method)
+    check_scope_names(scopes)
+    check_scopes_of(client.institution, scopes, client.auth_method)
     before = list(client.allowed_scopes)
     client.allowed_scopes = sorted(set(scopes))
     session.flush()

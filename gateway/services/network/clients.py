@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from gateway.models import (
     AuthMethod,
     Client,
+    Institution,
     InstitutionKind,
     RevokedToken,
     UsedAssertion,
@@ -109,6 +110,25 @@ def check_emergency_grant(kind: InstitutionKind, auth_method: AuthMethod) -> Non
                            rule="emergency_auth_method")
 
 
+def check_scope_names(scopes: list[str]) -> None:
+    """At least one scope, each one the gateway's (refused under the rule ``scopes``)."""
+    if not scopes or not set(scopes) <= set(SCOPES):
+        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.",
+                           rule="scopes")
+
+
+def check_scopes_of(institution: Institution | None, scopes: list[str],
+                    auth_method: AuthMethod) -> None:
+    """The scopes a client of ``institution`` may hold: only ``network:admin`` without an
+    institution, ``referrals:emergency`` under :func:`check_emergency_grant`."""
+    if institution is None:
+        if set(scopes) != {"network:admin"}:
+            raise InvalidInput("a client without an institution may only hold network:admin.",
+                               rule="network_admin_only")
+    elif EMERGENCY_SCOPE in scopes:
+        check_emergency_grant(institution.kind, auth_method)
+
+
 def _kids(jwks: dict) -> list[str]:
     return [key["kid"] for key in jwks["keys"]]
 
@@ -134,17 +154,9 @@ def register(
     A ``private_key_jwt`` client brings either its public ``jwks`` or a ``jwks_uri`` that the
     gateway fetches now (under ``fetch_policy``) and keeps a copy of.
     """
-    unknown = set(scopes) - set(SCOPES)
-    if unknown or not scopes:
-        raise InvalidInput("scopes must be a non-empty subset of the gateway's scopes.",
-                           rule="scopes")
-    if institution_id is not None:
-        institution = institutions.get_active(session, institution_id)
-        if EMERGENCY_SCOPE in scopes:
-            check_emergency_grant(institution.kind, auth_method)
-    elif set(scopes) != {"network:admin"}:
-        raise InvalidInput("a client without an institution may only hold network:admin.",
-                           rule="network_admin_only")
+    check_scope_names(scopes)
+    check_scopes_of(None if institution_id is None
+                    else institutions.get_active(session, institution_id), scopes, auth_method)
     algs = list(allowed_algs or ["ES256"])
     if not set(algs) <= set(ASYMMETRIC_ALGS):
         raise InvalidInput(f"allowed_algs must be drawn from {', '.join(ASYMMETRIC_ALGS)}.",
