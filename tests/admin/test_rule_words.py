@@ -45,10 +45,6 @@ def _service_imports(tree: ast.Module) -> tuple[dict[str, str], dict[str, tuple[
     return modules, names
 
 
-def _service_aliases(tree: ast.Module) -> dict[str, str]:
-    return _service_imports(tree)[0]
-
-
 @cache
 def _parsed(module: str) -> tuple[Path, dict[str, ast.FunctionDef], dict[str, str],
                                   dict[str, tuple[str, str]]]:
@@ -79,7 +75,7 @@ def _admin_calls() -> set[tuple[str, str]]:
     todo = set()
     for path in ADMIN.glob("*.py"):
         tree = ast.parse(path.read_text())
-        todo |= _called(tree, _service_aliases(tree), "", {})
+        todo |= _called(tree, _service_imports(tree)[0], "", {})
     seen: set[tuple[str, str]] = set()
     while todo:
         module, name = todo.pop()
