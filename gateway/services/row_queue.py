@@ -21,13 +21,14 @@ queued rows written before it runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Executable,
     Insert,
+    Row,
     TextClause,
     bindparam,
     event,
@@ -95,15 +96,16 @@ def _insert_of(mapper: Mapper) -> tuple[Insert, tuple[tuple[str, str, bool], ...
         for prop in mapper.column_attrs for column in prop.columns[:1])
 
 
-def plain_rows(session: Session, statement: Executable, params: dict) -> CursorResult:
+def plain_rows(session: Session, statement: Executable, params: dict) -> Sequence[Row]:
     """The rows of ``statement``, a SELECT of plain columns, run on the session's connection:
-    what ``session.execute`` returns, less its ORM result setup and per-row loading (about
-    0.13 ms on a page's 20 rows). As an ORM query would, it first flushes pending objects and
-    writes what is queued (unless autoflush is off)."""
+    what ``session.execute(...).all()`` returns, less its ORM result setup and per-row loading
+    (about 0.13 ms on a page's 20 rows), fetched from the driver in one call rather than a row
+    at a time. As an ORM query would, it first flushes pending objects and writes what is
+    queued (unless autoflush is off)."""
     if session.autoflush:
         session.flush()
     _write_for_query(session)
-    return session.connection().execute(statement, params)
+    return session.connection().execute(statement, params).all()
 
 
 def write(session: Session) -> None:
