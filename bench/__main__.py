@@ -6,7 +6,8 @@ are served by gunicorn with the repository's ``gunicorn.conf.py``, side by side,
 loopback (32 connections, ``bench/requests.lua``) drives each case for ``BENCH_SECONDS`` at full
 speed (``bench/loadgen.py``), then the open-loop pacer (``bench/pacer.py``) sends it at half the
 rate it reached, on a fixed schedule. Every case's req/s is reported as a ratio to the
-baseline's in the same run, so figures compare across machines and loads. On PostgreSQL, both
+baseline's measured beside it (the mean of a bare-insert run just before the case and one just
+after), so figures compare across machines and loads. On PostgreSQL, both
 servers are then restarted with ``--workers 8`` (same cores) for the peak of referral create
 and the inbox's first page, with the share of backends waiting on a lock. Then, in process:
 consent decisions/s, and sealing + offline verification of ``BENCH_AUDIT_ENTRIES`` audit
@@ -124,6 +125,24 @@ def _measure(case: Case, scene: cases.Scene, servers: dict[str, Server], work: P
     return found
 
 
+def _bare_rate(scene: cases.Scene, baseline_server: Server, work: Path) -> float:
+    """The bare insert's req/s at full speed, once more."""
+    requests = CASES[0].build(scene, int(MAX_RATE * SECONDS))
+    return loadgen.run(baseline_server.url, loadgen.write_requests(work / "bare.txt", requests),
+                       SECONDS).rate
+
+
+def _beside(found: dict, bare_runs: list[float]) -> None:
+    """Set ``found``'s ratio against the bare insert measured beside it: the mean of the run
+    just before the case and the run just after (the last two of ``bare_runs``). A shared
+    machine's speed drifts by more than the differences measured (the same code's ratio moved
+    by a third between two runs minutes apart when all cases shared the first bare run); runs on
+    either side of the case cancel a drift that is steady over the two."""
+    beside = (bare_runs[-2] + bare_runs[-1]) / 2
+    found["bare_insert_beside"] = round(beside, 1)
+    found["ratio"] = round(found["peak"]["rate"] / beside, 3) if beside else 0.0
+
+
 def _analyze(database_url: str) -> None:
     """Refresh PostgreSQL's statistics before a case, as autovacuum has long since on a server
     that has been running: the cases before it grow the tables within seconds (referral
@@ -153,18 +172,23 @@ def _more_workers(scene: cases.Scene, env: dict[str, str], directory: Path, port
     with gunicorn("gateway:create_app()", more, directory / "gateway-8.log", port) as gate, \
             gunicorn("bench.baseline:create_app()", more, directory / "baseline-8.log") as base:
         servers = {"gateway": gate, "baseline": base}
+        bare_runs: list[float] = []
         for case in chosen:  # fresh workers: the first request of each builds its caches
             _analyze(url)
             loadgen.run(servers[case.server].url, loadgen.write_requests(
                 directory / "warm.txt", case.build(scene, int(MAX_RATE * WARM_SECONDS))),
                 WARM_SECONDS)
             peak, share, cpu = _peak(case, scene, servers[case.server], directory, url)
-            base_rate = found.get(CASES[0].name, {"peak": peak.as_dict()})["peak"]["rate"]
             two_rate = two[case.name]["peak"]["rate"]
             found[case.name] = {
                 "peak": peak.as_dict(), "lock_wait_share": share, "cpu_ms_per_request": cpu,
-                "ratio": round(peak.rate / base_rate, 3) if base_rate else 0.0,
+                "ratio": 1.0,
                 "vs_2_workers": round(peak.rate / two_rate, 3) if two_rate else 0.0}
+            if case is CASES[0]:
+                bare_runs.append(peak.rate)
+            else:
+                bare_runs.append(_bare_rate(scene, base, directory))
+                _beside(found[case.name], bare_runs)
             print(f"{'postgresql':<10} {case.name + f', {SCALE_WORKERS} workers':<32} "
                   f"{peak.rate:>8.0f} req/s  x{found[case.name]['ratio']:<6.2f} "
                   f"{found[case.name]['vs_2_workers']:.2f} of 2 workers  lock-wait "
@@ -190,6 +214,7 @@ def run_database(name: str, url: str, directory: Path) -> dict:
         scene = cases.prepare(gate.url, university, hospital, school)
         scene.baseline_row = row_id
         servers = {"gateway": gate, "baseline": base}
+        bare_runs: list[float] = []
         for case in CASES:
             if not _selected(case):
                 continue
@@ -197,10 +222,15 @@ def run_database(name: str, url: str, directory: Path) -> dict:
                 _analyze(url)
             found = _measure(case, scene, servers, directory,
                              url if name == "postgresql" else None)
-            base = results["cases"].get(CASES[0].name, found)["peak"]["rate"]
-            found["ratio"] = round(found["peak"]["rate"] / base, 3) if base else 0.0
+            if case is CASES[0]:
+                bare_runs.append(found["peak"]["rate"])
+                found["ratio"] = 1.0
+            else:
+                bare_runs.append(_bare_rate(scene, base, directory))
+                _beside(found, bare_runs)
             results["cases"][case.name] = found
             _print_case(name, case.name, found)
+        results["bare_insert_runs"] = [round(rate, 1) for rate in bare_runs]
         results["inbox_deep_page_after"] = scene.inbox_depth
     if name == "postgresql":  # the 2-worker servers are stopped: the 8-worker ones take over
         results[f"workers_{SCALE_WORKERS}"] = _more_workers(scene, env, directory, port, url,

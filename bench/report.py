@@ -15,7 +15,8 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results
 
 
 def table(results: dict) -> str:
-    """The results as a Markdown table, one row per database and case."""
+    """The results as a Markdown table, one row per database and case (each case's ratio to
+    the bare insert measured beside it), and the bare insert's spread over the runs."""
     lines = ["| database | case | req/s | ratio to bare insert | p50 ms | p99 ms | "
              "p99 ms at half peak (open loop) | CPU ms per request, server + database | "
              "errors | lock-wait share |",
@@ -39,7 +40,17 @@ def table(results: dict) -> str:
         lines.append(f"| {database} | audit seal + offline verify, {count:,} entries | "
                      f"seal {timings['seal']:.1f} s, export {timings['export']:.1f} s, "
                      f"verify {timings['verify']:.1f} s | | | | | | | |")
-    return "\n".join([*lines, *_workers_table(results)])
+    return "\n".join([*lines, *_workers_table(results), *_bare_spread(results)])
+
+
+def _bare_spread(results: dict) -> list[str]:
+    """How far the bare insert moved over each database's runs: the machine's drift, which
+    each case's ratio (to the bare runs beside it) leaves out."""
+    rows = [f"bare insert, {database}: {len(runs)} runs beside the cases, "
+            f"from {min(runs):,.0f} to {max(runs):,.0f} req/s"
+            for database, found in results["databases"].items()
+            if (runs := found.get("bare_insert_runs"))]
+    return ["", *rows] if rows else []
 
 
 def _workers_table(results: dict) -> list[str]:
