@@ -45,14 +45,20 @@ class RateLimits:
         def sign_in_attempt() -> None:
             """Counted once per posted sign-in form."""
 
+        # Per claimed client, a limit counts only what nobody else can add to its count, so
+        # that no one locks a partner out by claiming its id: the client's budget is spent by
+        # requests that authenticated as it, and failures against its id hold back shared
+        # secrets only (guessed across addresses), never a signed assertion, which no failure
+        # brings closer to forgery.
         self.token_request = _apply(token_request, [
             limit(config["RATE_LIMIT_OAUTH_PER_ADDRESS"], scope="token-address"),
             limit(config["RATE_LIMIT_OAUTH_PER_CLIENT"], key_func=_claimed_client_id,
-                  scope="token-client"),
+                  scope="token-client", deduct_when=lambda response: not failed(response)),
             limit(config["RATE_LIMIT_CLIENT_AUTH_FAILURES"], scope="token-failed-address",
                   deduct_when=failed),
             limit(config["RATE_LIMIT_CLIENT_AUTH_FAILURES"], key_func=_claimed_client_id,
-                  scope="token-failed-client", deduct_when=failed),
+                  scope="token-failed-client", deduct_when=failed,
+                  exempt_when=_signed_assertion),
         ])
         self.api_request = _apply(api_request, [
             self.limiter.shared_limit(config["RATE_LIMIT_API_PER_CLIENT"], scope="api-client",
@@ -87,6 +93,11 @@ def _failed_client_authentication(response: Response) -> bool:
     """RFC 6749 ``invalid_client`` (400, or 401 after an Authorization header)."""
     body = response.get_json(silent=True) if response.status_code in (400, 401) else None
     return isinstance(body, dict) and body.get("error") == "invalid_client"
+
+
+def _signed_assertion() -> bool:
+    """Whether the request authenticates with a client assertion (private_key_jwt)."""
+    return bool(request.form.get("client_assertion"))
 
 
 def _claimed_client_id() -> str:

@@ -53,37 +53,76 @@ def _assert_refused(response: requests.Response) -> None:
     assert response.json()["status"] == 429
 
 
-def _post_from(source: str, url: str, form: dict) -> tuple[int, dict, dict]:
+def _post_from(source: str, url: str, form: dict, headers: dict | None = None
+               ) -> tuple[int, dict, dict]:
     """POST a form from the loopback address ``source`` (127.0.0.0/8 is all ours)."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10,
                                             source_address=(source, 0))
     try:
-        connection.request("POST", parts.path, body=urlencode(form),
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+        connection.request("POST", parts.path, body=urlencode(form), headers={
+            "Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), json.loads(response.read())
     finally:
         connection.close()
 
 
-def test_failed_assertions_per_client_id_stop_at_30_a_minute(limited, make_partner):
+def test_wrong_secrets_per_client_id_stop_at_30_a_minute(limited, network_admin):
     url, _app = limited
-    partner = make_partner()
-    wrong = make_partner().key  # a real key, but not this client's
+    wrong = basic(network_admin.client_id, "wrong")
+    token = {"grant_type": "client_credentials"}
     for number in range(30):  # from two addresses, 15 each: only the client's count reaches 30
         status, headers, body = _post_from(f"127.0.0.{2 + number % 2}", url + "/oauth/token",
-                                           partner.token_form(
-                                               assertion=partner.assertion(key=wrong)))
-        assert (status, body["error"]) == (400, "invalid_client")
+                                           token, wrong)
+        assert (status, body["error"]) == (401, "invalid_client")
         assert POLICY.match(headers["RateLimit-Policy"])
-    status, headers, body = _post_from("127.0.0.4", url + "/oauth/token", partner.token_form())
+    # a shared secret can be guessed from many addresses: its client is held back, even with
+    # the right secret, until the minute is over
+    status, headers, body = _post_from("127.0.0.4", url + "/oauth/token", token,
+                                       network_admin.basic())
     assert (status, body["status"]) == (429, 429)
     assert int(headers["Retry-After"]) >= 1
     assert FIELDS.match(headers["RateLimit"])
-    # another client from a third address is not held back by these failures
-    other = make_partner()
-    assert _post_from("127.0.0.4", url + "/oauth/token", other.token_form())[0] == 200
+
+
+def test_failed_assertions_claiming_a_client_never_lock_it_out(limited, make_partner):
+    url, _app = limited
+    partner = make_partner()
+    wrong = make_partner().key  # a real key, but not this client's
+    for number in range(40):  # from two addresses, 20 each: under their own limits
+        status, _headers, body = _post_from(f"127.0.0.{2 + number % 2}", url + "/oauth/token",
+                                            partner.token_form(
+                                                assertion=partner.assertion(key=wrong)))
+        assert (status, body["error"]) == (400, "invalid_client")
+    for _ in range(20):  # shared secrets tried against its id count too
+        _post_from("127.0.0.6", url + "/oauth/token", {"grant_type": "client_credentials"},
+                   basic(partner.client_id, "wrong"))
+    # no failure brings anyone closer to forging its signature: it still gets tokens
+    status, _headers, body = _post_from("127.0.0.4", url + "/oauth/token", partner.token_form())
+    assert (status, body["token_type"]) == (200, "Bearer")
+    # and the addresses that failed are held back by their own limits
+    for _ in range(10):
+        _post_from("127.0.0.2", url + "/oauth/token",
+                   partner.token_form(assertion=partner.assertion(key=wrong)))
+    assert _post_from("127.0.0.2", url + "/oauth/token", partner.token_form())[0] == 429
+
+
+def test_requests_claiming_a_client_do_not_spend_its_token_budget(app, make_partner):
+    partner = make_partner()
+    budget = create_app({
+        **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR", "INSTANCE_PATH",
+                                      "ISSUER")},
+        "RATELIMIT_STORAGE_URI": "memory://", "RATE_LIMIT_OAUTH_PER_CLIENT": "3/minute"})
+    with answering(make_server("127.0.0.1", 0, budget, threaded=True)) as server:
+        url = f"http://127.0.0.1:{server.server_port}/oauth/token"
+        forged = partner.token_form(assertion=partner.assertion(key=make_partner().key))
+        for number in range(6):  # others claiming its id, from other addresses
+            assert _post_from(f"127.0.0.{2 + number % 3}", url, forged)[0] == 400
+        for _ in range(3):  # its own budget is whole
+            assert _post_from("127.0.0.7", url, partner.token_form())[0] == 200
+        status, headers, _body = _post_from("127.0.0.7", url, partner.token_form())
+        assert status == 429 and int(headers["Retry-After"]) >= 1  # and spent by its own
 
 
 def test_failed_authentications_per_address_stop_at_30(limited, make_partner):
