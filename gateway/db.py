@@ -17,6 +17,8 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.models.base import sessions_in_utc
+
 EXTENSION_KEY = "gateway.db"
 REPLICA_KEY = "gateway.db.replica"
 
@@ -39,6 +41,15 @@ def json_loads(data: str | bytes) -> Any:
         return json.loads(data)
 
 
+def _session_in_utc(dbapi_connection, _record) -> None:
+    """A new PostgreSQL connection's time zone set to UTC, in which psycopg then returns every
+    timestamp. A ``SET`` rather than a startup option, which PgBouncer refuses; PgBouncer
+    keeps a client's ``TimeZone`` and sets it on whichever server connection serves it."""
+    if dbapi_connection.info.parameter_status("TimeZone") != "UTC":
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
 def make_engine(url: str, *, prepared_statements: bool = True, read_only: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and write-serialised transactions.
 
@@ -49,12 +60,14 @@ def make_engine(url: str, *, prepared_statements: bool = True, read_only: bool =
     pooler in transaction mode (PgBouncer before 1.21): psycopg then never prepares a statement
     server-side, which would not survive a move to another server connection.
     ``read_only=True`` (PostgreSQL only: a replica) opens every transaction READ ONLY. JSON
-    columns are read with :func:`json_loads`.
+    columns are read with :func:`json_loads`; PostgreSQL sessions run in UTC.
     """
     if not url.startswith("sqlite"):
         engine = create_engine(url, json_deserializer=json_loads,
                                connect_args={} if prepared_statements
                                else {"prepare_threshold": None})
+        event.listen(engine, "connect", _session_in_utc)
+        sessions_in_utc(engine)
         return engine.execution_options(postgresql_readonly=True) if read_only else engine
     if read_only:
         raise ValueError("a read-only engine is for a PostgreSQL replica")

@@ -6,8 +6,10 @@ import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar
+from weakref import WeakSet
 
-from sqlalchemy import DateTime, Enum, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Engine, Enum, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING_CONVENTION = {
@@ -24,11 +26,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_UTC_SESSIONS: WeakSet[Dialect] = WeakSet()
+
+
+def sessions_in_utc(engine: Engine) -> None:
+    """Note that every connection of ``engine`` sets its session's time zone to UTC, so that
+    the driver already returns each timestamp as :class:`UTCDateTime` returns it (aware, in
+    ``datetime.UTC``): its values are then read as they come, with no call per value."""
+    _UTC_SESSIONS.add(engine.dialect)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        if dialect in _UTC_SESSIONS:
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:

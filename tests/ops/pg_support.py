@@ -145,10 +145,11 @@ def streaming_replica(primary: Cluster) -> Iterator[Cluster]:
 
 
 @contextmanager
-def pgbouncer(database_url: str) -> Iterator[str]:
+def pgbouncer(database_url: str, *, timezone: str | None = None) -> Iterator[str]:
     """PgBouncer in transaction mode on a free loopback port in front of ``database_url``'s
-    database (trust auth; server connections reused most recently released first), run in
-    the foreground until the block ends; yields the URL through it."""
+    database (trust auth; server connections reused most recently released first; opened in
+    ``timezone`` if given), run in the foreground until the block ends; yields the URL
+    through it."""
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     if not Path(binary).exists():
         pytest.skip("pgbouncer not installed (bash .ci/ensure-pgbouncer)")
@@ -159,7 +160,7 @@ def pgbouncer(database_url: str) -> Iterator[str]:
     config.write_text("\n".join([
         "[databases]",
         f"{server.database} = host={server.host} port={server.port or 5432} "
-        f"dbname={server.database}",
+        f"dbname={server.database}" + (f" timezone={timezone}" if timezone else ""),
         "[pgbouncer]",
         "listen_addr = 127.0.0.1", f"listen_port = {port}", "unix_socket_dir =",
         "auth_type = trust", f"auth_file = {users}", f"admin_users = {server.username}",

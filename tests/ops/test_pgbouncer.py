@@ -17,12 +17,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text, type_coerce
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
@@ -37,6 +38,7 @@ from gateway.models import (
     OutboxStatus,
     Referral,
 )
+from gateway.models.base import UTCDateTime
 from tests.conftest import PG_SERVER_URL
 from tests.factories.privacy import consent_body
 from tests.factories.referrals import SUBJECT_REF, referral_body
@@ -92,6 +94,32 @@ def test_prepared_statements_fail_through_transaction_mode_pgbouncer_unless_turn
     with pytest.raises(ProgrammingError, match=r'prepared statement "\w+" does not exist'):
         _repeat_then_move(through, prepared_statements=True)
     _repeat_then_move(through, prepared_statements=False)
+
+
+def test_timestamps_come_back_in_utc_on_every_server_connection(bounced):
+    """The gateway's sessions run in UTC (its timestamps are then read as they come), also
+    through PgBouncer, whose server connections here open in another zone: PgBouncer keeps
+    the client's ``SET TIME ZONE`` and repeats it on each server connection it lends."""
+    direct, _ = bounced
+    with pgbouncer(direct, timezone="Asia/Shanghai") as through:
+        plain = psycopg.connect(through.replace("+psycopg", ""), prepare_threshold=None)
+        try:
+            assert plain.execute("SHOW TimeZone").fetchone() == ("Asia/Shanghai",)
+            plain.commit()
+            engine = make_engine(through, prepared_statements=False)
+            with engine.connect() as connection:
+                for number in range(REPEATS):
+                    if number == 0:  # another client takes a server connection and keeps it
+                        plain.execute("SELECT 1")
+                    if number == REPEATS // 2:  # ... until now: the next transaction gets it
+                        plain.commit()
+                    assert connection.execute(text("SHOW TimeZone")).scalar() == "UTC"
+                    now = connection.execute(select(type_coerce(func.now(), UTCDateTime())))
+                    assert now.scalar().tzinfo is UTC
+                    connection.commit()
+            engine.dispose()
+        finally:
+            plain.close()
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
