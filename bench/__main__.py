@@ -6,8 +6,8 @@ are served by gunicorn with the repository's ``gunicorn.conf.py``, side by side,
 loopback (32 connections, ``bench/requests.lua``) drives each case for ``BENCH_SECONDS`` at full
 speed (``bench/loadgen.py``), then the open-loop pacer (``bench/pacer.py``) sends it at half the
 rate it reached, on a fixed schedule. Every case's req/s is reported as a ratio to the
-baseline's measured beside it (the mean of a bare-insert run just before the case and one just
-after), so figures compare across machines and loads. On PostgreSQL, both
+baseline's, measured in ``BENCH_SLICES`` (3) slices of ``BENCH_SLICE_SECONDS`` (1) of each in
+turn, so that figures compare across machines and loads. On PostgreSQL, both
 servers are then restarted with ``--workers 8`` (same cores) for the peak of referral create
 and the inbox's first page, with the share of backends waiting on a lock. Then, in process:
 consent decisions/s, and sealing + offline verification of ``BENCH_AUDIT_ENTRIES`` audit
@@ -45,6 +45,8 @@ DATABASES = os.environ.get("BENCH_DATABASES", "postgresql,sqlite").split(",")
 ONLY = [word for word in os.environ.get("BENCH_CASES", "").split(",") if word]  # name parts
 SCALE_WORKERS = 8  # the scale-out comparison's workers per server, against gunicorn.conf.py's
 WARM_SECONDS = 3.0  # unmeasured load before each 8-worker run: every worker's first requests
+SLICES = int(os.environ.get("BENCH_SLICES", "3"))  # each case's ratio: slices of it and of
+SLICE_SECONDS = float(os.environ.get("BENCH_SLICE_SECONDS", "1"))  # the bare insert in turn
 
 
 @dataclass(frozen=True)
@@ -125,22 +127,41 @@ def _measure(case: Case, scene: cases.Scene, servers: dict[str, Server], work: P
     return found
 
 
-def _bare_rate(scene: cases.Scene, baseline_server: Server, work: Path) -> float:
-    """The bare insert's req/s at full speed, once more."""
-    requests = CASES[0].build(scene, int(MAX_RATE * SECONDS))
-    return loadgen.run(baseline_server.url, loadgen.write_requests(work / "bare.txt", requests),
-                       SECONDS).rate
+def _interleaved(case: Case, scene: cases.Scene, servers: dict[str, Server], work: Path
+                 ) -> dict:
+    """``case`` and the bare insert at full speed in turn, ``SLICES`` times ``SLICE_SECONDS``
+    each, and the case's req/s over all its slices as a ratio of the bare insert's over all
+    of theirs. A shared machine's speed moves from second to second (seventh pass: the same
+    loop took 180 to 293 ms from one run to the next, the bare insert went from 363 to 1,347
+    req/s over one run); slices a second apart see the same moments, where one run of each,
+    4 s or more apart, measured the machine as much as the code."""
+    runs: dict[str, list[loadgen.Run]] = {"bare": [], "case": []}
+    for _ in range(SLICES):
+        for side, measured, server in (("bare", CASES[0], servers["baseline"]),
+                                       ("case", case, servers[case.server])):
+            requests = measured.build(scene, int(MAX_RATE * SLICE_SECONDS))
+            runs[side].append(loadgen.run(
+                server.url, loadgen.write_requests(work / "slice.txt", requests), SLICE_SECONDS))
+    bare_rate, case_rate = _rate_over(runs["bare"]), _rate_over(runs["case"])
+    return {"slices": SLICES, "slice_seconds": SLICE_SECONDS,
+            "bare_rates": [round(run.rate, 1) for run in runs["bare"]],
+            "case_rates": [round(run.rate, 1) for run in runs["case"]],
+            "ratio": round(case_rate / bare_rate, 3) if bare_rate else 0.0}
 
 
-def _beside(found: dict, bare_runs: list[float]) -> None:
-    """Set ``found``'s ratio against the bare insert measured beside it: the mean of the run
-    just before the case and the run just after (the last two of ``bare_runs``). A shared
-    machine's speed drifts by more than the differences measured (the same code's ratio moved
-    by a third between two runs minutes apart when all cases shared the first bare run); runs on
-    either side of the case cancel a drift that is steady over the two."""
-    beside = (bare_runs[-2] + bare_runs[-1]) / 2
-    found["bare_insert_beside"] = round(beside, 1)
-    found["ratio"] = round(found["peak"]["rate"] / beside, 3) if beside else 0.0
+def _rate_over(runs: list[loadgen.Run]) -> float:
+    """Successful requests per second over all of ``runs``."""
+    return sum(max(run.requests - run.status_errors, 0) for run in runs) / sum(
+        run.seconds for run in runs)
+
+
+def _with_ratio(found: dict, case: Case, scene: cases.Scene, servers: dict[str, Server],
+                work: Path) -> dict:
+    """``found`` with the case's ratio to the bare insert (:func:`_interleaved`)."""
+    if case is CASES[0]:
+        return {**found, "ratio": 1.0}
+    interleaved = _interleaved(case, scene, servers, work)
+    return {**found, "interleaved": interleaved, "ratio": interleaved["ratio"]}
 
 
 def _analyze(database_url: str) -> None:
@@ -172,7 +193,6 @@ def _more_workers(scene: cases.Scene, env: dict[str, str], directory: Path, port
     with gunicorn("gateway:create_app()", more, directory / "gateway-8.log", port) as gate, \
             gunicorn("bench.baseline:create_app()", more, directory / "baseline-8.log") as base:
         servers = {"gateway": gate, "baseline": base}
-        bare_runs: list[float] = []
         for case in chosen:  # fresh workers: the first request of each builds its caches
             _analyze(url)
             loadgen.run(servers[case.server].url, loadgen.write_requests(
@@ -180,15 +200,10 @@ def _more_workers(scene: cases.Scene, env: dict[str, str], directory: Path, port
                 WARM_SECONDS)
             peak, share, cpu = _peak(case, scene, servers[case.server], directory, url)
             two_rate = two[case.name]["peak"]["rate"]
-            found[case.name] = {
+            found[case.name] = _with_ratio({
                 "peak": peak.as_dict(), "lock_wait_share": share, "cpu_ms_per_request": cpu,
-                "ratio": 1.0,
-                "vs_2_workers": round(peak.rate / two_rate, 3) if two_rate else 0.0}
-            if case is CASES[0]:
-                bare_runs.append(peak.rate)
-            else:
-                bare_runs.append(_bare_rate(scene, base, directory))
-                _beside(found[case.name], bare_runs)
+                "vs_2_workers": round(peak.rate / two_rate, 3) if two_rate else 0.0},
+                case, scene, servers, directory)
             print(f"{'postgresql':<10} {case.name + f', {SCALE_WORKERS} workers':<32} "
                   f"{peak.rate:>8.0f} req/s  x{found[case.name]['ratio']:<6.2f} "
                   f"{found[case.name]['vs_2_workers']:.2f} of 2 workers  lock-wait "
@@ -214,23 +229,16 @@ def run_database(name: str, url: str, directory: Path) -> dict:
         scene = cases.prepare(gate.url, university, hospital, school)
         scene.baseline_row = row_id
         servers = {"gateway": gate, "baseline": base}
-        bare_runs: list[float] = []
         for case in CASES:
             if not _selected(case):
                 continue
             if name == "postgresql":
                 _analyze(url)
-            found = _measure(case, scene, servers, directory,
-                             url if name == "postgresql" else None)
-            if case is CASES[0]:
-                bare_runs.append(found["peak"]["rate"])
-                found["ratio"] = 1.0
-            else:
-                bare_runs.append(_bare_rate(scene, base, directory))
-                _beside(found, bare_runs)
+            found = _with_ratio(_measure(case, scene, servers, directory,
+                                         url if name == "postgresql" else None),
+                                case, scene, servers, directory)
             results["cases"][case.name] = found
             _print_case(name, case.name, found)
-        results["bare_insert_runs"] = [round(rate, 1) for rate in bare_runs]
         results["inbox_deep_page_after"] = scene.inbox_depth
     if name == "postgresql":  # the 2-worker servers are stopped: the 8-worker ones take over
         results[f"workers_{SCALE_WORKERS}"] = _more_workers(scene, env, directory, port, url,

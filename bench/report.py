@@ -16,7 +16,7 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).with_name("results
 
 def table(results: dict) -> str:
     """The results as a Markdown table, one row per database and case (each case's ratio to
-    the bare insert measured beside it), and the bare insert's spread over the runs."""
+    the bare insert, from slices of each in turn), and the bare insert's spread over the run."""
     lines = ["| database | case | req/s | ratio to bare insert | p50 ms | p99 ms | "
              "p99 ms at half peak (open loop) | CPU ms per request, server + database | "
              "errors | lock-wait share |",
@@ -44,12 +44,15 @@ def table(results: dict) -> str:
 
 
 def _bare_spread(results: dict) -> list[str]:
-    """How far the bare insert moved over each database's runs: the machine's drift, which
-    each case's ratio (to the bare runs beside it) leaves out."""
-    rows = [f"bare insert, {database}: {len(runs)} runs beside the cases, "
-            f"from {min(runs):,.0f} to {max(runs):,.0f} req/s"
-            for database, found in results["databases"].items()
-            if (runs := found.get("bare_insert_runs"))]
+    """How far the bare insert's slices moved over each database's run: the machine's drift,
+    which each case's ratio (to the bare slices between its own) leaves out."""
+    rows = []
+    for database, found in results["databases"].items():
+        rates = [rate for case in found["cases"].values()
+                 for rate in case.get("interleaved", {}).get("bare_rates", [])]
+        if rates:
+            rows.append(f"bare insert, {database}: {len(rates)} slices between the cases', "
+                        f"from {min(rates):,.0f} to {max(rates):,.0f} req/s")
     return ["", *rows] if rows else []
 
 

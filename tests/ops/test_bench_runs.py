@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_bench_case_produces_numbers(tmp_path, database_url):
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     env = {**os.environ, "BENCH_SECONDS": "1", "BENCH_MAX_RATE": "200", "BENCH_REFERRALS": "4",
-           "BENCH_AUDIT_ENTRIES": "300", "BENCH_DATABASES": database,
+           "BENCH_AUDIT_ENTRIES": "300", "BENCH_DATABASES": database, "BENCH_SLICES": "2",
            "BENCH_RESULTS": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600, check=False)
@@ -32,13 +32,12 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
     from bench.__main__ import CASES
 
     assert list(cases) == [case.name for case in CASES]
-    bare_runs = found["databases"][database]["bare_insert_runs"]
-    assert len(bare_runs) == len(cases) and min(bare_runs) > 0  # one beside every case
-    for name, case in list(cases.items())[1:]:  # each against the bare runs before and after
-        beside = case["bare_insert_beside"]
-        assert min(bare_runs) <= beside <= max(bare_runs), name
-        assert case["ratio"] == pytest.approx(case["peak"]["rate"] / beside, abs=0.001), name
-    assert f"bare insert, {database}: {len(cases)} runs beside the cases" in result.stdout
+    for name, case in list(cases.items())[1:]:  # each against bare slices between its own
+        sliced = case["interleaved"]
+        assert len(sliced["bare_rates"]) == len(sliced["case_rates"]) == 2, name
+        assert min(sliced["bare_rates"]) > 0 and min(sliced["case_rates"]) > 0, name
+        assert case["ratio"] == sliced["ratio"] > 0, name
+    assert f"bare insert, {database}: {2 * (len(cases) - 1)} slices" in result.stdout
     for name, case in cases.items():
         assert case["peak"]["requests"] > 0, name
         assert isinstance(case["peak"]["p99_ms"], float) and isinstance(case["ratio"], float)
@@ -57,7 +56,7 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
             assert case["peak"]["requests"] > 0, name
             assert isinstance(case["vs_2_workers"], float), name
             assert isinstance(case["lock_wait_share"], float), name
-            assert name == "bare insert (baseline)" or case["bare_insert_beside"] > 0, name
+            assert name == "bare insert (baseline)" or case["interleaved"]["ratio"] > 0, name
         assert "| postgresql | referral create | " in result.stdout.split("8 workers req/s")[1]
     assert len(found["databases"][database]["consent_decisions_per_s"]) == 3
     assert found["audit_seal"][database]["entries"] == 300
