@@ -22,6 +22,7 @@ def test_every_bench_case_produces_numbers(tmp_path, database_url):
     database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     env = {**os.environ, "BENCH_SECONDS": "1", "BENCH_MAX_RATE": "200", "BENCH_REFERRALS": "4",
            "BENCH_AUDIT_ENTRIES": "300", "BENCH_DATABASES": database, "BENCH_SLICES": "2",
+           "BENCH_SLICE_SECONDS": "1",
            "BENCH_RESULTS": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600, check=False)
