@@ -136,7 +136,7 @@ def _interleaved(case: Case, scene: cases.Scene, servers: dict[str, Server], wor
     each, and the case's req/s over all its slices as a ratio of the bare insert's over all
     of theirs. A shared machine's speed moves from second to second (seventh pass: the same
     loop took 180 to 293 ms from one run to the next, the bare insert went from 363 to 1,347
-    req/s over one run); slices a second apart see the same moments, where one run of each,
+    req/s over one run); slices seconds apart see nearly the same moments, where one run of each,
     4 s or more apart, measured the machine as much as the code."""
     runs: dict[str, list[loadgen.Run]] = {"bare": [], "case": []}
     for _ in range(SLICES):
