@@ -168,9 +168,14 @@ def _port_free(port: int) -> bool:
     return True
 
 
+# how long the children may take to end (issue 16): a child waiting on SQLite's write lock
+# gives up after its busy timeout (30 s), gunicorn's workers get 5 s to finish a request
+GONE_WITHIN = 40
+
+
 def _all_gone(pids: set[str], ports: tuple[int, ...]) -> bool:
-    """Every process ended and every port free, waited for up to 20 s (issue 16)."""
-    deadline = time.monotonic() + 20
+    """Every process ended and every port free, waited for up to ``GONE_WITHIN`` s."""
+    deadline = time.monotonic() + GONE_WITHIN
     while time.monotonic() < deadline:
         if not any(_running(int(pid)) for pid in pids) and all(map(_port_free, ports)):
             return True
