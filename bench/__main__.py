@@ -154,8 +154,7 @@ def _interleaved(case: Case, scene: cases.Scene, servers: dict[str, Server], wor
 
 def _rate_over(runs: list[loadgen.Run]) -> float:
     """Successful requests per second over all of ``runs``."""
-    return sum(max(run.requests - run.status_errors, 0) for run in runs) / sum(
-        run.seconds for run in runs)
+    return sum(run.served for run in runs) / sum(run.seconds for run in runs)
 
 
 def _with_ratio(found: dict, case: Case, scene: cases.Scene, servers: dict[str, Server],

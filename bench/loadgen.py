@@ -52,9 +52,14 @@ class Run:
     p99_ms: float
 
     @property
+    def served(self) -> int:
+        """Requests answered without an error status."""
+        return max(self.requests - self.status_errors, 0)
+
+    @property
     def rate(self) -> float:
         """Successful requests per second."""
-        return max(self.requests - self.status_errors, 0) / self.seconds
+        return self.served / self.seconds
 
     def as_dict(self) -> dict:
         """The run as JSON-ready numbers."""
