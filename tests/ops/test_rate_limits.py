@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import redis
 import requests
+from flask import Flask
 from werkzeug.serving import make_server
 
 from gateway import create_app
@@ -24,17 +25,19 @@ POLICY = re.compile(r'^"[a-z-]+";q=\d+;w=\d+$')
 FIELDS = re.compile(r'^"[a-z-]+";r=\d+;t=\d+$')
 
 
+def _beside(app, **config: str) -> Flask:
+    """A second app on the session database, keys and issuer, with ``config`` on top."""
+    return create_app({**{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR",
+                                                     "INSTANCE_PATH", "ISSUER")}, **config})
+
+
 @pytest.fixture(params=["memory", "redis"])
 def limited(request, app) -> Iterator[tuple[str, object]]:
     """A second app on the session database with rate limits on, served over HTTP."""
     prefix = f"gw-test-{uuid.uuid4().hex}"
     storage = REDIS_URL if request.param == "redis" else "memory://"
-    limited_app = create_app({
-        **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR", "INSTANCE_PATH",
-                                      "ISSUER")},
-        "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": prefix,
-        "RATE_LIMIT_API_PER_CLIENT": "5/minute",
-    })
+    limited_app = _beside(app, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=prefix,
+                          RATE_LIMIT_API_PER_CLIENT="5/minute")
     with answering(make_server("127.0.0.1", 0, limited_app, threaded=True)) as server:
         yield f"http://127.0.0.1:{server.server_port}", limited_app
     if request.param == "redis":
@@ -110,10 +113,8 @@ def test_failed_assertions_claiming_a_client_never_lock_it_out(limited, make_par
 
 def test_requests_claiming_a_client_do_not_spend_its_token_budget(app, make_partner):
     partner = make_partner()
-    budget = create_app({
-        **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR", "INSTANCE_PATH",
-                                      "ISSUER")},
-        "RATELIMIT_STORAGE_URI": "memory://", "RATE_LIMIT_OAUTH_PER_CLIENT": "3/minute"})
+    budget = _beside(app, RATELIMIT_STORAGE_URI="memory://",
+                     RATE_LIMIT_OAUTH_PER_CLIENT="3/minute")
     with answering(make_server("127.0.0.1", 0, budget, threaded=True)) as server:
         url = f"http://127.0.0.1:{server.server_port}/oauth/token"
         forged = partner.token_form(assertion=partner.assertion(key=make_partner().key))
@@ -187,12 +188,8 @@ def test_admin_sign_in_is_limited_per_account(limited, app):
 
 
 def test_an_unreachable_redis_falls_back_to_counting_in_memory(app):
-    fallback = create_app({
-        **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "KEY_DIR", "INSTANCE_PATH",
-                                      "ISSUER")},
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-        "RATE_LIMIT_CLIENT_AUTH_FAILURES": "2/minute",
-    })
+    fallback = _beside(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",  # port 1: no one
+                       RATE_LIMIT_CLIENT_AUTH_FAILURES="2/minute")
     client = fallback.test_client()
     form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": "not-a-jws"}
