@@ -6,7 +6,8 @@ sender, recipient, partnerships, student's row and consents of a create come in 
 database adds an audit entry's pending row (one statement less for every audited request); a
 token request finds its client in the process's copy, re-read at most once a second; the
 consent facts load the institutions, subjects and consents in one query (an inbox page 4 → 3:
-the page, the facts, the audit entry); a referral read (7 before) loads the
+the page, the facts, the audit entry), and an inbox page joins them to its own rows (3 → 2:
+the page with its facts, the audit entry); a referral read (7 before) loads the
 referral and its onward chain in one query, its two institutions coming with the facts. On
 PostgreSQL a create's queued rows (audit entries, event, notice) go in one statement.
 """
@@ -24,7 +25,7 @@ from gateway.db import engine_of
 from tests.privacy_support import make_scene
 from tests.support import bearer
 
-TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE, REFERRAL_READ = 2, 5, 3, 3
+TOKEN_ISSUE, REFERRAL_CREATE, INBOX_PAGE, REFERRAL_READ = 2, 5, 2, 3
 REFERRAL_CREATE_POSTGRESQL = 3  # the parties, the referral, and (row_queue) the rest at once
 # transaction control is not a statement that reads or writes (and PostgreSQL's BEGIN is
 # implicit in the driver, SQLite's explicit): what is counted is the same on both databases

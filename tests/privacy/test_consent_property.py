@@ -1,14 +1,16 @@
 """Property: what the consent engine releases is always covered by a valid, unrevoked consent of
-every grantor the student's age requires (or by an open, not-disallowed break-glass release)."""
+every grantor the student's age requires (or by an open, not-disallowed break-glass release);
+and the facts joined to a page's rows decide as the facts statement does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import literal, select, union_all
 
 from gateway.db import EXTENSION_KEY as DB_KEY
 from gateway.models import (
@@ -21,7 +23,7 @@ from gateway.models import (
     utcnow,
 )
 from gateway.services.actor import Actor
-from gateway.services.privacy import consent, subjects
+from gateway.services.privacy import consent, memo, subjects
 from gateway.services.privacy.policy import Policy, age_on
 
 KEY = "psn_subject"
@@ -166,3 +168,58 @@ def test_released_data_is_always_covered(app, network, specs, request):
         assert covering, grantor
         named = set().union(*(s["categories"] for s in covering))
         assert released <= named, (grantor, released, named)
+
+
+def _page_of(session, questions: list[consent.Question]) -> list:
+    """Rows of a page of these questions (literal rows standing for referrals), each with the
+    facts of deciding it joined (:func:`consent.with_facts`), as a page would order them."""
+    id_type = Consent.institution_id.type
+    page = union_all(*(
+        select(literal(n).label("n"), literal(q.subject.holder_id, id_type).label("holder"),
+               literal(q.subject.key).label("key"),
+               literal(q.recipient_id, id_type).label("recipient"))
+        for n, q in enumerate(questions))).subquery("page")
+    return session.execute(consent.with_facts(select(page), page.c.holder, page.c.key,
+                                              page.c.recipient)
+                           .order_by(page.c.n, *consent.CONSENT_ORDER)).all()
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=consents, request=requests)
+def test_facts_joined_to_a_page_decide_as_the_facts_statement(app, network, specs, request):
+    holder = network.id_of("university")
+    actor = Actor("prop", holder if request["actor"] == "holder"
+                  else network.id_of(request["recipient"]), frozenset())
+    with app.extensions[DB_KEY]() as session, session.begin():
+        release_id = _setup(session, network, specs, request)
+        asked = consent.Question(consent.SubjectRef(holder, KEY), request["purpose"],
+                                 network.id_of(request["recipient"]),
+                                 frozenset(request["categories"]), release_id)
+        unknown = consent.Question(consent.SubjectRef(holder, "psn_nobody"), request["purpose"],
+                                   asked.recipient_id, frozenset(request["categories"]))
+        questions = [asked, unknown, asked]  # a student twice on the page, one never seen
+        joined = _page_of(session, questions)
+        # the same facts (but the moment each was loaded), so the same answer to any question
+        facts = [replace(consent._load(session, questions, rows), now=None)
+                 for rows in (joined, None)]
+        on_joined = consent.authorise_many(session, actor, questions, policy=POLICY,
+                                           joined=joined)
+        memo.forget(session)
+        on_statement = consent.authorise_many(session, actor, questions, policy=POLICY)
+        session.rollback()
+    assert facts[0] == facts[1]
+    assert on_joined == on_statement
+
+
+def test_a_question_whose_facts_were_not_joined_is_not_decided(app, network):
+    holder, hospital = network.id_of("university"), network.id_of("hospital")
+    asked = consent.Question(consent.SubjectRef(holder, KEY), Purpose.REFERRAL, hospital,
+                             frozenset({DataCategory.IDENTITY}))
+    other = consent.Question(consent.SubjectRef(holder, "psn_other"), Purpose.REFERRAL,
+                             hospital, frozenset({DataCategory.IDENTITY}))
+    with app.extensions[DB_KEY]() as session, session.begin(), \
+            pytest.raises(ValueError, match="not among the joined rows"):
+        consent.authorise_many(session, Actor("prop", holder, frozenset()), [asked],
+                               policy=POLICY, joined=_page_of(session, [other]))

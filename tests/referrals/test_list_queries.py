@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
 
-from gateway.db import engine_of
+from gateway.db import engine_of, transaction
+from gateway.services.actor import Actor
+from gateway.services.privacy import disclosure
+from gateway.services.privacy.policy import Policy
+from gateway.services.referrals import reads, triage
 from tests.factories.privacy import born_years_ago
 from tests.privacy_support import make_conference, make_scene
 from tests.support import bearer
@@ -132,3 +137,33 @@ def test_a_bookings_page_decides_its_case_material_at_once(app, client, make_par
         identified.append(sum(item["case"]["identified"] for item in page.get_json()["items"]))
     assert counts[0] == counts[1]
     assert identified == [1, 5]
+
+
+@pytest.mark.parametrize("box", ["inbox", "sent"])
+def test_a_page_decides_on_the_facts_joined_to_it_as_on_the_facts_statement(app, inbox_of_20,
+                                                                            box):
+    """The one statement of a page joins each referral to its consent facts: they decide every
+    referral as the facts statement does (the path of a single read), in separate
+    transactions, so that neither finds the other's facts remembered."""
+    scene, _ids = inbox_of_20
+    again = scene.refer(["identity", "risk_assessment", "summary"], subject="stu-002",
+                        birth_date=MINOR)  # a minor with two consents, twice on the page
+    assert again.status_code == 201, again.get_json()
+    party = scene.hosp if box == "inbox" else scene.uni
+    institution = uuid.UUID(str(party.institution_id))
+    actor = Actor(party.client_id, institution, frozenset({"referrals:read"}))
+    policy = Policy.from_config(app.config)
+    statement = reads._plain_page(box, triage.Order.named("newest"), False)
+    with transaction(app) as session:
+        rows, joined = reads._page_rows(session, statement, {"institution": institution,
+                                                             "rows": 30})
+        on_joined = disclosure.views_with_decisions(session, actor, rows, policy,
+                                                    joined=joined)
+    with transaction(app) as session:
+        on_statement = disclosure.views_with_decisions(session, actor, rows, policy)
+    assert len(rows) == 21 and len(joined) > len(rows)  # rows repeat per consent
+    assert on_joined == on_statement
+    if box == "inbox":
+        assert {view["access"]["basis"] for view, _ in on_joined} == {"consent", "none",
+                                                                      "breakglass"}
+        assert sum(decision.allowed for _, decision in on_joined) >= 10

@@ -3,7 +3,8 @@
 :func:`authorise` answers for every exchange: which of the requested data categories may go to
 the recipient, under which consents (or which break-glass release), and if not, why not.
 :func:`authorise_many` answers a page of such questions with the same rules (one ``_decide``)
-on facts loaded for the whole page in a few queries; :func:`authorise` is that path for one.
+on facts loaded for the whole page in a few queries, or joined to the page's own rows
+(:func:`with_facts`); :func:`authorise` is that path for one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from gateway.models import (
     BreakGlassRelease,
@@ -318,6 +319,43 @@ def _facts_rows(session: Session, **lists: list) -> list[FactsRow]:
 
 Consents = dict[tuple[uuid.UUID, str, Purpose], list[HeldConsent]]
 
+# the facts statement's columns as :func:`with_facts` joins them to a caller's rows
+_HOLDER = aliased(Institution, name="fact_holder_institution")
+_RECIPIENT = aliased(Institution, name="fact_recipient_institution")
+_HELD_NAMES = tuple(f"held_{name}" for name in _CONSENT_NAMES)
+_held_joined_columns = attrgetter(*_HELD_NAMES)
+
+
+def _held_joined(row: tuple) -> HeldConsent:
+    return HeldConsent(*_held_joined_columns(row), category_set(tuple(row.held_data_categories)))
+
+
+def with_facts(query: Select, holder: ColumnElement, key: ColumnElement,
+               recipient: ColumnElement) -> Select:
+    """``query`` (a SELECT from one subquery, each row a question about the subject ``key`` of
+    ``holder`` to ``recipient``) with what deciding that question reads joined to each row:
+    the holder's and the recipient's standing, the subject's recorded birth date and its
+    unrevoked consents, one row per consent (one row with nulls if none), for the caller to
+    order by :data:`CONSENT_ORDER` within its own order. Its rows, handed to
+    :func:`authorise_many` as ``joined``, spare the facts statement: one statement a page
+    instead of two. The columns it adds are named ``fact_*``, ``holder_*``, ``recipient_*``
+    and ``held_*``."""
+    return (
+        query.add_columns(
+            holder.label("fact_holder"), key.label("fact_key"), recipient.label("fact_recipient"),
+            _HOLDER.kind.label("holder_kind"), _HOLDER.region.label("holder_region"),
+            _HOLDER.country.label("holder_country"), _HOLDER.active.label("holder_active"),
+            _RECIPIENT.kind.label("recipient_kind"), _RECIPIENT.region.label("recipient_region"),
+            _RECIPIENT.country.label("recipient_country"),
+            _RECIPIENT.active.label("recipient_active"),
+            Subject.birth_date.label("fact_birth_date"),
+            *(column.label(name) for column, name in zip(CONSENT_COLUMNS, _HELD_NAMES,
+                                                         strict=True)))
+        .outerjoin(_HOLDER, _HOLDER.id == holder)
+        .outerjoin(_RECIPIENT, _RECIPIENT.id == recipient)
+        .outerjoin(Subject, and_(Subject.institution_id == holder, Subject.subject_key == key))
+        .outerjoin(Consent, unrevoked_of(holder, key)))
+
 
 def _by_kind(questions: list[Question], consents: Consents) -> set[tuple[uuid.UUID, uuid.UUID]]:
     """The (holder, recipient) pairs whose partnerships a consent naming kinds needs."""
@@ -327,14 +365,12 @@ def _by_kind(questions: list[Question], consents: Consents) -> set[tuple[uuid.UU
             if (q.subject.holder_id, q.subject.key) in by_kind_holders}
 
 
-def _load(session: Session, questions: list[Question]) -> _Facts:
-    """Load what deciding ``questions`` needs: at most three queries, whatever their number.
+Gathered = tuple[dict[uuid.UUID, Standing], dict[tuple[uuid.UUID, str], date], Consents]
+"""The institutions found, the (holder, subject) pairs' birth dates and unrevoked consents."""
 
-    One query (:func:`_facts`) finds the institutions asked about and, for every (holder,
-    subject) asked about, its recorded birth date and its unrevoked consents by purpose (every
-    purpose, so that facts remembered for one question answer the request's others), oldest
-    first; a purpose without any is absent.
-    """
+
+def _gathered(session: Session, questions: list[Question]) -> Gathered:
+    """The facts statement's rows for ``questions``, gathered (see :func:`_load`)."""
     asked = {(q.subject.holder_id, q.subject.key) for q in questions}
     found: dict[uuid.UUID, Standing] = {}
     birth_dates: dict[tuple[uuid.UUID, str], date] = {}
@@ -355,6 +391,50 @@ def _load(session: Session, questions: list[Question]) -> _Facts:
                 birth_dates[pair] = date.fromisoformat(row.birth_date)
             if row.id is not None:
                 consents.setdefault((*pair, row.purpose), []).append(_held(row))
+    return found, birth_dates, consents
+
+
+def _gathered_from_joined(questions: list[Question], rows: Iterable[tuple]) -> Gathered:
+    """The facts :func:`with_facts` joined to a caller's rows, gathered as :func:`_gathered`
+    gathers the facts statement's: each institution once, each pair's birth date and each of
+    its consents once (a pair on several rows repeats them), a consent's order kept."""
+    found: dict[uuid.UUID, Standing] = {}
+    birth_dates: dict[tuple[uuid.UUID, str], date] = {}
+    consents: Consents = {}
+    pairs, kept = set(), set()
+    for row in rows:
+        pair = (row.fact_holder, row.fact_key)
+        pairs.add(pair)
+        if row.fact_holder not in found and row.holder_kind is not None:
+            found[row.fact_holder] = Standing(row.fact_holder, row.holder_kind, row.holder_region,
+                                              row.holder_country, row.holder_active)
+        if row.fact_recipient not in found and row.recipient_kind is not None:
+            found[row.fact_recipient] = Standing(row.fact_recipient, row.recipient_kind,
+                                                 row.recipient_region, row.recipient_country,
+                                                 row.recipient_active)
+        if row.fact_birth_date is not None and pair not in birth_dates:
+            birth_dates[pair] = date.fromisoformat(row.fact_birth_date)
+        if row.held_id is not None and row.held_id not in kept:
+            kept.add(row.held_id)
+            consents.setdefault((*pair, row.held_purpose), []).append(_held_joined(row))
+    unseen = {(q.subject.holder_id, q.subject.key) for q in questions} - pairs
+    if unseen:  # a caller's bug: deciding on facts never loaded would deny, or worse
+        raise ValueError(f"{len(unseen)} questions' facts are not among the joined rows")
+    return found, birth_dates, consents
+
+
+def _load(session: Session, questions: list[Question],
+          joined: Iterable[tuple] | None = None) -> _Facts:
+    """Load what deciding ``questions`` needs: at most three queries, whatever their number.
+
+    One query (:func:`_facts`) finds the institutions asked about and, for every (holder,
+    subject) asked about, its recorded birth date and its unrevoked consents by purpose (every
+    purpose, so that facts remembered for one question answer the request's others), oldest
+    first; a purpose without any is absent. Rows of a caller's query made by
+    :func:`with_facts` (``joined``) hold the same facts, and take that query's place.
+    """
+    found, birth_dates, consents = (_gathered(session, questions) if joined is None
+                                    else _gathered_from_joined(questions, joined))
     release_ids = {q.breakglass_id for q in questions
                    if q.breakglass_id is not None and q.purpose is Purpose.GREEN_CHANNEL_REFERRAL}
     releases = ({r.id: r for r in session.scalars(
@@ -474,15 +554,18 @@ def _memo_key(questions: list[Question]) -> frozenset:
 
 
 def authorise_many(session: Session, actor: Actor, questions: Iterable[Question], *,
-                   policy: Policy) -> list[Decision]:
+                   policy: Policy, joined: Iterable[tuple] | None = None) -> list[Decision]:
     """:func:`authorise` for many questions at once (a page of a list), in order.
 
-    The same rules on the same data, loaded in a constant number of queries for the whole batch.
+    The same rules on the same data, loaded in a constant number of queries for the whole batch,
+    or taken from ``joined``: the rows of the caller's query made by :func:`with_facts`, read in
+    this transaction, which must hold every question's subject (else ``ValueError``).
     """
     asked = list(questions)
     distinct = list(dict.fromkeys(asked))  # a page often asks the same question again
     allowed = [q for q in distinct if _may_ask(actor, q)]
-    facts = memo.remembered(session, _memo_key(allowed), lambda: _load(session, allowed))
+    facts = memo.remembered(session, _memo_key(allowed),
+                            lambda: _load(session, allowed, joined))
     decided = {q: _decide(actor, q, facts, policy) for q in distinct}
     return [decided[q] for q in asked]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeAlias
 
+from sqlalchemy import Select, Subquery, select
 from sqlalchemy.orm import Session
 
 from gateway.models import (
@@ -103,18 +104,20 @@ def _shown(actor: Actor, referral: ReferralColumns, record: dict,
 
 
 def views_with_decisions(session: Session, actor: Actor, referrals: Sequence[ReferralColumns],
-                         policy: Policy) -> list[tuple[dict, consent.Decision | None]]:
+                         policy: Policy, *, joined: Iterable[tuple] | None = None,
+                         ) -> list[tuple[dict, consent.Decision | None]]:
     """The actor's view of each referral and the decision behind it (None: the sender).
 
     The sender sees its own data, plus the recipient's outcome under a follow-up consent; the
     recipient sees the categories :func:`consent.authorise` releases now, the rest absent. All
     referrals are decided together (:func:`consent.authorise_many`), in a constant number of
-    queries.
+    queries, none when ``joined`` holds the facts of each referral's question
+    (:func:`with_facts`).
     """
     records = [_record(referral) for referral in referrals]
     questions = [_question(actor, r, record)
                  for r, record in zip(referrals, records, strict=True)]
-    decisions = consent.authorise_many(session, actor, questions, policy=policy)
+    decisions = consent.authorise_many(session, actor, questions, policy=policy, joined=joined)
     return [_shown(actor, r, record, decision)
             for r, record, decision in zip(referrals, records, decisions, strict=True)]
 
@@ -129,6 +132,15 @@ def disclose(session: Session, actor: Actor, referral: Referral, *,
              policy: Policy) -> dict:
     """The referral as the actor may see it: recipients get only what consent releases now."""
     return view_with_decision(session, actor, referral, policy)[0]
+
+
+def with_facts(page: Subquery) -> Select:
+    """The rows of ``page`` (a subquery of referral columns, ``sender_id``, ``subject_key``
+    and ``recipient_id`` among them), each joined to the facts of deciding what it shows
+    (:func:`consent.with_facts`; the question :func:`views_with_decisions` asks is about the
+    sender's student, to the recipient, whoever reads)."""
+    return consent.with_facts(select(page), page.c.sender_id, page.c.subject_key,
+                              page.c.recipient_id)
 
 
 def matches(view: dict, protected: dict[str, str]) -> bool:

@@ -27,7 +27,7 @@ from gateway.services.errors import (
     Forbidden,
     NotFound,
 )
-from gateway.services.privacy import disclosure
+from gateway.services.privacy import consent, disclosure
 from gateway.services.privacy.policy import Policy
 from gateway.services.referrals import access, triage
 from gateway.services.referrals.intake import Page
@@ -178,10 +178,11 @@ def history(session: Session, actor: Actor, referral_id: uuid.UUID, *,
              "note": e.note if with_notes else None} for e in events]
 
 
-def _views(session: Session, actor: Actor, rows: list[ShownRow],
+def _views(session: Session, actor: Actor, rows: list[ShownRow], joined: list[tuple],
            policy: Policy) -> list[tuple[ShownRow, dict]]:
-    """Each referral with the actor's view of it, all decided together."""
-    decided = disclosure.views_with_decisions(session, actor, rows, policy)
+    """Each referral with the actor's view of it, all decided together on the facts joined to
+    the page's rows."""
+    decided = disclosure.views_with_decisions(session, actor, rows, policy, joined=joined)
     return [(r, view) for r, (view, _decision) in zip(rows, decided, strict=True)]
 
 
@@ -195,15 +196,36 @@ _BOXES = {
 
 
 def _page(query: Select, order: triage.Order, after: bool) -> Select:
-    """``query``'s first ``rows`` (bound) in ``order``, after the bound position if ``after``."""
+    """``query``'s first ``rows`` (bound) in ``order``, after the bound position if ``after``,
+    each with the facts of deciding it joined (:func:`disclosure.with_facts`): a row per
+    consent of its student, in ``order`` and each referral's consents oldest first."""
     if after:
         query = order.after(query)
-    return query.order_by(*order.columns()).limit(bindparam("rows"))
+    page = query.order_by(*order.columns()).limit(bindparam("rows")).subquery("page")
+    return disclosure.with_facts(page).order_by(*order.columns(page),
+                                                *consent.CONSENT_ORDER)
 
 
 @cache  # most pages have no filter: built once per box, order and start, as is its cache key
 def _plain_page(box: str, order: triage.Order, after: bool) -> Select:
     return _page(_BOXES[box], order, after)
+
+
+# a page's row: the referral's shown columns, then the facts joined to them
+PageRow = namedtuple("PageRow", _plain_page("inbox", triage.Order.named("newest"), False)
+                     .selected_columns.keys())
+_SHOWN_WIDTH = len(ShownRow._fields)
+
+
+def _page_rows(session: Session, statement: Select, params: dict
+               ) -> tuple[list[ShownRow], list[PageRow]]:
+    """The page's referrals, each once and in order, and every row with its facts."""
+    joined = list(map(PageRow._make, row_queue.plain_rows(session, statement, params)))
+    referrals: list[ShownRow] = []
+    for row in joined:  # a referral's rows (one per consent) come together
+        if not referrals or referrals[-1].id != row.id:
+            referrals.append(ShownRow._make(row[:_SHOWN_WIDTH]))
+    return referrals, joined
 
 
 def filter_window(limit: int) -> int:
@@ -269,8 +291,8 @@ def list_box(
             total = session.scalar(select(func.count()).select_from(query.subquery()), params)
             by_priority = triage.counts(session, query, params)
         statement = _page(query, order, bool(cursor))
-    rows = [ShownRow._make(row) for row in row_queue.plain_rows(session, statement, params)]
-    views = _views(session, actor, rows[:examined], policy)
+    rows, joined = _page_rows(session, statement, params)
+    views = _views(session, actor, rows[:examined], joined, policy)
     if protected:
         matching = [(r, view) for r, view in views if disclosure.matches(view, protected)]
         page = matching[:limit]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, Subquery, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.models import Priority, Referral, ReferralStatus
@@ -53,12 +53,15 @@ class Order:
             return Referral.deadline_order
         return Referral.updated_at if self.key == "updated" else Referral.created_at
 
-    def columns(self) -> tuple:
-        """ORDER BY columns."""
-        moment = self._moment()
+    def columns(self, page: Subquery | None = None) -> tuple:
+        """ORDER BY columns; of ``page``, a subquery of referral columns under their names
+        (``deadline_order`` among them), if given."""
+        moment, ident = self._moment(), Referral.id
+        if page is not None:
+            moment, ident = page.c[moment.key], page.c.id
         if self.descending:
-            return moment.desc(), Referral.id.desc()
-        return moment.asc(), Referral.id.asc()
+            return moment.desc(), ident.desc()
+        return moment.asc(), ident.asc()
 
     def position(self, referral: Referral) -> tuple[datetime, uuid.UUID]:
         """Where ``referral`` sits in this order (what a cursor encodes)."""
