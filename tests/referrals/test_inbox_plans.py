@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from gateway.db import engine_of, transaction
 from gateway.services.actor import Actor
@@ -72,3 +72,32 @@ def test_each_inbox_order_reads_its_index_without_sorting(app, scene, sort, inde
         assert all(limit in _nodes(node) for node in plan if "Sort" in node["Node Type"]), plan
     scan = next(node for node in _plan(app, *deep) if node.get("Index Name") == index)
     assert "ROW(" in scan["Index Cond"], scan  # the cursor bounds the scan, not a filter
+
+
+def test_a_page_of_a_large_box_runs_on_its_prepared_generic_plan(app, scene):
+    """psycopg prepares a statement on its fifth execution; PostgreSQL then plans it for its
+    first five and keeps one generic plan if that costs no more than their custom ones. A page's
+    LIMIT and the draft it leaves out are in the statement's text: bound, the generic plan was
+    costed for a tenth of the box and for none of a box in one status, sorted the whole box,
+    lost to the custom plans, and a large box's page was planned again on every request."""
+    assert scene.consent().status_code == 201
+    assert scene.refer().status_code == 201
+    with transaction(app) as session:  # the one referral, 20,000 times over
+        session.execute(text("CREATE TEMP TABLE copies ON COMMIT DROP AS "
+                             "SELECT referrals.* FROM referrals, generate_series(1, 20000)"))
+        session.execute(text("UPDATE copies SET id = gen_random_uuid()"))
+        session.execute(text("INSERT INTO referrals SELECT * FROM copies"))
+    with engine_of(app).connect() as connection:
+        connection.exec_driver_sql("ANALYZE referrals")
+        connection.commit()
+    actor = Actor("test", scene.hosp.institution_id, frozenset({"referrals:read"}))
+    with transaction(app) as session:
+        for _ in range(20):
+            assert len(reads.list_box(session, actor, policy=Policy.from_config(app.config))
+                       .items) == 20
+        plans = session.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%FROM referrals%'")).all()
+    assert len(plans) == 1, plans
+    (generic, custom), = plans
+    assert custom <= 5 and generic >= 10, plans  # five plans made to compare, then one kept
