@@ -214,16 +214,19 @@ CONSENT_ORDER = (Consent.created_at, Consent.id)  # oldest first, as the rules r
 _CONSENT_NAMES = tuple(column.key for column in CONSENT_COLUMNS)
 HeldConsent = namedtuple("HeldConsent", (*_CONSENT_NAMES, "categories"))
 """An unrevoked consent as the rules read it: :data:`CONSENT_COLUMNS` by their names, taken
-from a row of the facts statement (:func:`_facts`) or of a caller's query handed to
-:func:`remember_loaded`, and its ``data_categories`` as a set of :class:`DataCategory`
-(``categories``); not an ORM entity. A
+from a row of the facts statement (:func:`_facts`), of a caller's query handed to
+:func:`remember_loaded` or of one made by :func:`with_facts`, and its ``data_categories`` as
+a set of :class:`DataCategory` (``categories``); not an ORM entity. A
 named tuple, not the query's ``Row``: the rules read each consent's columns many times per
 decision, and a ``Row`` answers each through a failed lookup and its ``__getattr__``."""
 _held_columns = attrgetter(*_CONSENT_NAMES)
+_CATEGORIES_AT = _CONSENT_NAMES.index("data_categories")
 
 
-def _held(row: Row | tuple) -> HeldConsent:
-    return HeldConsent(*_held_columns(row), category_set(tuple(row.data_categories)))
+def _held(row: Row | tuple, columns: attrgetter = _held_columns) -> HeldConsent:
+    """The consent on ``row``, its :data:`CONSENT_COLUMNS` read by ``columns``."""
+    values = columns(row)
+    return HeldConsent(*values, category_set(tuple(values[_CATEGORIES_AT])))
 
 
 @lru_cache(maxsize=256)  # consents and referrals mostly name the same few category lists
@@ -326,10 +329,6 @@ _HELD_NAMES = tuple(f"held_{name}" for name in _CONSENT_NAMES)
 _held_joined_columns = attrgetter(*_HELD_NAMES)
 
 
-def _held_joined(row: tuple) -> HeldConsent:
-    return HeldConsent(*_held_joined_columns(row), category_set(tuple(row.held_data_categories)))
-
-
 def with_facts(query: Select, holder: ColumnElement, key: ColumnElement,
                recipient: ColumnElement) -> Select:
     """``query`` (a SELECT from one subquery, each row a question about the subject ``key`` of
@@ -416,7 +415,8 @@ def _gathered_from_joined(questions: list[Question], rows: Iterable[tuple]) -> G
             birth_dates[pair] = date.fromisoformat(row.fact_birth_date)
         if row.held_id is not None and row.held_id not in kept:
             kept.add(row.held_id)
-            consents.setdefault((*pair, row.held_purpose), []).append(_held_joined(row))
+            consents.setdefault((*pair, row.held_purpose), []).append(
+                _held(row, _held_joined_columns))
     unseen = {(q.subject.holder_id, q.subject.key) for q in questions} - pairs
     if unseen:  # a caller's bug: deciding on facts never loaded would deny, or worse
         raise ValueError(f"{len(unseen)} questions' facts are not among the joined rows")

@@ -205,9 +205,10 @@ _BOXES = {
 
 
 def _page(query: Select, order: triage.Order, after: bool) -> Select:
-    """``query``'s first ``rows`` (bound) in ``order``, after the bound position if ``after``,
-    each with the facts of deciding it joined (:func:`disclosure.with_facts`): a row per
-    consent of its student, in ``order`` and each referral's consents oldest first."""
+    """``query``'s first ``rows`` (a parameter rendered into the text, :data:`_ROWS`) in
+    ``order``, after the bound position if ``after``, each with the facts of deciding it joined
+    (:func:`disclosure.with_facts`): a row per consent of its student, in ``order`` and each
+    referral's consents oldest first."""
     if after:
         query = order.after(query)
     page = query.order_by(*order.columns()).limit(_ROWS).subquery("page")
